@@ -1,0 +1,44 @@
+"""The devolved-powers registry: a Flask app built by create_app()."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from registry import access, api, commands, db
+from registry.api import problems
+from registry.config import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app: settings, database, access rules, error mapping, API, CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    settings = settings or Settings.from_env(Path(app.instance_path))
+    _configure(app, settings)
+    db.init_app(app, db.make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+                                    echo=settings.log_sql))
+    access.init_app(app)
+    problems.init_app(app)
+    api.init_app(app)
+    commands.init_app(app)
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        JSON_AS_ASCII=False,
+        REGISTRY_SETTINGS=settings,
+        REGISTRY_ADMIN_TOKEN=settings.admin_token,
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    if settings.database_url.startswith("sqlite:///") and Path(app.instance_path) in Path(
+        settings.database_url.removeprefix("sqlite:///")
+    ).parents:
+        os.makedirs(app.instance_path, exist_ok=True)
+    logging.getLogger("registry").setLevel(logging.INFO)

@@ -1,0 +1,69 @@
+"""The JSON API under /api/v1: flask-smorest wired to answer every error as application/problem+json."""
+
+from __future__ import annotations
+
+import http
+
+from flask import Flask, request
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from werkzeug.exceptions import UnsupportedMediaType
+
+from registry.api import docs, health, powers, reference
+from registry.api.problems import PROBLEM_JSON, handle_http_exception
+from registry.api.schemas.common import ProblemSchema
+
+PREFIX = "/api/v1"
+JSON_TYPES = frozenset({"application/json", "application/merge-patch+json"})
+
+
+class RegistryApi(Api):
+    """flask-smorest's Api, documenting and producing RFC 9457 problems for every error."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self) -> None:
+        # registry.api.problems.init_app registers the app-wide handlers.
+        pass
+
+    def handle_http_exception(self, error):  # noqa: ANN001, ANN201
+        return handle_http_exception(error)
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Problem details (RFC 9457)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def _require_json_body() -> None:
+    """A write with a body must say it is JSON; anything else is 415, before any parsing."""
+    if request.method in ("POST", "PUT", "PATCH") and request.path.startswith(PREFIX):
+        has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding")
+        if has_body and request.mimetype not in JSON_TYPES:
+            raise UnsupportedMediaType("send the body as application/json")
+
+
+def init_app(app: Flask) -> None:
+    app.config.update(
+        API_TITLE="Devolved-powers registry",
+        API_VERSION="1.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": "Powers devolved by 渝府发〔2021〕13号 to 重庆经开区, and their handover."},
+        },
+    )
+    api = RegistryApi(app)
+    app.before_request(_require_json_body)
+    for blp in (powers.blp, reference.blp):
+        api.register_blueprint(blp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(docs.bp)
+    app.extensions["registry.api"] = api

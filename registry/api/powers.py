@@ -1,0 +1,125 @@
+"""/api/v1/powers: list with facets, read, create, patch, retire, restore, and the annex exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, json, request, url_for
+from flask_smorest import Blueprint
+
+from registry import annex, db
+from registry.access import public, roles
+from registry.api.etag import etag_for, expected_version
+from registry.api.schemas.powers import ExportQuery, PowerCreate, PowerOut, PowerPageOut, PowerPatch, PowerQuery
+from registry.services import powers
+from registry.services.powers import PowerFilter
+
+blp = Blueprint("powers", __name__, url_prefix="/api/v1/powers", description="Devolved powers")
+
+ETAG_HEADER = {"ETag": {"description": "the power's version, to send back in If-Match",
+                        "schema": {"type": "string"}}}
+IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+            "description": "the ETag from your last read of this power"}
+BEARER = [{"bearerAuth": []}]
+WRITE_DOC = {"security": BEARER}
+VERSIONED_WRITE_DOC = {"security": BEARER, "parameters": [IF_MATCH]}
+writer = roles("admin")
+
+
+def _with_etag(power: Any, status: int = 200) -> tuple[Any, int, dict[str, str]]:
+    return power, status, {"ETag": etag_for(power.version)}
+
+
+@blp.get("")
+@public
+@blp.arguments(PowerQuery, location="query", as_kwargs=False)
+@blp.response(200, PowerPageOut)
+def list_powers(filters: PowerFilter):  # noqa: ANN201
+    """List powers with filters, sorting, pagination and facet counts."""
+    return powers.list_powers(db.session(), filters)
+
+
+@blp.post("")
+@writer
+@blp.doc(**WRITE_DOC)
+@blp.arguments(PowerCreate)
+@blp.response(201, PowerOut, headers=ETAG_HEADER)
+def create_power(data: dict[str, Any]):  # noqa: ANN201
+    """Add a power to a decision's list."""
+    session = db.session()
+    power = powers.create_power(session, data)
+    session.commit()
+    power_out, status, headers = _with_etag(power, 201)
+    headers["Location"] = url_for("powers.get_power", power_id=power.id)
+    return power_out, status, headers
+
+
+@blp.get("/<int:power_id>")
+@public
+@blp.response(200, PowerOut, headers=ETAG_HEADER)
+@blp.alt_response(304, description="Not modified")
+def get_power(power_id: int):  # noqa: ANN201
+    """One power; its ETag is what PATCH, DELETE and restore expect in If-Match."""
+    power = powers.get_power(db.session(), power_id)
+    tag = etag_for(power.version)
+    if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        return Response(status=304, headers={"ETag": tag})
+    return _with_etag(power)
+
+
+@blp.patch("/<int:power_id>")
+@writer
+@blp.doc(**VERSIONED_WRITE_DOC)
+@blp.arguments(PowerPatch(partial=True))
+@blp.response(200, PowerOut, headers=ETAG_HEADER)
+def update_power(changes: dict[str, Any], power_id: int):  # noqa: ANN201
+    """Change some fields of a power; a change that alters nothing keeps its version."""
+    session = db.session()
+    power = powers.update_power(session, power_id, changes, expected_version())
+    session.commit()
+    return _with_etag(power)
+
+
+@blp.delete("/<int:power_id>")
+@writer
+@blp.doc(**VERSIONED_WRITE_DOC)
+@blp.response(200, PowerOut, headers=ETAG_HEADER)
+def retire_power(power_id: int):  # noqa: ANN201
+    """Retire a power: it leaves the public list but is never deleted, and can be restored."""
+    session = db.session()
+    power = powers.retire_power(session, power_id, expected_version())
+    session.commit()
+    return _with_etag(power)
+
+
+@blp.post("/<int:power_id>/restore")
+@writer
+@blp.doc(**VERSIONED_WRITE_DOC)
+@blp.response(200, PowerOut, headers=ETAG_HEADER)
+def restore_power(power_id: int):  # noqa: ANN201
+    """Put a retired power back in force."""
+    session = db.session()
+    power = powers.restore_power(session, power_id, expected_version())
+    session.commit()
+    return _with_etag(power)
+
+
+@blp.get("/export.csv")
+@public
+@blp.arguments(ExportQuery, location="query", as_kwargs=False)
+@blp.response(200, {"type": "string"}, content_type="text/csv")
+def export_csv(args: dict[str, Any]):  # noqa: ANN201
+    """The annex table as CSV (UTF-8 with BOM, so Excel reads it as published)."""
+    body = annex.to_csv(powers.all_powers(db.session(), args.get("decision")))
+    return Response(body, mimetype="text/csv", content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=annex.csv"})
+
+
+@blp.get("/export.json")
+@public
+@blp.arguments(ExportQuery, location="query", as_kwargs=False)
+@blp.response(200, {"type": "array", "items": {"type": "object"}})
+def export_json(args: dict[str, Any]):  # noqa: ANN201
+    """The annex table as JSON: one object per annex row, keyed by the published column names."""
+    rows = list(annex.rows(powers.all_powers(db.session(), args.get("decision"))))
+    return Response(json.dumps(rows, ensure_ascii=False), mimetype="application/json")

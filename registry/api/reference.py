@@ -1,0 +1,25 @@
+"""GET /api/v1/decisions and /api/v1/departments."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from registry import db
+from registry.api.schemas.reference import DecisionOut, DepartmentOut
+from registry.services import reference
+
+blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Decisions and departments")
+
+
+@blp.get("/decisions")
+@blp.response(200, DecisionOut(many=True))
+def list_decisions():  # noqa: ANN201
+    """Decisions that devolve powers."""
+    return reference.list_decisions(db.session())
+
+
+@blp.get("/departments")
+@blp.response(200, DepartmentOut(many=True))
+def list_departments():  # noqa: ANN201
+    """City guiding departments and zone offices."""
+    return reference.list_departments(db.session())

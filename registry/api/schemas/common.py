@@ -1,0 +1,84 @@
+"""Schema building blocks shared by every resource."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+
+from registry.domain.choices import LabelledChoice
+
+
+class InputSchema(Schema):
+    """A write body: unknown fields are an error, and output-only fields say so by name."""
+
+    class Meta:
+        unknown = RAISE
+
+    read_only_fields: tuple[str, ...] = ()
+
+    @pre_load
+    def _reject_read_only(self, data: Any, **_: Any) -> Any:
+        if isinstance(data, dict):
+            named = {k: ["read-only field; it cannot be set"] for k in self.read_only_fields if k in data}
+            if named:
+                raise ValidationError(named)
+        return data
+
+
+class QuerySchema(Schema):
+    """A query string: a misspelt parameter is an error rather than a silently ignored filter."""
+
+    class Meta:
+        unknown = RAISE
+
+
+def _no_control_chars(value: str) -> None:
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n" for ch in value):
+        raise ValidationError("contains control characters")
+    if not value.strip():
+        raise ValidationError("must not be blank")
+
+
+class Text(fields.String):
+    """Published text: kept exactly as given, but never blank, over-long or holding control characters."""
+
+    def __init__(self, max_length: int, **kwargs: Any):
+        super().__init__(validate=[validate.Length(min=1, max=max_length), _no_control_chars], **kwargs)
+
+
+class Choice(fields.String):
+    """A closed set accepted by its stable code or its exact Chinese label."""
+
+    def __init__(self, choices: type[LabelledChoice], **kwargs: Any):
+        self.choices = choices
+        metadata = {"enum": choices.accepted(), "description": "stable code or exact label"}
+        super().__init__(metadata=metadata | kwargs.pop("metadata", {}), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> LabelledChoice:
+        if not isinstance(value, str):
+            raise ValidationError("must be a string")
+        try:
+            return self.choices.parse(value)
+        except ValueError:
+            raise ValidationError(f"must be one of: {', '.join(self.choices.accepted())}") from None
+
+
+class ChoiceOut(Schema):
+    """A closed-set value as {code, label}."""
+
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, with field-by-field messages in ``errors``."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.Dict(keys=fields.String(), metadata={"description": "messages by field"})
+    current_version = fields.Integer()

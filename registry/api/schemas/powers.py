@@ -1,0 +1,143 @@
+"""Power schemas: create body, patch body, list query, and the output shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from registry.api.schemas.common import Choice, ChoiceOut, InputSchema, QuerySchema, Text
+from registry.domain.choices import ExerciseLevel, PowerType
+from registry.services.powers import PowerFilter, SORTS
+
+READ_ONLY = ("id", "version", "retired", "created_at", "updated_at")
+SORT_VALUES = [s for k in SORTS for s in (k, "-" + k)]
+MAX_SUB_ITEMS = 50
+
+
+class _PowerFields(InputSchema):
+    read_only_fields = READ_ONLY
+
+    seq = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000), strict=True,
+                         metadata={"description": "序号, unique within the decision"})
+    name = Text(500, required=True, metadata={"description": "事项名称, exactly as published"})
+    sub_items = fields.List(Text(500), validate=validate.Length(max=MAX_SUB_ITEMS),
+                            metadata={"description": "子项名称, in annex order"})
+    type = Choice(PowerType, required=True, metadata={"description": "事项类型"})
+    level = Choice(ExerciseLevel, required=True, metadata={"description": "行使层级"})
+    department = fields.Integer(strict=True, required=True, validate=validate.Range(min=1),
+                                metadata={"description": "id of the city guiding department"})
+    note = Text(2000, allow_none=True, metadata={"description": "备注"})
+    partial = fields.Boolean(metadata={"description": "only part of the power is devolved"})
+    devolved_part = Text(1000, allow_none=True, metadata={"description": "the part devolved, for partial items"})
+    retained_part = Text(1000, allow_none=True, metadata={"description": "the part the city keeps"})
+
+
+class PowerCreate(_PowerFields):
+    """Body of POST /powers."""
+
+    read_only_fields = READ_ONLY + ("id",)
+
+    decision = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+
+class PowerPatch(_PowerFields):
+    """Body of PATCH /powers/{id}, loaded with partial=True; a power's decision is fixed."""
+
+    read_only_fields = READ_ONLY + ("decision",)
+
+    @validates_schema
+    def _not_empty(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("name at least one field to change")
+
+
+class DepartmentRef(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class DecisionRef(Schema):
+    id = fields.Integer(required=True)
+    doc_number = fields.String(required=True)
+
+
+class PowerOut(Schema):
+    """A power as the API shows it."""
+
+    id = fields.Integer(required=True)
+    decision = fields.Nested(DecisionRef, required=True)
+    seq = fields.Integer(required=True)
+    name = fields.String(required=True)
+    sub_items = fields.List(fields.String(), required=True)
+    type = fields.Nested(ChoiceOut, required=True)
+    level = fields.Nested(ChoiceOut, required=True)
+    department = fields.Nested(DepartmentRef, required=True)
+    note = fields.String(allow_none=True, required=True)
+    partial = fields.Boolean(required=True)
+    devolved_part = fields.String(allow_none=True, required=True)
+    retained_part = fields.String(allow_none=True, required=True)
+    retired = fields.Boolean(required=True)
+    version = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class PowerQuery(QuerySchema):
+    """Query string of GET /powers."""
+
+    type = fields.List(Choice(PowerType), metadata={"description": "事项类型, repeatable"})
+    level = fields.List(Choice(ExerciseLevel), metadata={"description": "行使层级, repeatable"})
+    department = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                             metadata={"description": "department id or exact name, repeatable"})
+    decision = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                           metadata={"description": "decision id or document number, repeatable"})
+    partial = fields.Boolean()
+    q = fields.String(validate=validate.Length(min=1, max=100),
+                      metadata={"description": "substring of name, sub-items or note"})
+    include_retired = fields.Boolean(load_default=False)
+    sort = fields.String(load_default="seq", validate=validate.OneOf(SORT_VALUES))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+    @post_load
+    def _to_filter(self, data: dict[str, Any], **_: Any) -> PowerFilter:
+        return PowerFilter(**data)
+
+
+class ChoiceCount(ChoiceOut):
+    count = fields.Integer(required=True)
+
+
+class DepartmentCount(DepartmentRef):
+    count = fields.Integer(required=True)
+
+
+class PartialCount(Schema):
+    value = fields.Boolean(required=True)
+    count = fields.Integer(required=True)
+
+
+class Facets(Schema):
+    type = fields.List(fields.Nested(ChoiceCount), required=True)
+    level = fields.List(fields.Nested(ChoiceCount), required=True)
+    department = fields.List(fields.Nested(DepartmentCount), required=True)
+    partial = fields.List(fields.Nested(PartialCount), required=True)
+
+
+class PowerPageOut(Schema):
+    """A page of powers with the total and facet counts."""
+
+    items = fields.List(fields.Nested(PowerOut), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    facets = fields.Nested(Facets, required=True)
+
+
+class ExportQuery(QuerySchema):
+    """Query string of the exports."""
+
+    layout = fields.String(load_default="annex", validate=validate.OneOf(["annex"]))
+    decision = fields.List(fields.String(validate=validate.Length(min=1, max=64)))

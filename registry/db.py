@@ -1,0 +1,71 @@
+"""Engine and session per app; SQLite tuned for concurrent writers (WAL, busy timeout, BEGIN IMMEDIATE)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+IMMEDIATE = "registry_begin_immediate"
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 15_000, echo: bool = False) -> Engine:
+    """Create the engine; on SQLite take over BEGIN so writers queue instead of failing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+    engine = create_engine(
+        url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        # pysqlite's own transaction handling defeats BEGIN IMMEDIATE; we emit BEGIN ourselves.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        if parsed.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        # A write transaction takes the write lock up front: upgrading a read lock later can fail
+        # with SQLITE_BUSY at once, which the busy timeout cannot absorb.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(IMMEDIATE) else "BEGIN")
+
+    return engine
+
+
+def init_app(app: Flask, engine: Engine) -> None:
+    """Give the app one session per request, closed (rolled back if uncommitted) at teardown."""
+    app.extensions["registry.engine"] = engine
+    app.extensions["registry.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+
+    @app.teardown_appcontext
+    def _close(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def get_engine() -> Engine:
+    """The current app's engine."""
+    return current_app.extensions["registry.engine"]
+
+
+def session(*, write: bool | None = None) -> Session:
+    """The current request's session; write requests begin with the write lock on SQLite."""
+    s = g.get("db_session")
+    if s is None:
+        s = current_app.extensions["registry.sessionmaker"]()
+        if write is None:
+            write = not has_request_context() or request.method in WRITE_METHODS
+        if write:
+            s.connection(execution_options={IMMEDIATE: True})
+        g.db_session = s
+    return s

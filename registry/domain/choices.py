@@ -1,0 +1,63 @@
+"""Closed sets of the registry, each with a stable code and the exact Chinese label of the source."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class LabelledChoice(str, Enum):
+    """A choice whose value is its stable code and which carries its published label."""
+
+    label: str
+
+    def __new__(cls, code: str, label: str) -> "LabelledChoice":
+        obj = str.__new__(cls, code)
+        obj._value_ = code
+        obj.label = label
+        return obj
+
+    @property
+    def code(self) -> str:
+        return self.value
+
+    @classmethod
+    def parse(cls, text: str) -> "LabelledChoice":
+        """Accept either the stable code or the exact label; raise ValueError otherwise."""
+        for choice in cls:
+            if text in (choice.value, choice.label):
+                return choice
+        raise ValueError(text)
+
+    @classmethod
+    def codes(cls) -> list[str]:
+        return [c.value for c in cls]
+
+    @classmethod
+    def accepted(cls) -> list[str]:
+        """Every spelling parse() accepts, for error messages and the API document."""
+        return [s for c in cls for s in (c.value, c.label)]
+
+
+class PowerType(LabelledChoice):
+    """事项类型."""
+
+    LICENSING = ("licensing", "行政许可")
+    PENALTY = ("penalty", "行政处罚")
+    INSPECTION = ("inspection", "行政检查")
+    LEVY = ("levy", "行政征收")
+    CONFIRMATION = ("confirmation", "行政确认")
+    OTHER = ("other", "其他行政权力")
+
+
+class ExerciseLevel(LabelledChoice):
+    """行使层级."""
+
+    CITY = ("city", "市级")
+    CITY_AND_COUNTY = ("city_county", "市级、区县级")
+
+
+class DepartmentKind(LabelledChoice):
+    """Whether a department guides from the city or receives powers in the zone."""
+
+    CITY = ("city", "市级指导(实施)部门")
+    ZONE = ("zone", "经开区承接机构")

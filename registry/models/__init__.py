@@ -1,0 +1,7 @@
+"""The registry's tables, as typed SQLAlchemy models; the schema itself lives in migrations/."""
+
+from registry.models.base import Base
+from registry.models.power import Power, SubItem
+from registry.models.reference import Decision, Department
+
+__all__ = ["Base", "Decision", "Department", "Power", "SubItem"]

@@ -1,0 +1,83 @@
+"""Load the committed seed (seed/annex.json) through the service layer; a second run changes nothing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
+from registry.models import Power
+from registry.services import powers, reference
+
+SEED_FILE = Path(__file__).resolve().parents[1] / "seed" / "annex.json"
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=lambda: {"decision": 0, "department": 0, "power": 0})
+    unchanged: int = 0
+    differing: list[int] = field(default_factory=list)
+
+    def summary(self) -> str:
+        made = ", ".join(f"{n} {k}(s)" for k, n in self.created.items())
+        text = f"created {made}; {self.unchanged} power(s) already present and unchanged"
+        if self.differing:
+            text += f"; {len(self.differing)} power(s) differ from the seed and were left alone: 序号 {self.differing}"
+        return text
+
+
+def read_seed(path: Path = SEED_FILE) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _power_data(item: dict, decision_id: int, department_id: int) -> dict:
+    return {
+        "decision": decision_id, "seq": item["seq"], "name": item["name"], "sub_items": item["sub_items"],
+        "type": PowerType.parse(item["type"]), "level": ExerciseLevel.parse(item["level"]),
+        "department": department_id, "note": item["note"], "partial": item["partial"],
+        "devolved_part": item["devolved_part"], "retained_part": item["retained_part"],
+    }
+
+
+def _same(power: Power, data: dict) -> bool:
+    return all(getattr(power, k) == v for k, v in data.items() if k not in ("decision", "department", "sub_items")) \
+        and power.sub_items == data["sub_items"] and power.department_id == data["department"]
+
+
+def load(session: Session, seed: dict) -> SeedReport:
+    """Create what is missing; never overwrite a row someone has since edited."""
+    report = SeedReport()
+    d = seed["decision"]
+    decision = reference.find_decision(session, d["doc_number"])
+    if decision is None:
+        decision = reference.create_decision(
+            session, doc_number=d["doc_number"], title=d["title"], issuer=d["issuer"],
+            issued_on=date.fromisoformat(d["issued_on"]), recipient=d["recipient"], zone_body=d["zone_body"],
+            annex_title=d["annex_title"], body=d["body"], source_ref=seed["source"]["path"],
+            source_sha256=seed["source"]["sha256"],
+        )
+        report.created["decision"] += 1
+    departments = {}
+    for dep in seed["departments"]:
+        found = reference.find_department(session, dep["name"])
+        if found is None:
+            found = reference.create_department(session, name=dep["name"], kind=DepartmentKind(dep["kind"]))
+            report.created["department"] += 1
+        departments[dep["name"]] = found.id
+    existing = {p.seq: p for p in session.scalars(select(Power).where(Power.decision_id == decision.id))}
+    for item in seed["powers"]:
+        data = _power_data(item, decision.id, departments[item["department"]])
+        power = existing.get(item["seq"])
+        if power is None:
+            powers.create_power(session, data)
+            report.created["power"] += 1
+        elif _same(power, data):
+            report.unchanged += 1
+        else:
+            report.differing.append(item["seq"])
+    return report

@@ -1,0 +1,257 @@
+"""Powers: filtered, faceted listing and the versioned writes (create, update, retire, restore)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql import ColumnElement
+
+from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
+from registry.models import Decision, Department, Power, SubItem
+from registry.models.base import utcnow
+from registry.services import reference
+from registry.services.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+
+FACETS = ("type", "level", "department", "partial")
+EDITABLE = ("seq", "name", "sub_items", "type", "level", "department", "note", "partial",
+            "devolved_part", "retained_part")
+SORTS = {
+    "seq": (Power.decision_id, Power.seq),
+    "name": (Power.name,),
+    "type": (Power.type,),
+    "department": (Department.name,),
+}
+
+
+@dataclass
+class PowerFilter:
+    """The list's filters; values are codes or published names, resolved by the service."""
+
+    type: list[PowerType] = field(default_factory=list)
+    level: list[ExerciseLevel] = field(default_factory=list)
+    department: list[str] = field(default_factory=list)
+    decision: list[str] = field(default_factory=list)
+    partial: bool | None = None
+    q: str | None = None
+    include_retired: bool = False
+    sort: str = "seq"
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass
+class PowerPage:
+    items: list[Power]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, list[dict[str, Any]]]
+
+
+def _text_match(q: str) -> ColumnElement[bool]:
+    sub = exists().where(SubItem.power_id == Power.id, SubItem.name.icontains(q, autoescape=True))
+    return Power.name.icontains(q, autoescape=True) | Power.note.icontains(q, autoescape=True) | sub
+
+
+def _conditions(session: Session, f: PowerFilter) -> tuple[list[ColumnElement[bool]], dict[str, ColumnElement[bool]]]:
+    """Split the filter into always-on conditions and one condition per facet."""
+    base: list[ColumnElement[bool]] = []
+    if not f.include_retired:
+        base.append(Power.retired.is_(False))
+    if f.decision:
+        base.append(Power.decision_id.in_(
+            reference.resolve_ids(session, Decision, "doc_number", "decision", f.decision)))
+    if f.q:
+        base.append(_text_match(f.q))
+    faceted: dict[str, ColumnElement[bool]] = {}
+    if f.type:
+        faceted["type"] = Power.type.in_(f.type)
+    if f.level:
+        faceted["level"] = Power.level.in_(f.level)
+    if f.department:
+        faceted["department"] = Power.department_id.in_(
+            reference.resolve_ids(session, Department, "name", "department", f.department))
+    if f.partial is not None:
+        faceted["partial"] = Power.partial.is_(f.partial)
+    return base, faceted
+
+
+def _facet_counts(session: Session, name: str, where: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
+    cond = and_(True, *where)
+    if name == "department":
+        rows = session.execute(
+            select(Department.id, Department.name, func.count(Power.id))
+            .join(Power, Power.department_id == Department.id).where(cond)
+            .group_by(Department.id, Department.name).order_by(Department.id)
+        ).all()
+        return [{"id": i, "name": n, "count": c} for i, n, c in rows]
+    column = {"type": Power.type, "level": Power.level, "partial": Power.partial}[name]
+    counts = dict(session.execute(select(column, func.count(Power.id)).where(cond).group_by(column)).all())
+    if name == "partial":
+        return [{"value": v, "count": counts.get(v, 0)} for v in (True, False)]
+    choices = PowerType if name == "type" else ExerciseLevel
+    return [{"code": c.value, "label": c.label, "count": counts.get(c, 0)} for c in choices]
+
+
+def list_powers(session: Session, f: PowerFilter) -> PowerPage:
+    """One page of powers, the total, and facet counts that honour every filter but their own."""
+    base, faceted = _conditions(session, f)
+    where = base + list(faceted.values())
+    descending = f.sort.startswith("-")
+    keys = SORTS[f.sort.lstrip("-")] + (Power.decision_id, Power.seq, Power.id)
+    order = [k.desc() if descending else k.asc() for k in keys]
+    stmt: Select = (select(Power).join(Power.department).where(*where).order_by(*order)
+                    .limit(f.per_page).offset((f.page - 1) * f.per_page))
+    total = session.scalar(select(func.count(Power.id)).where(*where)) or 0
+    facets = {
+        name: _facet_counts(session, name, base + [c for k, c in faceted.items() if k != name])
+        for name in FACETS
+    }
+    return PowerPage(list(session.scalars(stmt).unique()), total, f.page, f.per_page, facets)
+
+
+def get_power(session: Session, power_id: int) -> Power:
+    power = session.get(Power, power_id)
+    if power is None:
+        raise NotFound(f"power {power_id} does not exist")
+    return power
+
+
+def all_powers(session: Session, decision: list[str] | None = None, include_retired: bool = False) -> list[Power]:
+    """Every power in annex order, for exports."""
+    f = PowerFilter(decision=decision or [], include_retired=include_retired)
+    base, _ = _conditions(session, f)
+    return list(session.scalars(select(Power).where(*base).order_by(*SORTS["seq"])).unique())
+
+
+def _check_version(power: Power, expected_version: int) -> None:
+    if power.version != expected_version:
+        raise StaleVersion(
+            f"power {power.id} is at version {power.version}, not {expected_version}; reload it and retry",
+            current_version=power.version,
+        )
+
+
+def _guiding_department(session: Session, department_id: int) -> Department:
+    department = session.get(Department, department_id)
+    if department is None:
+        raise ValidationFailed("unknown department", {"department": [f"department {department_id} does not exist"]})
+    if department.kind != DepartmentKind.CITY:
+        raise ValidationFailed("not a guiding department",
+                               {"department": ["must be a city guiding department (市级指导(实施)部门)"]})
+    return department
+
+
+def _check_parts(partial: bool, devolved: str | None, retained: str | None) -> None:
+    if partial and not devolved:
+        raise ValidationFailed("a partial power needs its devolved part",
+                               {"devolved_part": ["required when partial is true"]})
+    if not partial and (devolved or retained):
+        field_name = "devolved_part" if devolved else "retained_part"
+        raise ValidationFailed("only a partial power has parts",
+                               {field_name: ["must be empty when partial is false"]})
+
+
+def _check_seq_free(session: Session, decision_id: int, seq: int, power_id: int | None = None) -> None:
+    clash = session.scalar(select(Power.id).where(Power.decision_id == decision_id, Power.seq == seq))
+    if clash is not None and clash != power_id:
+        raise Conflict(f"序号 {seq} is already used in this decision by power {clash}",
+                       {"seq": [f"already used by power {clash}"]})
+
+
+def _set_sub_items(power: Power, names: list[str]) -> None:
+    """Rewrite the sub-items in place so positions stay unique at every step of the flush."""
+    rows = power.sub_item_rows
+    for i, name in enumerate(names):
+        if i < len(rows):
+            rows[i].name = name
+        else:
+            rows.append(SubItem(position=i, name=name))
+    del rows[len(names):]
+
+
+def _flush(session: Session, power: Power) -> None:
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleVersion(f"power {power.id} was changed by someone else; reload it and retry") from exc
+    except IntegrityError as exc:
+        # Another writer took the same 序号 between our check and our insert.
+        raise Conflict("the change clashes with a concurrent one", {"seq": ["already used"]}) from exc
+
+
+def create_power(session: Session, data: dict[str, Any]) -> Power:
+    """Add a power to a decision's list."""
+    decision = session.get(Decision, data["decision"])
+    if decision is None:
+        raise ValidationFailed("unknown decision", {"decision": [f"decision {data['decision']} does not exist"]})
+    department = _guiding_department(session, data["department"])
+    _check_parts(data.get("partial", False), data.get("devolved_part"), data.get("retained_part"))
+    _check_seq_free(session, decision.id, data["seq"])
+    power = Power(
+        decision=decision, seq=data["seq"], name=data["name"], type=data["type"],
+        level=data["level"], department=department, note=data.get("note"),
+        partial=data.get("partial", False), devolved_part=data.get("devolved_part"),
+        retained_part=data.get("retained_part"), retired=False,
+    )
+    _set_sub_items(power, data.get("sub_items") or [])
+    session.add(power)
+    _flush(session, power)
+    return power
+
+
+def _current(power: Power, name: str) -> Any:
+    if name == "sub_items":
+        return power.sub_items
+    if name == "department":
+        return power.department_id
+    return getattr(power, name)
+
+
+def update_power(session: Session, power_id: int, changes: dict[str, Any], expected_version: int) -> Power:
+    """Apply a partial update; a change that alters nothing leaves the version as it was."""
+    power = get_power(session, power_id)
+    _check_version(power, expected_version)
+    changed = {k: v for k, v in changes.items() if _current(power, k) != v}
+    if not changed:
+        return power
+    after = {k: changes.get(k, _current(power, k)) for k in EDITABLE}
+    _check_parts(after["partial"], after["devolved_part"], after["retained_part"])
+    if "department" in changed:
+        power.department = _guiding_department(session, changed.pop("department"))
+    if "seq" in changed:
+        _check_seq_free(session, power.decision_id, changed["seq"], power.id)
+    if "sub_items" in changed:
+        _set_sub_items(power, changed.pop("sub_items"))
+    for key, value in changed.items():
+        setattr(power, key, value)
+    power.updated_at = utcnow()  # also bumps the version when only sub-items changed
+    _flush(session, power)
+    return power
+
+
+def _set_retired(session: Session, power_id: int, expected_version: int, retired: bool) -> Power:
+    power = get_power(session, power_id)
+    _check_version(power, expected_version)
+    if power.retired == retired:
+        state = "retired" if retired else "in force"
+        raise Conflict(f"power {power_id} is already {state}", {"retired": [f"already {state}"]})
+    power.retired = retired
+    power.updated_at = utcnow()
+    _flush(session, power)
+    return power
+
+
+def retire_power(session: Session, power_id: int, expected_version: int) -> Power:
+    """Take a power out of the public list; the row and its history stay."""
+    return _set_retired(session, power_id, expected_version, True)
+
+
+def restore_power(session: Session, power_id: int, expected_version: int) -> Power:
+    """Put a retired power back in force."""
+    return _set_retired(session, power_id, expected_version, False)

@@ -1,0 +1,72 @@
+"""Decisions and departments: look-ups by id or by their published names, and their creation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.domain.choices import DepartmentKind
+from registry.models import Decision, Department
+from registry.services.errors import NotFound, ValidationFailed
+
+
+def list_decisions(session: Session) -> list[Decision]:
+    return list(session.scalars(select(Decision).order_by(Decision.issued_on, Decision.id)))
+
+
+def list_departments(session: Session, kind: DepartmentKind | None = None) -> list[Department]:
+    stmt = select(Department).order_by(Department.kind, Department.id)
+    if kind is not None:
+        stmt = stmt.where(Department.kind == kind)
+    return list(session.scalars(stmt))
+
+
+def get_decision(session: Session, decision_id: int) -> Decision:
+    decision = session.get(Decision, decision_id)
+    if decision is None:
+        raise NotFound(f"decision {decision_id} does not exist")
+    return decision
+
+
+def find_decision(session: Session, doc_number: str) -> Decision | None:
+    return session.scalar(select(Decision).where(Decision.doc_number == doc_number))
+
+
+def find_department(session: Session, name: str) -> Department | None:
+    return session.scalar(select(Department).where(Department.name == name))
+
+
+def resolve_ids(session: Session, model: type, label_column: str, field: str, values: Iterable[str]) -> list[int]:
+    """Turn filter values (ids or published names) into ids; unknown ones are a field error."""
+    ids, names = [], []
+    for v in values:
+        (ids if v.isdigit() else names).append(int(v) if v.isdigit() else v)
+    if names:
+        column = getattr(model, label_column)
+        found = dict(session.execute(select(column, model.id).where(column.in_(names))).all())
+        missing = [n for n in names if n not in found]
+        if missing:
+            raise ValidationFailed(f"unknown {field}", {field: [f"no {field} named {n}" for n in missing]})
+        ids.extend(found[n] for n in names)
+    return ids
+
+
+def create_decision(session: Session, *, doc_number: str, title: str, issuer: str, issued_on: date,
+                    recipient: str, zone_body: str, annex_title: str, body: str, source_ref: str,
+                    source_sha256: str | None) -> Decision:
+    decision = Decision(doc_number=doc_number, title=title, issuer=issuer, issued_on=issued_on,
+                        recipient=recipient, zone_body=zone_body, annex_title=annex_title, body=body,
+                        source_ref=source_ref, source_sha256=source_sha256)
+    session.add(decision)
+    session.flush()
+    return decision
+
+
+def create_department(session: Session, *, name: str, kind: DepartmentKind) -> Department:
+    department = Department(name=name, kind=kind)
+    session.add(department)
+    session.flush()
+    return department

@@ -1,0 +1,264 @@
+"""Parse decision 渝府发〔2021〕13号 and its annex from the published page text into seed data.
+
+The page text keeps the table as a run of lines: each non-empty cell is a line followed by a blank
+line, an empty cell is a single blank line, a new item starts at its 序号, and a row that continues an
+item (a second 子项名称 under merged 序号/事项名称 cells) carries only 子项名称 to 备注. Anything that
+does not fit that shape stops the parser: the seed must never be a guess.
+
+Run ``python -m seed.parse_annex`` to rewrite ``seed/annex.json`` from the source document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT.parent / "shared" / "seeds" / "000_e2ca7729ce21fbec.txt"
+SOURCE_REF = "shared/seeds/000_e2ca7729ce21fbec.txt"
+OUTPUT = Path(__file__).resolve().parent / "annex.json"
+
+DOC_NUMBER = "渝府发〔2021〕13号"
+ANNEX_TITLE = "向重庆经开区下放的市级行政权力事项清单"
+HEADER = ["序号", "事项名称", "子项名称", "事项类型", "行使层级", "市级指导(实施)部门(单位)", "备 \u2002注"]
+TYPE_LABELS = {"行政许可", "行政处罚", "行政检查", "行政征收", "行政确认", "其他行政权力"}
+LEVEL_LABELS = {"市级", "市级、区县级"}
+PARTIAL_PREFIX = "部分下放。"
+DEVOLVED_RE = re.compile(r"仅下放(?P<part>.+?)。$")
+ZONE_BODY = "重庆经开区管委会"
+
+# The source names only the devolved part of the five partial items; what the city department keeps
+# is stated here as the complement of that part within the item (editorial, checked by tests to
+# exist for exactly the partial items).
+RETAINED_PARTS = {
+    18: "房地产开发企业资质“延续、核定和升级”审批",
+    73: "小(1)型水库以外的水利基建项目初步设计文件审批",
+    100: "在森林和野生动物类型自然保护区建设审批(核)",
+    101: "在森林和野生动物类型自然保护区建设审批(核)",
+    102: "在森林和野生动物类型自然保护区建设审批(核)",
+}
+
+
+class AnnexFormatError(ValueError):
+    """The source text does not have the shape this parser knows; the message says where."""
+
+
+@dataclass
+class AnnexRow:
+    """One printed row of the annex table (an item has one row per 子项名称, at least one)."""
+
+    row: int
+    line: int
+    seq: int
+    name: str
+    sub_item: str
+    type: str
+    level: str
+    department: str
+    note: str
+
+
+@dataclass
+class Item:
+    """One devolved power as the annex lists it."""
+
+    seq: int
+    name: str
+    sub_items: list[str]
+    type: str
+    level: str
+    department: str
+    note: str | None
+    partial: bool
+    devolved_part: str | None
+    retained_part: str | None
+    source_line: int
+    annex_rows: list[int] = field(default_factory=list)
+
+
+def _find(lines: list[str], text: str, start: int = 0) -> int:
+    for i in range(start, len(lines)):
+        if lines[i] == text:
+            return i
+    raise AnnexFormatError(f"line {text!r} not found after line {start + 1}")
+
+
+def _cells(lines: list[str], start: int, stop: int) -> list[tuple[int, str]]:
+    """Split lines[start:stop] into (line number, cell text) pairs by the page's blank-line rule."""
+    cells: list[tuple[int, str]] = []
+    i = start
+    while i < stop:
+        if lines[i] == "":
+            cells.append((i + 1, ""))
+            i += 1
+            continue
+        if i + 1 < stop and lines[i + 1] != "":
+            raise AnnexFormatError(f"line {i + 1}: a cell spans two lines")
+        cells.append((i + 1, lines[i]))
+        i += 2
+    return cells
+
+
+def _parse_date(text: str) -> date:
+    m = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text.strip("\u2002 "))
+    if not m:
+        raise AnnexFormatError(f"not a date: {text!r}")
+    return date(int(m[1]), int(m[2]), int(m[3]))
+
+
+def parse_decision(lines: list[str]) -> tuple[dict, int]:
+    """Return the decision's metadata and the index of its annex title line."""
+    num = _find(lines, DOC_NUMBER)
+    title_lines = [ln for ln in lines[num - 6 : num] if ln]
+    if not title_lines or not title_lines[0].startswith("重庆市人民政府关于"):
+        raise AnnexFormatError(f"line {num + 1}: title does not precede the document number")
+    recipient_at = next(i for i in range(num + 1, len(lines)) if lines[i])
+    recipient = lines[recipient_at].rstrip(":")
+    annex_ref = _find(lines, "附件:" + ANNEX_TITLE, recipient_at)
+    body = [ln for ln in lines[recipient_at + 1 : annex_ref] if ln]
+    tail = [(i, ln) for i, ln in enumerate(lines[annex_ref + 1 :], annex_ref + 1) if ln][:3]
+    issuer, signed = tail[0][1].strip(), _parse_date(tail[1][1])
+    if tail[2][1] != "(此件公开发布)":
+        raise AnnexFormatError(f"line {tail[2][0] + 1}: expected the publication mark")
+    annex_title = _find(lines, ANNEX_TITLE, tail[2][0])
+    decision = {
+        "doc_number": DOC_NUMBER,
+        "title": "".join(title_lines),
+        "issuer": issuer,
+        "issued_on": signed.isoformat(),
+        "recipient": recipient,
+        "body": "\n".join(body),
+        "annex_title": ANNEX_TITLE,
+        "zone_body": ZONE_BODY,
+    }
+    if ZONE_BODY not in decision["body"]:
+        raise AnnexFormatError("the decision does not name the receiving body")
+    return decision, annex_title
+
+
+def parse_rows(lines: list[str], annex_title: int) -> list[AnnexRow]:
+    """Read the annex table row by row, checking every cell against the closed sets."""
+    head = [ln for ln in lines[annex_title + 1 : annex_title + 16] if ln][: len(HEADER)]
+    if head != HEADER:
+        raise AnnexFormatError(f"annex header differs: {head!r}")
+    first = _find(lines, "1", annex_title)
+    end = _find(lines, "附件", first)
+    starts = []
+    expected = 1
+    for i in range(first, end):
+        if lines[i] == str(expected) and lines[i - 1] == "" and lines[i + 1] == "":
+            starts.append(i)
+            expected += 1
+    rows: list[AnnexRow] = []
+    for seq, (at, nxt) in enumerate(zip(starts, starts[1:] + [end]), 1):
+        cells = _cells(lines, at + 2, nxt)
+        if len(cells) < 6 or (len(cells) - 6) % 5:
+            raise AnnexFormatError(f"item {seq} (line {at + 1}): {len(cells)} cells")
+        (name_line, name), *rest = cells
+        for k in range(0, len(rest), 5):
+            (line, sub), (_, typ), (_, level), (_, dept), (_, note) = rest[k : k + 5]
+            if k == 0:
+                line = at + 1
+            if typ not in TYPE_LABELS:
+                raise AnnexFormatError(f"item {seq}: unknown 事项类型 {typ!r}")
+            if level not in LEVEL_LABELS:
+                raise AnnexFormatError(f"item {seq}: unknown 行使层级 {level!r}")
+            if not re.fullmatch(r"市\S+", dept):
+                raise AnnexFormatError(f"item {seq}: not a city department {dept!r}")
+            rows.append(AnnexRow(len(rows) + 1, line, seq, name, sub, typ, level, dept, note))
+        if not name or name_line <= at:
+            raise AnnexFormatError(f"item {seq}: no 事项名称")
+    return rows
+
+
+def group_items(rows: list[AnnexRow]) -> list[Item]:
+    """Fold annex rows into items; the rows of one item must agree on type, level and department."""
+    items: dict[int, Item] = {}
+    for r in rows:
+        it = items.get(r.seq)
+        if it is None:
+            items[r.seq] = Item(
+                seq=r.seq, name=r.name, sub_items=[r.sub_item] if r.sub_item else [],
+                type=r.type, level=r.level, department=r.department, note=r.note or None,
+                partial=False, devolved_part=None, retained_part=None,
+                source_line=r.line, annex_rows=[r.row],
+            )
+            continue
+        if (r.type, r.level, r.department) != (it.type, it.level, it.department):
+            raise AnnexFormatError(f"item {r.seq}: its rows disagree on type, level or department")
+        if not r.sub_item or not it.sub_items:
+            raise AnnexFormatError(f"item {r.seq}: a continuation row without 子项名称")
+        if r.note and it.note and r.note != it.note:
+            raise AnnexFormatError(f"item {r.seq}: its rows carry different notes")
+        it.sub_items.append(r.sub_item)
+        it.annex_rows.append(r.row)
+        it.note = it.note or r.note or None
+    for it in items.values():
+        if it.note and it.note.startswith(PARTIAL_PREFIX):
+            m = DEVOLVED_RE.search(it.note)
+            if not m:
+                raise AnnexFormatError(f"item {it.seq}: partial note without 仅下放…")
+            it.partial, it.devolved_part = True, m["part"]
+            it.retained_part = RETAINED_PARTS[it.seq]
+        elif it.note:
+            raise AnnexFormatError(f"item {it.seq}: a note this parser does not understand")
+    if set(RETAINED_PARTS) != {it.seq for it in items.values() if it.partial}:
+        raise AnnexFormatError("RETAINED_PARTS does not match the partial items of the annex")
+    return list(items.values())
+
+
+def parse(text: str) -> dict:
+    """Parse the whole page text into the seed document (decision, departments, items, rows)."""
+    lines = text.split("\n")
+    decision, annex_title = parse_decision(lines)
+    rows = parse_rows(lines, annex_title)
+    items = group_items(rows)
+    announced = re.search(r"下放(\d+)项市级行政权力事项", decision["body"])
+    if not announced or int(announced[1]) != len(items):
+        raise AnnexFormatError(f"the decision announces {announced and announced[1]} items, annex has {len(items)}")
+    departments = list(dict.fromkeys(it.department for it in items))
+    return {
+        "source": {"path": SOURCE_REF, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()},
+        "decision": decision,
+        "departments": [{"name": d, "kind": "city"} for d in departments]
+        + [{"name": ZONE_BODY, "kind": "zone"}],
+        "powers": [asdict(it) for it in items],
+        "annex_rows": [asdict(r) for r in rows],
+    }
+
+
+def parse_file(path: Path = SOURCE) -> dict:
+    """Parse the source document at ``path``."""
+    return parse(path.read_text(encoding="utf-8"))
+
+
+def dumps(seed: dict) -> str:
+    """The committed form of the seed: stable key order, real characters, trailing newline."""
+    return json.dumps(seed, ensure_ascii=False, indent=1) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--source", type=Path, default=SOURCE)
+    ap.add_argument("--output", type=Path, default=OUTPUT)
+    ap.add_argument("--check", action="store_true", help="fail if the committed seed is out of date")
+    args = ap.parse_args(argv)
+    text = dumps(parse_file(args.source))
+    if args.check:
+        if args.output.read_text(encoding="utf-8") != text:
+            print(f"{args.output} is out of date; run python -m seed.parse_annex", file=sys.stderr)
+            return 1
+        return 0
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
