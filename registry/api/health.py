@@ -7,11 +7,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry import db
+from registry.access import public
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@public
 def healthz():  # noqa: ANN201
     try:
         with db.get_engine().connect() as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, json, request, url_for
-from flask_smorest import Blueprint
+from registry.api.blueprint import Blueprint
 
 from registry import annex, db
 from registry.access import public, roles

@@ -70,6 +70,8 @@ def handle_http_exception(error: HTTPException) -> Response:
         detail = "The request body is not valid JSON."
         errors_map = None
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="registry"'
     return problem(status, detail, errors_map=errors_map, headers=headers)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from registry.api.blueprint import Blueprint
 
 from registry import db
+from registry.access import public
 from registry.api.schemas.reference import DecisionOut, DepartmentOut
 from registry.services import reference
 
@@ -12,6 +13,7 @@ blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Decisi
 
 
 @blp.get("/decisions")
+@public
 @blp.response(200, DecisionOut(many=True))
 def list_decisions():  # noqa: ANN201
     """Decisions that devolve powers."""
@@ -19,6 +21,7 @@ def list_decisions():  # noqa: ANN201
 
 
 @blp.get("/departments")
+@public
 @blp.response(200, DepartmentOut(many=True))
 def list_departments():  # noqa: ANN201
     """City guiding departments and zone offices."""

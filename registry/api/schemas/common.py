@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import timezone
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
@@ -63,6 +64,15 @@ class Choice(fields.String):
             return self.choices.parse(value)
         except ValueError:
             raise ValidationError(f"must be one of: {', '.join(self.choices.accepted())}") from None
+
+
+class UtcDateTime(fields.DateTime):
+    """A timestamp in UTC; SQLite hands back naive values that are UTC by construction."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class ChoiceOut(Schema):

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from registry.api.schemas.common import Choice, ChoiceOut, InputSchema, QuerySchema, Text
+from registry.api.schemas.common import Choice, ChoiceOut, InputSchema, QuerySchema, Text, UtcDateTime
 from registry.domain.choices import ExerciseLevel, PowerType
 from registry.services.powers import PowerFilter, SORTS
 
@@ -80,8 +80,8 @@ class PowerOut(Schema):
     retained_part = fields.String(allow_none=True, required=True)
     retired = fields.Boolean(required=True)
     version = fields.Integer(required=True)
-    created_at = fields.DateTime(required=True)
-    updated_at = fields.DateTime(required=True)
+    created_at = UtcDateTime(required=True)
+    updated_at = UtcDateTime(required=True)
 
 
 class PowerQuery(QuerySchema):
