@@ -8,12 +8,14 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from registry import annex, db, migrate, seeding
 from registry.services import powers
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Apply every migration (alembic upgrade head)."""
     migrate.upgrade(current_app.config["REGISTRY_SETTINGS"].database_url)
@@ -21,6 +23,7 @@ def init_db() -> None:
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=seeding.SEED_FILE, show_default=True, help="seed document written by seed/parse_annex.py")
 def seed(path: Path) -> None:
@@ -32,6 +35,7 @@ def seed(path: Path) -> None:
 
 
 @click.command("export")
+@with_appcontext
 @click.option("--layout", type=click.Choice(["annex"]), default="annex", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--decision", multiple=True, help="decision id or document number (repeatable)")

@@ -1,0 +1,137 @@
+"""Fixtures: every app test runs on SQLite and, when REGISTRY_TEST_DATABASE_URL is set, on PostgreSQL.
+
+Each backend migrates and seeds one template database per test session through the real CLI; a test
+gets its own copy (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL), so tests that
+write never see each other.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from registry import create_app
+from registry.config import Settings
+
+PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL")
+ADMIN_TOKEN = "test-admin-token-" + "x" * 32
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def make_app(database_url: str, **overrides: object) -> Flask:
+    settings = Settings(database_url=database_url, secret_key="test-secret", admin_token=ADMIN_TOKEN)
+    app = create_app(replace(settings, **overrides))
+    app.config["TESTING"] = True
+    return app
+
+
+def dispose(app: Flask) -> None:
+    app.extensions["registry.engine"].dispose()
+
+
+@dataclass
+class Databases:
+    """Makes empty or seeded databases of one backend, and drops them at the end of the session."""
+
+    backend: str
+    workdir: Path
+    template: str | None = None
+
+    def __post_init__(self) -> None:
+        self._names = itertools.count()
+        self._created: list[str] = []
+        self._tag = f"{os.getpid()}"
+
+    def empty(self) -> str:
+        n = next(self._names)
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.workdir / f'db{n}.sqlite3'}"
+        name = f"registry_test_{self._tag}_{n}"
+        self._admin(f'CREATE DATABASE "{name}"')
+        self._created.append(name)
+        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    def seeded(self) -> str:
+        if self.template is None:
+            self.template = self.empty()
+            app = make_app(self.template)
+            runner = app.test_cli_runner()
+            for args in (["init-db"], ["seed"]):
+                result = runner.invoke(args=args)
+                assert result.exit_code == 0, result.output
+            dispose(app)
+        if self.backend == "sqlite":
+            url = self.empty()
+            shutil.copyfile(make_url(self.template).database, make_url(url).database)
+            return url
+        n = next(self._names)
+        name = f"registry_test_{self._tag}_{n}"
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(self.template).database}"')
+        self._created.append(name)
+        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    def _admin(self, sql: str) -> None:
+        engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+        engine.dispose()
+
+    def drop_all(self) -> None:
+        for name in reversed(self._created):
+            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    if request.param == "postgresql":
+        engine = create_engine(PG_URL)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        finally:
+            engine.dispose()
+    dbs = Databases(request.param, tmp_path_factory.mktemp(request.param))
+    yield dbs
+    if request.param == "postgresql":
+        dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def shared_app(databases: Databases) -> Iterator[Flask]:
+    """A seeded app for tests that only read; never write through it."""
+    app = make_app(databases.seeded())
+    yield app
+    dispose(app)
+
+
+@pytest.fixture
+def app(databases: Databases) -> Iterator[Flask]:
+    """A seeded app on a database of its own, for tests that write."""
+    app = make_app(databases.seeded())
+    yield app
+    dispose(app)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def reader(shared_app: Flask) -> FlaskClient:
+    return shared_app.test_client()
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
