@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
 import sys
 from dataclasses import asdict, dataclass, field
@@ -20,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = ROOT.parent / "shared" / "seeds" / "000_e2ca7729ce21fbec.txt"
+SOURCE = Path(os.environ.get("REGISTRY_SOURCE_DOCUMENT") or ROOT.parent / "shared" / "seeds" / "000_e2ca7729ce21fbec.txt")
 SOURCE_REF = "shared/seeds/000_e2ca7729ce21fbec.txt"
 OUTPUT = Path(__file__).resolve().parent / "annex.json"
 

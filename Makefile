@@ -1,0 +1,43 @@
+# Two commands on a fresh clone: `make run` serves on http://127.0.0.1:8000, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+PYTEST_ARGS ?=
+
+.PHONY: install run init-db seed test lint seed-data clean
+
+install: $(STAMP)
+
+# Re-installs only when the declared dependencies change, so a second `make install` does nothing.
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
+	touch $(STAMP)
+
+init-db: install
+	$(BIN)/registry init-db
+
+seed: init-db
+	$(BIN)/registry seed
+
+run: seed
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+test: install
+	$(BIN)/python -m seed.parse_annex --check
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check registry seed tests migrations
+
+# Rewrites seed/annex.json from the source document in ../shared/seeds.
+seed-data: install
+	$(BIN)/python -m seed.parse_annex
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
