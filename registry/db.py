@@ -4,20 +4,28 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IMMEDIATE = "registry_begin_immediate"
 
 
+def normalise_url(url: str) -> URL:
+    """Parse a database URL; a bare postgresql:// means psycopg 3, the driver this project installs."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
 def make_engine(url: str, *, busy_timeout_ms: int = 15_000, echo: bool = False) -> Engine:
     """Create the engine; on SQLite take over BEGIN so writers queue instead of failing."""
-    parsed = make_url(url)
+    parsed = normalise_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+        return create_engine(parsed, echo=echo, pool_pre_ping=True)
     engine = create_engine(
-        url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
+        parsed, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
     )
 
     @event.listens_for(engine, "connect")

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from registry import create_app
 from registry.config import Settings
+from registry.db import normalise_url
 
 PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL")
 ADMIN_TOKEN = "test-admin-token-" + "x" * 32
@@ -81,7 +82,7 @@ class Databases:
         return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
     def _admin(self, sql: str) -> None:
-        engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        engine = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             conn.execute(text(sql))
         engine.dispose()
@@ -94,7 +95,7 @@ class Databases:
 @pytest.fixture(scope="session", params=BACKENDS)
 def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
     if request.param == "postgresql":
-        engine = create_engine(PG_URL)
+        engine = create_engine(normalise_url(PG_URL))
         try:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
