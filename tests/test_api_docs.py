@@ -1,0 +1,37 @@
+"""The OpenAPI document and its human-readable page, which loads nothing from outside."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+
+def test_openapi_lists_every_operation(reader: FlaskClient) -> None:
+    spec = reader.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    ops = {(m.upper(), p) for p, item in spec["paths"].items() for m in item if m in ("get", "post", "patch", "delete")}
+    assert ops >= {
+        ("GET", "/api/v1/powers"), ("POST", "/api/v1/powers"), ("GET", "/api/v1/powers/{power_id}"),
+        ("PATCH", "/api/v1/powers/{power_id}"), ("DELETE", "/api/v1/powers/{power_id}"),
+        ("POST", "/api/v1/powers/{power_id}/restore"), ("GET", "/api/v1/powers/export.csv"),
+        ("GET", "/api/v1/powers/export.json"), ("GET", "/api/v1/decisions"), ("GET", "/api/v1/departments"),
+    }
+
+
+def test_openapi_is_built_from_the_schemas(reader: FlaskClient) -> None:
+    schemas = reader.get("/api/v1/openapi.json").json["components"]["schemas"]
+    assert set(schemas["PowerOut"]["properties"]) >= {"id", "seq", "name", "sub_items", "type", "level", "version"}
+    assert "id" not in schemas["PowerCreate"]["properties"]
+    assert "行政许可" in schemas["PowerCreate"]["properties"]["type"]["enum"]
+    problem = reader.get("/api/v1/openapi.json").json["components"]["responses"]["DEFAULT_ERROR"]
+    assert list(problem["content"]) == ["application/problem+json"]
+
+
+def test_docs_page_needs_nothing_from_outside(reader: FlaskClient) -> None:
+    resp = reader.get("/api/v1/docs")
+    assert resp.status_code == 200 and resp.mimetype == "text/html"
+    html = resp.get_data(as_text=True)
+    assert "/api/v1/powers/{power_id}" in html and "PowerOut" in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "<script" not in html
