@@ -14,6 +14,8 @@ branch_labels = None
 depends_on = None
 
 TS = sa.DateTime(timezone=True)
+# CHECK names go through op.f(): env.py hands Alembic the models' naming convention, whose
+# ck_%(table_name)s_%(constraint_name)s would otherwise prefix a full name again (ck_power_ck_power_type).
 
 
 def upgrade() -> None:
@@ -45,7 +47,7 @@ def upgrade() -> None:
         sa.Column("hours", sa.String(200), nullable=True),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
-        sa.CheckConstraint("kind IN ('city', 'zone')", name="ck_department_kind"),
+        sa.CheckConstraint("kind IN ('city', 'zone')", name=op.f("ck_department_kind")),
         sa.PrimaryKeyConstraint("id", name="pk_department"),
         sa.UniqueConstraint("name", name="uq_department_name"),
     )
@@ -68,14 +70,14 @@ def upgrade() -> None:
         sa.Column("updated_at", TS, nullable=False),
         sa.CheckConstraint(
             "type IN ('licensing', 'penalty', 'inspection', 'levy', 'confirmation', 'other')",
-            name="ck_power_type",
+            name=op.f("ck_power_type"),
         ),
-        sa.CheckConstraint("level IN ('city', 'city_county')", name="ck_power_level"),
-        sa.CheckConstraint("seq > 0", name="ck_power_seq_positive"),
+        sa.CheckConstraint("level IN ('city', 'city_county')", name=op.f("ck_power_level")),
+        sa.CheckConstraint("seq > 0", name=op.f("ck_power_seq_positive")),
         sa.CheckConstraint(
             "(partial AND devolved_part IS NOT NULL) OR (NOT partial AND devolved_part IS NULL "
             "AND retained_part IS NULL)",
-            name="ck_power_partial_parts",
+            name=op.f("ck_power_partial_parts"),
         ),
         sa.ForeignKeyConstraint(["decision_id"], ["decision.id"], name="fk_power_decision_id_decision"),
         sa.ForeignKeyConstraint(

@@ -176,10 +176,11 @@ def _set_sub_items(power: Power, names: list[str]) -> None:
 
 
 def _flush(session: Session, power: Power) -> None:
+    power_id = power.id  # read it now: a failed flush rolls back and expires the instance
     try:
         session.flush()
     except StaleDataError as exc:
-        raise StaleVersion(f"power {power.id} was changed by someone else; reload it and retry") from exc
+        raise StaleVersion(f"power {power_id} was changed by someone else; reload it and retry") from exc
     except IntegrityError as exc:
         # Another writer took the same 序号 between our check and our insert.
         raise Conflict("the change clashes with a concurrent one", {"seq": ["already used"]}) from exc

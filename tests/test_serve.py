@@ -1,0 +1,167 @@
+"""The production path: gunicorn serves wsgi:app, configured only by REGISTRY_* environment variables.
+
+One gunicorn (two workers) per backend serves a seeded database of its own; every request goes over real
+HTTP with urllib, and every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ADMIN_TOKEN, dispose, make_app
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+START_TIMEOUT_S = 20
+STOP_TIMEOUT_S = 10
+REQUEST_TIMEOUT_S = 10
+LICENSING = "行政许可"
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+
+    def call(self, method: str, path: str, body: dict | None = None, headers: dict[str, str] | None = None) -> Reply:
+        """One HTTP request; error statuses are answers too, not exceptions."""
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=dict(headers or {}))
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=REQUEST_TIMEOUT_S) as resp:
+                return Reply(resp.status, dict(resp.headers), _decode(resp.read(), resp.headers))
+        except urllib.error.HTTPError as err:
+            with err:
+                return Reply(err.code, dict(err.headers), _decode(err.read(), err.headers))
+
+
+def _decode(raw: bytes, headers: Any) -> Any:
+    return json.loads(raw) if "json" in headers.get("Content-Type", "") else raw.decode()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(proc: subprocess.Popen, server: Server, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"gunicorn exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            if server.call("GET", "/healthz").status == 200:
+                return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.1)
+    pytest.fail(f"gunicorn not healthy after {START_TIMEOUT_S}s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def served(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`gunicorn wsgi:app` with two workers on a seeded database; always stopped at teardown."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    env = os.environ | {
+        "REGISTRY_DATABASE_URL": databases.seeded(),
+        "REGISTRY_ADMIN_TOKEN": ADMIN_TOKEN,
+        "REGISTRY_SECRET_KEY": "serve-test-secret",
+    }
+    args = [str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
+            "--timeout", "30", "--graceful-timeout", "5", "--no-control-socket", "wsgi:app"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        server = Server(f"http://127.0.0.1:{port}")
+        _wait_healthy(proc, server, log)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=STOP_TIMEOUT_S)
+
+
+@pytest.mark.parametrize("type_", [LICENSING, "licensing"], ids=["label", "code"])
+def test_lists_powers_of_one_type(served: Server, type_: str) -> None:
+    """A type filter sent URL-encoded (published label or code) returns the 28 licensing powers."""
+    reply = served.call("GET", "/api/v1/powers?" + urllib.parse.urlencode({"type": type_, "per_page": 200}))
+    assert (reply.status, reply.headers["Content-Type"]) == (200, "application/json")
+    assert reply.body["total"] == len(reply.body["items"]) == 28
+    assert {p["type"]["label"] for p in reply.body["items"]} == {LICENSING}
+
+
+def _current(served: Server, power_id: int) -> str:
+    return served.call("GET", f"/api/v1/powers/{power_id}").headers["ETag"]
+
+
+@pytest.mark.parametrize(
+    ("power_id", "authorised", "if_match", "status"),
+    [
+        (2, True, "current", 200),
+        (3, True, '"0"', 412),
+        (4, True, None, 428),
+        (5, False, "current", 401),
+    ],
+    ids=["current-etag", "stale-etag", "no-if-match", "anonymous"],
+)
+def test_patch_through_gunicorn(served: Server, power_id: int, authorised: bool, if_match: str | None,
+                                status: int) -> None:
+    """PATCH over HTTP: the current ETag wins, a stale one is 412, none is 428, no token is 401."""
+    before = _current(served, power_id)
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"} if authorised else {}
+    if if_match is not None:
+        headers["If-Match"] = before if if_match == "current" else if_match
+    note = f"changed through gunicorn ({power_id})"
+    reply = served.call("PATCH", f"/api/v1/powers/{power_id}", {"note": note}, headers)
+    assert reply.status == status, reply.body
+    expected_tag = f'"{int(before.strip(chr(34))) + 1}"' if status == 200 else before
+    if status == 200:
+        assert (reply.headers["ETag"], reply.body["note"]) == (expected_tag, note)
+    else:
+        assert reply.headers["Content-Type"] == "application/problem+json"
+    # Every worker sees the same stored state afterwards.
+    assert {_current(served, power_id) for _ in range(4)} == {expected_tag}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite:///{tmp}/no-such-directory/registry.sqlite3", "postgresql://postgres@127.0.0.1:1/registry"],
+    ids=["sqlite-missing-directory", "postgresql-closed-port"],
+)
+def test_healthz_when_the_database_is_unreachable(tmp_path: Path, url: str) -> None:
+    """/healthz answers 503 with plain JSON {"status": "unavailable"} when the database cannot be reached."""
+    if url.startswith("postgresql"):
+        pytest.importorskip("psycopg")
+    app = make_app(url.format(tmp=tmp_path))
+    try:
+        resp = app.test_client().get("/healthz")
+    finally:
+        dispose(app)
+    assert (resp.status_code, resp.mimetype) == (503, "application/json")
+    assert resp.json["status"] == "unavailable"
