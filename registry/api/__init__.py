@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import http
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from registry.api import docs, health, powers, reference
 from registry.api.problems import PROBLEM_JSON, handle_http_exception
@@ -49,6 +50,15 @@ def _require_json_body() -> None:
             raise UnsupportedMediaType("send the body as application/json")
 
 
+def _require_utf8_query() -> None:
+    """A query string must be UTF-8 once percent-decoded; werkzeug would keep bad bytes as literal %XX text."""
+    if request.path.startswith(PREFIX):
+        try:
+            unquote_to_bytes(request.query_string).decode()
+        except UnicodeDecodeError:
+            raise BadRequest("the query string is not valid UTF-8") from None
+
+
 def init_app(app: Flask) -> None:
     app.config.update(
         API_TITLE="Devolved-powers registry",
@@ -62,6 +72,7 @@ def init_app(app: Flask) -> None:
     )
     api = RegistryApi(app)
     app.before_request(_require_json_body)
+    app.before_request(_require_utf8_query)
     for blp in (powers.blp, reference.blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)

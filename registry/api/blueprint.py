@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import flask_smorest
 from webargs.flaskparser import FlaskParser
 
@@ -10,6 +12,15 @@ class SchemaRulesParser(FlaskParser):
     """webargs would otherwise EXCLUDE unknown query parameters whatever the schema says."""
 
     DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {}
+
+    def _raw_load_json(self, req):  # noqa: ANN001, ANN202
+        """JSON too deeply nested, or with a number too long to convert, is invalid JSON, not a server error."""
+        try:
+            return super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise  # webargs itself tells an empty body from a malformed one
+        except (RecursionError, ValueError) as exc:
+            self._handle_invalid_json_error(exc, req)
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -34,7 +34,9 @@ def problem(status: int, detail: str | None = None, *, type_: str = "about:blank
     if errors_map:
         body["errors"] = errors_map
     body.update(extra)
-    resp = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
+    # An unpaired surrogate echoed from a JSON body (say, an unknown field's name) goes out as its \u escape.
+    text = json.dumps(body, ensure_ascii=False).encode("utf-8", "backslashreplace")
+    resp = Response(text, status=status, mimetype=PROBLEM_JSON)
     for key, value in (headers or {}).items():
         resp.headers[key] = value
     return resp

@@ -16,6 +16,8 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# Ids are INTEGER columns, 32-bit on PostgreSQL: a larger number names no row and must not reach the database.
+MAX_ID = 2**31 - 1
 
 
 def code_enum(choices: type[LabelledChoice]) -> Enum:

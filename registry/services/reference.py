@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from registry.domain.choices import DepartmentKind
 from registry.models import Decision, Department
+from registry.models.base import MAX_ID
 from registry.services.errors import NotFound, ValidationFailed
 
 
@@ -39,11 +40,16 @@ def find_department(session: Session, name: str) -> Department | None:
     return session.scalar(select(Department).where(Department.name == name))
 
 
+def _is_id(value: str) -> bool:
+    """ASCII digits within the id range; anything else (say "²" or 20 digits) can only be a name."""
+    return value.isascii() and value.isdigit() and int(value) <= MAX_ID
+
+
 def resolve_ids(session: Session, model: type, label_column: str, field: str, values: Iterable[str]) -> list[int]:
     """Turn filter values (ids or published names) into ids; unknown ones are a field error."""
     ids, names = [], []
     for v in values:
-        (ids if v.isdigit() else names).append(int(v) if v.isdigit() else v)
+        (ids if _is_id(v) else names).append(int(v) if _is_id(v) else v)
     if names:
         column = getattr(model, label_column)
         found = dict(session.execute(select(column, model.id).where(column.in_(names))).all())

@@ -28,16 +28,41 @@ class InputSchema(Schema):
         return data
 
 
+def _unstorable(value: str) -> str | None:
+    """Why ``value`` cannot be stored or searched as text (a control character, an unpaired surrogate), if so."""
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category == "Cs":
+            return "contains an unpaired surrogate"
+        if category == "Cc" and ch != "\n":
+            return "contains control characters"
+    return None
+
+
 class QuerySchema(Schema):
     """A query string: a misspelt parameter is an error rather than a silently ignored filter."""
 
     class Meta:
         unknown = RAISE
 
+    @pre_load
+    def _reject_unstorable(self, data: Any, **_: Any) -> Any:
+        """No parameter may hold text the database refuses (PostgreSQL) or truncates (SQLite)."""
+        getlist = getattr(data, "getlist", None)
+        named = {}
+        for key in data:
+            values = getlist(key) if getlist else [data[key]]
+            reasons = [r for v in values if isinstance(v, str) and (r := _unstorable(v))]
+            if reasons:
+                named[key] = reasons[:1]
+        if named:
+            raise ValidationError(named)
+        return data
+
 
 def _no_control_chars(value: str) -> None:
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n" for ch in value):
-        raise ValidationError("contains control characters")
+    if reason := _unstorable(value):
+        raise ValidationError(reason)
     if not value.strip():
         raise ValidationError("must not be blank")
 

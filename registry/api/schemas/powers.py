@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from registry.api.schemas.common import Choice, ChoiceOut, InputSchema, QuerySchema, Text, UtcDateTime
 from registry.domain.choices import ExerciseLevel, PowerType
+from registry.models.base import MAX_ID
 from registry.services.powers import PowerFilter, SORTS
 
 READ_ONLY = ("id", "version", "retired", "created_at", "updated_at")
@@ -25,7 +26,7 @@ class _PowerFields(InputSchema):
                             metadata={"description": "子项名称, in annex order"})
     type = Choice(PowerType, required=True, metadata={"description": "事项类型"})
     level = Choice(ExerciseLevel, required=True, metadata={"description": "行使层级"})
-    department = fields.Integer(strict=True, required=True, validate=validate.Range(min=1),
+    department = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=MAX_ID),
                                 metadata={"description": "id of the city guiding department"})
     note = Text(2000, allow_none=True, metadata={"description": "备注"})
     partial = fields.Boolean(metadata={"description": "only part of the power is devolved"})
@@ -38,7 +39,7 @@ class PowerCreate(_PowerFields):
 
     read_only_fields = READ_ONLY + ("id",)
 
-    decision = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    decision = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 
