@@ -28,6 +28,14 @@ def test_openapi_is_built_from_the_schemas(reader: FlaskClient) -> None:
     assert list(problem["content"]) == ["application/problem+json"]
 
 
+def test_every_security_requirement_is_defined(reader: FlaskClient) -> None:
+    spec = reader.get("/api/v1/openapi.json").json
+    defined = set(spec["components"].get("securitySchemes", {}))
+    used = {name for item in spec["paths"].values() for op in item.values() if isinstance(op, dict)
+            for req in op.get("security", []) for name in req}
+    assert used and used <= defined
+
+
 def test_docs_page_needs_nothing_from_outside(reader: FlaskClient) -> None:
     resp = reader.get("/api/v1/docs")
     assert resp.status_code == 200 and resp.mimetype == "text/html"

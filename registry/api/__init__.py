@@ -71,6 +71,7 @@ def init_app(app: Flask) -> None:
         },
     )
     api = RegistryApi(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     app.before_request(_require_json_body)
     app.before_request(_require_utf8_query)
     for blp in (powers.blp, reference.blp):
