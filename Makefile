@@ -30,6 +30,7 @@ run: seed
 
 test: install
 	$(BIN)/python -m seed.parse_annex --check
+	$(BIN)/ruff check registry seed tests migrations
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 lint: install

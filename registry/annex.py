@@ -18,7 +18,7 @@ def rows(powers: Iterable[Power]) -> Iterator[dict[str, str]]:
     for p in powers:
         for sub in p.sub_items or [""]:
             yield dict(zip(HEADER, (str(p.seq), p.name, sub, p.type.label, p.level.label,
-                                    p.department.name, p.note or "")))
+                                    p.department.name, p.note or ""), strict=True))
 
 
 def to_csv(powers: Iterable[Power]) -> str:

@@ -27,7 +27,7 @@ class Settings:
     log_sql: bool = False
 
     @classmethod
-    def from_env(cls, instance: Path, env: os._Environ | dict | None = None) -> "Settings":
+    def from_env(cls, instance: Path, env: os._Environ | dict | None = None) -> Settings:
         env = os.environ if env is None else env
         get = lambda name, default=None: env.get(PREFIX + name, default)  # noqa: E731
         return cls(

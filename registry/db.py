@@ -29,7 +29,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15_000, echo: bool = False) 
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+    def _on_connect(dbapi_conn, _record):
         # pysqlite's own transaction handling defeats BEGIN IMMEDIATE; we emit BEGIN ourselves.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -41,7 +41,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15_000, echo: bool = False) 
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # noqa: ANN001
+    def _on_begin(conn):
         # A write transaction takes the write lock up front: upgrading a read lock later can fail
         # with SQLITE_BUSY at once, which the busy timeout cannot absorb.
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(IMMEDIATE) else "BEGIN")

@@ -157,7 +157,7 @@ def parse_rows(lines: list[str], annex_title: int) -> list[AnnexRow]:
             starts.append(i)
             expected += 1
     rows: list[AnnexRow] = []
-    for seq, (at, nxt) in enumerate(zip(starts, starts[1:] + [end]), 1):
+    for seq, (at, nxt) in enumerate(zip(starts, starts[1:] + [end], strict=True), 1):
         cells = _cells(lines, at + 2, nxt)
         if len(cells) < 6 or (len(cells) - 6) % 5:
             raise AnnexFormatError(f"item {seq} (line {at + 1}): {len(cells)} cells")

@@ -11,7 +11,7 @@ from tests.conftest import dispose, make_app
 LEAKS = ("Traceback", "sqlalchemy", "psycopg", "sqlite3", "/work/", "site-packages", "SELECT ")
 
 
-def assert_problem(resp, status: int) -> dict:  # noqa: ANN001
+def assert_problem(resp, status: int) -> dict:
     assert resp.status_code == status, resp.data
     assert resp.mimetype == "application/problem+json"
     body = resp.json
@@ -72,7 +72,7 @@ def test_patch_malformed_json_is_400(client: FlaskClient, admin_headers: dict, e
     assert_problem(resp, 400)
 
 
-def test_unexpected_error_is_a_bare_500(databases) -> None:  # noqa: ANN001
+def test_unexpected_error_is_a_bare_500(databases) -> None:
     app: Flask = make_app(databases.empty())  # never migrated: every query fails inside SQLAlchemy
     try:
         resp = app.test_client().get("/api/v1/powers")

@@ -22,7 +22,7 @@ def seqs(client: FlaskClient, **params: object) -> list[int]:
     return [p["seq"] for p in body["items"]]
 
 
-def where(pred) -> list[int]:  # noqa: ANN001
+def where(pred) -> list[int]:
     return [it["seq"] for it in ITEMS if pred(it)]
 
 
@@ -126,7 +126,7 @@ def test_facets_honour_q(reader: FlaskClient) -> None:
     assert facet(body, "type") == Counter(it["type"] for it in hits)
 
 
-def _key(name: str):  # noqa: ANN202
+def _key(name: str):
     return {
         "seq": lambda it: it["seq"],
         "name": lambda it: (it["name"], it["seq"]),

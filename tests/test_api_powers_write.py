@@ -14,7 +14,7 @@ def get(client: FlaskClient, power_id: int) -> tuple[dict, str]:
     return resp.json, resp.headers["ETag"]
 
 
-def patch(client: FlaskClient, headers: dict, power_id: int, body: Any, etag: str | None = None):  # noqa: ANN201
+def patch(client: FlaskClient, headers: dict, power_id: int, body: Any, etag: str | None = None):
     if etag is None:
         etag = get(client, power_id)[1]
     return client.patch(f"/api/v1/powers/{power_id}", json=body, headers={**headers, "If-Match": etag})
@@ -116,7 +116,7 @@ def test_get_unknown_is_404(client: FlaskClient) -> None:
          lambda p: (p["partial"], p["devolved_part"], p["retained_part"]) == (True, "部分", "其余")),
     ],
 )
-def test_patch(client: FlaskClient, admin_headers: dict, power_id: int, change: dict, check) -> None:  # noqa: ANN001
+def test_patch(client: FlaskClient, admin_headers: dict, power_id: int, change: dict, check) -> None:
     before, etag = get(client, power_id)
     resp = patch(client, admin_headers, power_id, change, etag)
     assert resp.status_code == 200, resp.json

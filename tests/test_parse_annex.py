@@ -73,7 +73,7 @@ def test_unknown_shapes_stop_the_parser(text: str, message: str) -> None:
         parse_annex.parse(text)
 
 
-def test_check_mode_detects_a_stale_seed(tmp_path) -> None:  # noqa: ANN001
+def test_check_mode_detects_a_stale_seed(tmp_path) -> None:
     stale = tmp_path / "annex.json"
     stale.write_text("{}\n", encoding="utf-8")
     assert parse_annex.main(["--check", "--output", str(stale)]) == 1

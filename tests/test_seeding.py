@@ -45,7 +45,7 @@ def test_seed_leaves_edited_rows_alone(app: Flask) -> None:
         assert powers.get_power(db.session(write=False), 38).name == "取水许可(已改)"
 
 
-def test_seed_into_empty_database(databases) -> None:  # noqa: ANN001
+def test_seed_into_empty_database(databases) -> None:
     app = make_app(databases.empty())
     try:
         runner = app.test_cli_runner()

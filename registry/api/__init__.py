@@ -27,7 +27,7 @@ class RegistryApi(Api):
         # registry.api.problems.init_app registers the app-wide handlers.
         pass
 
-    def handle_http_exception(self, error):  # noqa: ANN001, ANN201
+    def handle_http_exception(self, error):
         return handle_http_exception(error)
 
     def _register_responses(self) -> None:

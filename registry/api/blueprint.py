@@ -13,7 +13,7 @@ class SchemaRulesParser(FlaskParser):
 
     DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {}
 
-    def _raw_load_json(self, req):  # noqa: ANN001, ANN202
+    def _raw_load_json(self, req):
         """JSON too deeply nested, or with a number too long to convert, is invalid JSON, not a server error."""
         try:
             return super()._raw_load_json(req)

@@ -12,7 +12,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 @bp.get("/api/v1/docs")
 @public
-def api_docs():  # noqa: ANN201
+def api_docs():
     spec = current_app.extensions["registry.api"].spec.to_dict()
     operations = [
         {"method": method.upper(), "path": path, **op}

@@ -14,7 +14,7 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 @public
-def healthz():  # noqa: ANN201
+def healthz():
     try:
         with db.get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, json, request, url_for
-from registry.api.blueprint import Blueprint
 
 from registry import annex, db
 from registry.access import public, roles
+from registry.api.blueprint import Blueprint
 from registry.api.etag import etag_for, expected_version
 from registry.api.schemas.powers import ExportQuery, PowerCreate, PowerOut, PowerPageOut, PowerPatch, PowerQuery
 from registry.models.base import MAX_ID
@@ -37,7 +37,7 @@ def _with_etag(power: Any, status: int = 200) -> tuple[Any, int, dict[str, str]]
 @public
 @blp.arguments(PowerQuery, location="query", as_kwargs=False)
 @blp.response(200, PowerPageOut)
-def list_powers(filters: PowerFilter):  # noqa: ANN201
+def list_powers(filters: PowerFilter):
     """List powers with filters, sorting, pagination and facet counts."""
     return powers.list_powers(db.session(), filters)
 
@@ -47,7 +47,7 @@ def list_powers(filters: PowerFilter):  # noqa: ANN201
 @blp.doc(**WRITE_DOC)
 @blp.arguments(PowerCreate)
 @blp.response(201, PowerOut, headers=ETAG_HEADER)
-def create_power(data: dict[str, Any]):  # noqa: ANN201
+def create_power(data: dict[str, Any]):
     """Add a power to a decision's list."""
     session = db.session()
     power = powers.create_power(session, data)
@@ -61,7 +61,7 @@ def create_power(data: dict[str, Any]):  # noqa: ANN201
 @public
 @blp.response(200, PowerOut, headers=ETAG_HEADER)
 @blp.alt_response(304, description="Not modified")
-def get_power(power_id: int):  # noqa: ANN201
+def get_power(power_id: int):
     """One power; its ETag is what PATCH, DELETE and restore expect in If-Match."""
     power = powers.get_power(db.session(), power_id)
     tag = etag_for(power.version)
@@ -75,7 +75,7 @@ def get_power(power_id: int):  # noqa: ANN201
 @blp.doc(**VERSIONED_WRITE_DOC)
 @blp.arguments(PowerPatch(partial=True))
 @blp.response(200, PowerOut, headers=ETAG_HEADER)
-def update_power(changes: dict[str, Any], power_id: int):  # noqa: ANN201
+def update_power(changes: dict[str, Any], power_id: int):
     """Change some fields of a power; a change that alters nothing keeps its version."""
     session = db.session()
     power = powers.update_power(session, power_id, changes, expected_version())
@@ -87,7 +87,7 @@ def update_power(changes: dict[str, Any], power_id: int):  # noqa: ANN201
 @writer
 @blp.doc(**VERSIONED_WRITE_DOC)
 @blp.response(200, PowerOut, headers=ETAG_HEADER)
-def retire_power(power_id: int):  # noqa: ANN201
+def retire_power(power_id: int):
     """Retire a power: it leaves the public list but is never deleted, and can be restored."""
     session = db.session()
     power = powers.retire_power(session, power_id, expected_version())
@@ -99,7 +99,7 @@ def retire_power(power_id: int):  # noqa: ANN201
 @writer
 @blp.doc(**VERSIONED_WRITE_DOC)
 @blp.response(200, PowerOut, headers=ETAG_HEADER)
-def restore_power(power_id: int):  # noqa: ANN201
+def restore_power(power_id: int):
     """Put a retired power back in force."""
     session = db.session()
     power = powers.restore_power(session, power_id, expected_version())
@@ -111,7 +111,7 @@ def restore_power(power_id: int):  # noqa: ANN201
 @public
 @blp.arguments(ExportQuery, location="query", as_kwargs=False)
 @blp.response(200, {"type": "string"}, content_type="text/csv")
-def export_csv(args: dict[str, Any]):  # noqa: ANN201
+def export_csv(args: dict[str, Any]):
     """The annex table as CSV (UTF-8 with BOM, so Excel reads it as published)."""
     body = annex.to_csv(powers.all_powers(db.session(), args.get("decision")))
     return Response(body, mimetype="text/csv", content_type="text/csv; charset=utf-8",
@@ -122,7 +122,7 @@ def export_csv(args: dict[str, Any]):  # noqa: ANN201
 @public
 @blp.arguments(ExportQuery, location="query", as_kwargs=False)
 @blp.response(200, {"type": "array", "items": {"type": "object"}})
-def export_json(args: dict[str, Any]):  # noqa: ANN201
+def export_json(args: dict[str, Any]):
     """The annex table as JSON: one object per annex row, keyed by the published column names."""
     rows = list(annex.rows(powers.all_powers(db.session(), args.get("decision"))))
     return Response(json.dumps(rows, ensure_ascii=False), mimetype="application/json")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from registry.api.blueprint import Blueprint
-
 from registry import db
 from registry.access import public
+from registry.api.blueprint import Blueprint
 from registry.api.schemas.reference import DecisionOut, DepartmentOut
 from registry.services import reference
 
@@ -15,7 +14,7 @@ blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Decisi
 @blp.get("/decisions")
 @public
 @blp.response(200, DecisionOut(many=True))
-def list_decisions():  # noqa: ANN201
+def list_decisions():
     """Decisions that devolve powers."""
     return reference.list_decisions(db.session())
 
@@ -23,6 +22,6 @@ def list_decisions():  # noqa: ANN201
 @blp.get("/departments")
 @public
 @blp.response(200, DepartmentOut(many=True))
-def list_departments():  # noqa: ANN201
+def list_departments():
     """City guiding departments and zone offices."""
     return reference.list_departments(db.session())

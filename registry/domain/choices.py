@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class LabelledChoice(str, Enum):
+class LabelledChoice(StrEnum):
     """A choice whose value is its stable code and which carries its published label."""
 
     label: str
 
-    def __new__(cls, code: str, label: str) -> "LabelledChoice":
+    def __new__(cls, code: str, label: str) -> LabelledChoice:
         obj = str.__new__(cls, code)
         obj._value_ = code
         obj.label = label
@@ -21,7 +21,7 @@ class LabelledChoice(str, Enum):
         return self.value
 
     @classmethod
-    def parse(cls, text: str) -> "LabelledChoice":
+    def parse(cls, text: str) -> LabelledChoice:
         """Accept either the stable code or the exact label; raise ValueError otherwise."""
         for choice in cls:
             if text in (choice.value, choice.label):

@@ -42,7 +42,7 @@ class Power(Timestamped, Base):
 
     decision: Mapped[Decision] = relationship(lazy="joined", innerjoin=True)
     department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
-    sub_item_rows: Mapped[list["SubItem"]] = relationship(
+    sub_item_rows: Mapped[list[SubItem]] = relationship(
         order_by="SubItem.position",
         cascade="all, delete-orphan",
         lazy="selectin",

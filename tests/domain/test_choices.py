@@ -18,12 +18,12 @@ from seed import parse_annex
         (ExerciseLevel, "city", ExerciseLevel.CITY),
     ],
 )
-def test_parse(choices, text: str, expected) -> None:  # noqa: ANN001
+def test_parse(choices, text: str, expected) -> None:
     assert choices.parse(text) is expected
 
 
 @pytest.mark.parametrize(("choices", "text"), [(PowerType, "许可"), (PowerType, ""), (ExerciseLevel, "区县级")])
-def test_parse_rejects(choices, text: str) -> None:  # noqa: ANN001
+def test_parse_rejects(choices, text: str) -> None:
     with pytest.raises(ValueError):
         choices.parse(text)
 

@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from registry.api.schemas.common import Choice, ChoiceOut, InputSchema, QuerySchema, Text, UtcDateTime
 from registry.domain.choices import ExerciseLevel, PowerType
 from registry.models.base import MAX_ID
-from registry.services.powers import PowerFilter, SORTS
+from registry.services.powers import SORTS, PowerFilter
 
 READ_ONLY = ("id", "version", "retired", "created_at", "updated_at")
 SORT_VALUES = [s for k in SORTS for s in (k, "-" + k)]
