@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from registry.domain.choices import DepartmentKind
 from registry.models import Decision, Department
 from registry.models.base import MAX_ID
-from registry.services.errors import NotFound, ValidationFailed
+from registry.services.errors import ValidationFailed
 
 
 def list_decisions(session: Session) -> list[Decision]:
@@ -23,13 +23,6 @@ def list_departments(session: Session, kind: DepartmentKind | None = None) -> li
     if kind is not None:
         stmt = stmt.where(Department.kind == kind)
     return list(session.scalars(stmt))
-
-
-def get_decision(session: Session, decision_id: int) -> Decision:
-    decision = session.get(Decision, decision_id)
-    if decision is None:
-        raise NotFound(f"decision {decision_id} does not exist")
-    return decision
 
 
 def find_decision(session: Session, doc_number: str) -> Decision | None:
