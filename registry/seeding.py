@@ -44,11 +44,6 @@ def _power_data(item: dict, decision_id: int, department_id: int) -> dict:
     }
 
 
-def _same(power: Power, data: dict) -> bool:
-    return all(getattr(power, k) == v for k, v in data.items() if k not in ("decision", "department", "sub_items")) \
-        and power.sub_items == data["sub_items"] and power.department_id == data["department"]
-
-
 def load(session: Session, seed: dict) -> SeedReport:
     """Create what is missing; never overwrite a row someone has since edited."""
     report = SeedReport()
@@ -76,7 +71,7 @@ def load(session: Session, seed: dict) -> SeedReport:
         if power is None:
             powers.create_power(session, data)
             report.created["power"] += 1
-        elif _same(power, data):
+        elif not powers.changed_fields(power, data):
             report.unchanged += 1
         else:
             report.differing.append(item["seq"])

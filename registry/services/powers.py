@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import ColumnElement
 
@@ -105,8 +105,9 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
     descending = f.sort.startswith("-")
     keys = SORTS[f.sort.lstrip("-")] + (Power.decision_id, Power.seq, Power.id)
     order = [k.desc() if descending else k.asc() for k in keys]
-    stmt: Select = (select(Power).join(Power.department).where(*where).order_by(*order)
-                    .limit(f.per_page).offset((f.page - 1) * f.per_page))
+    # The sort may need Department; contains_eager reuses that join instead of adding a second one.
+    stmt: Select = (select(Power).join(Power.department).options(contains_eager(Power.department))
+                    .where(*where).order_by(*order).limit(f.per_page).offset((f.page - 1) * f.per_page))
     total = session.scalar(select(func.count(Power.id)).where(*where)) or 0
     facets = {
         name: _facet_counts(session, name, base + [c for k, c in faceted.items() if k != name])
@@ -209,16 +210,21 @@ def create_power(session: Session, data: dict[str, Any]) -> Power:
 def _current(power: Power, name: str) -> Any:
     if name == "sub_items":
         return power.sub_items
-    if name == "department":
-        return power.department_id
+    if name in ("department", "decision"):
+        return getattr(power, f"{name}_id")
     return getattr(power, name)
+
+
+def changed_fields(power: Power, data: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``data`` (as the create and patch schemas load them) whose value differs from the power's."""
+    return {k: v for k, v in data.items() if _current(power, k) != v}
 
 
 def update_power(session: Session, power_id: int, changes: dict[str, Any], expected_version: int) -> Power:
     """Apply a partial update; a change that alters nothing leaves the version as it was."""
     power = get_power(session, power_id)
     _check_version(power, expected_version)
-    changed = {k: v for k, v in changes.items() if _current(power, k) != v}
+    changed = changed_fields(power, changes)
     if not changed:
         return power
     after = {k: changes.get(k, _current(power, k)) for k in EDITABLE}

@@ -40,9 +40,8 @@ def _is_id(value: str) -> bool:
 
 def resolve_ids(session: Session, model: type, label_column: str, field: str, values: Iterable[str]) -> list[int]:
     """Turn filter values (ids or published names) into ids; unknown ones are a field error."""
-    ids, names = [], []
-    for v in values:
-        (ids if _is_id(v) else names).append(int(v) if _is_id(v) else v)
+    ids = [int(v) for v in values if _is_id(v)]
+    names = [v for v in values if not _is_id(v)]
     if names:
         column = getattr(model, label_column)
         found = dict(session.execute(select(column, model.id).where(column.in_(names))).all())
