@@ -4,26 +4,32 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
 
-from registry import access, api, commands, db
-from registry.api import problems
+from registry import access, api, cli, db, problems, request_id, web
 from registry.config import Settings
+from registry.domain.chain import chain_key
+from registry.services.accounts import TOKEN_KEY, token_key
+from registry.services.audit import CHAIN_KEY
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the app: settings, database, access rules, error mapping, API, CLI."""
+    """Build the app: settings, database, request ids, access rules, error mapping, API, pages, CLI."""
     app = Flask(__name__, instance_relative_config=True)
     settings = settings or Settings.from_env(Path(app.instance_path))
     _configure(app, settings)
     db.init_app(app, db.make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-                                    echo=settings.log_sql))
+                                    echo=settings.log_sql),
+                info={CHAIN_KEY: chain_key(settings.audit_key), TOKEN_KEY: token_key(settings.secret_key)})
+    request_id.init_app(app)
     access.init_app(app)
     problems.init_app(app)
     api.init_app(app)
-    commands.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
     return app
 
 
@@ -33,7 +39,10 @@ def _configure(app: Flask, settings: Settings) -> None:
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JSON_AS_ASCII=False,
         REGISTRY_SETTINGS=settings,
-        REGISTRY_ADMIN_TOKEN=settings.admin_token,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="registry_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_lifetime_seconds),
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False

@@ -1,33 +1,39 @@
-"""Who may call each route: every view declares a rule, and a view without one is refused.
+"""Who is calling and whether they may call this route: every view declares a rule; no rule means refused.
 
-Until user accounts exist (the trust issue), the only writer is the operator holding the token set in
-REGISTRY_ADMIN_TOKEN; everyone else is anonymous and may only read.
+The API takes bearer tokens only; the web pages take the session cookie (and so carry CSRF tokens).
+Refusals that matter to auditors (bad tokens, forbidden attempts) become security events, written after
+the refused request's transaction has been rolled back.
 """
 
 from __future__ import annotations
 
-import hmac
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TypeVar
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from werkzeug.exceptions import Forbidden, Unauthorized
+
+from registry import db, problems, request_id
+from registry.domain.roles import ANONYMOUS, Caller, Role
+from registry.models import User
+from registry.services import accounts, errors, security
 
 F = TypeVar("F", bound=Callable)
 RULE_ATTR = "_registry_access"
 PUBLIC = "public"
+API_PREFIX = "/api/"
 # Endpoints Flask or flask-smorest add themselves; all of them only read.
 BUILTIN_PUBLIC = frozenset({"static", "api-docs.openapi_json"})
-
-
-@dataclass(frozen=True)
-class Principal:
-    name: str
-    role: str
-
-
-ANONYMOUS = Principal("anonymous", "anonymous")
+STAFF = tuple(Role)
+REFUSALS = {
+    "token_invalid": "unknown credentials",
+    "token_expired": "this token has expired",
+    "token_revoked": "this token has been revoked",
+    "user_disabled": "this account is disabled",
+}
+log = logging.getLogger(__name__)
 
 
 def public(view: F) -> F:
@@ -36,14 +42,19 @@ def public(view: F) -> F:
     return view
 
 
-def roles(*allowed: str) -> Callable[[F], F]:
-    """Only a principal holding one of ``allowed`` may call this view."""
+def roles(*allowed: Role) -> Callable[[F], F]:
+    """Only a caller holding one of ``allowed`` may call this view."""
 
     def mark(view: F) -> F:
-        setattr(view, RULE_ATTR, frozenset(allowed))
+        setattr(view, RULE_ATTR, frozenset(str(r) for r in allowed))
         return view
 
     return mark
+
+
+def staff(view: F) -> F:
+    """Any signed-in staff member may call this view."""
+    return roles(*STAFF)(view)
 
 
 def rule_for(app: Flask, endpoint: str | None) -> str | frozenset[str] | None:
@@ -53,37 +64,113 @@ def rule_for(app: Flask, endpoint: str | None) -> str | frozenset[str] | None:
     return getattr(view, RULE_ATTR, None)
 
 
-def _principal() -> Principal:
-    header = request.headers.get("Authorization", "")
-    if not header:
-        return ANONYMOUS
-    scheme, _, token = header.partition(" ")
-    expected = current_app.config.get("REGISTRY_ADMIN_TOKEN")
-    if scheme.lower() != "bearer" or not token or not expected:
-        raise Unauthorized("unknown credentials")
-    if not hmac.compare_digest(token.strip().encode(), expected.encode()):
-        raise Unauthorized("unknown credentials")
-    return Principal("operator", "admin")
+def anonymous() -> Caller:
+    return Caller(None, ANONYMOUS, ANONYMOUS, request_id=request_id.current())
 
 
-def current_principal() -> Principal:
-    return g.get("principal", ANONYMOUS)
+def current_caller() -> Caller:
+    """The caller of this request, as the services take it."""
+    return g.get("caller") or anonymous()
 
 
-def _enforce() -> None:
-    if request.endpoint is None:
-        return  # no route matched: the 404/405 handler answers
-    rule = rule_for(current_app, request.endpoint)
-    g.principal = _principal()
-    if rule == PUBLIC:
+def note(kind: str, detail: str, *, account: str | None = None, user_id: int | None = None) -> None:
+    """Keep a security event about this request; it is written once the request's transaction is over."""
+    caller = g.get("caller")
+    g.setdefault("security_events", []).append(security.Event(
+        kind=kind, detail=detail, method=request.method, path=request.path, request_id=request_id.current(),
+        address=request.remote_addr, account=account or (caller.name if caller and caller.authenticated else None),
+        user_id=user_id if user_id is not None else (caller.user_id if caller else None),
+    ))
+
+
+def _write_security_events(_exc: BaseException | None) -> None:
+    events = g.pop("security_events", None)
+    if not events:
         return
+    db.close_session()  # roll back the refused request first; on SQLite it may hold the write lock
+    side = db.side_session()
+    try:
+        for event in events:
+            security.record(side, event)
+        side.commit()
+    except Exception:
+        log.exception("could not record %d security event(s)", len(events))
+    finally:
+        side.close()
+
+
+def _bearer_caller(header: str) -> Caller:
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 256:
+        note("token_invalid", "malformed Authorization header")
+        raise Unauthorized("send Authorization: Bearer <token>")
+    check = accounts.check_token(db.session(), token)
+    if check.refusal is not None:
+        user = check.token.user if check.token else None
+        note(check.refusal, REFUSALS[check.refusal], account=user.name if user else None,
+             user_id=user.id if user else None)
+        raise Unauthorized(REFUSALS[check.refusal])
+    return accounts.caller_for(check.token.user, request_id.current(), check.token.id)
+
+
+def _session_caller() -> Caller:
+    """The signed-in user of the web session, if the session is still valid for them."""
+    uid = session.get("uid")
+    if uid is None:
+        return anonymous()
+    user = db.session().get(User, uid) if isinstance(uid, int) else None
+    signed_in_at = session.get("at", 0)
+    lifetime = current_app.config["REGISTRY_SETTINGS"].session_lifetime_seconds
+    if (user is None or user.disabled or session.get("pwv") != password_version(user)
+            or datetime.now(UTC).timestamp() - signed_in_at > lifetime):
+        session.clear()
+        return anonymous()
+    return accounts.caller_for(user, request_id.current())
+
+
+def password_version(user: User) -> str:
+    """Changes when the password does, which ends every web session opened with the old one."""
+    changed = user.password_changed_at
+    return changed.isoformat() if changed else ""
+
+
+def _authenticate() -> Caller:
+    header = request.headers.get("Authorization")
+    if header is not None:
+        return _bearer_caller(header)
+    if not request.path.startswith(API_PREFIX):
+        return _session_caller()
+    return anonymous()
+
+
+def _enforce() -> Response | None:
+    if request.endpoint is None:
+        return None  # no route matched: the 404/405 handler answers
+    rule = rule_for(current_app, request.endpoint)
+    g.caller = anonymous()
+    g.caller = _authenticate()
+    if rule == PUBLIC:
+        return None
     if rule is None:
+        note("forbidden", "route declares no access rule")
         raise Forbidden("this route declares no access rule")
-    if g.principal is ANONYMOUS:
+    if not g.caller.authenticated:
+        if not request.path.startswith(API_PREFIX):
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         raise Unauthorized("sign in with a bearer token")
-    if g.principal.role not in rule:
+    if g.caller.role not in rule:
+        note("forbidden", f"the {g.caller.role} role may not call {request.endpoint}")
         raise Forbidden("your role may not do this")
+    return None
+
+
+def _forbidden_by_service(error: errors.Forbidden) -> Response:
+    note("forbidden", error.detail)
+    return problems.handle_domain_error(error)
 
 
 def init_app(app: Flask) -> None:
     app.before_request(_enforce)
+    app.register_error_handler(errors.Forbidden, _forbidden_by_service)
+    app.teardown_request(_write_security_events)

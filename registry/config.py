@@ -15,16 +15,40 @@ def default_database_url(instance: Path) -> str:
     return f"sqlite:///{instance / 'registry.sqlite3'}"
 
 
+def instance_secret(instance: Path, name: str) -> str:
+    """A random secret kept in the instance folder, made on first use, so every worker and restart shares it."""
+    path = instance / name
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    instance.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker wrote it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(value + "\n")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the app needs to know about its environment; nothing secret has a committed value."""
 
     database_url: str
     secret_key: str
+    # Keys the audit chain's hashes and signs checkpoints; losing it makes the trail unverifiable.
+    audit_key: str = ""
     max_content_length: int = 64 * 1024
     sqlite_busy_timeout_ms: int = 15_000
-    admin_token: str | None = None
     log_sql: bool = False
+    login_window_seconds: int = 15 * 60
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    session_lifetime_seconds: int = 8 * 3600
+    token_default_days: int = 90
 
     @classmethod
     def from_env(cls, instance: Path, env: os._Environ | dict | None = None) -> Settings:
@@ -32,10 +56,14 @@ class Settings:
         get = lambda name, default=None: env.get(PREFIX + name, default)  # noqa: E731
         return cls(
             database_url=get("DATABASE_URL") or default_database_url(instance),
-            # A per-process random key keeps local runs safe; deployments set their own.
-            secret_key=get("SECRET_KEY") or secrets.token_hex(32),
+            secret_key=get("SECRET_KEY") or instance_secret(instance, "secret_key"),
+            audit_key=get("AUDIT_KEY") or instance_secret(instance, "audit_key"),
             max_content_length=int(get("MAX_CONTENT_LENGTH", 64 * 1024)),
             sqlite_busy_timeout_ms=int(get("SQLITE_BUSY_TIMEOUT_MS", 15_000)),
-            admin_token=get("ADMIN_TOKEN") or None,
             log_sql=get("LOG_SQL", "") in {"1", "true", "yes"},
+            login_window_seconds=int(get("LOGIN_WINDOW_SECONDS", 15 * 60)),
+            login_failures_per_account=int(get("LOGIN_FAILURES_PER_ACCOUNT", 5)),
+            login_failures_per_address=int(get("LOGIN_FAILURES_PER_ADDRESS", 20)),
+            session_lifetime_seconds=int(get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
+            token_default_days=int(get("TOKEN_DEFAULT_DAYS", 90)),
         )

@@ -49,16 +49,26 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15_000, echo: bool = False) 
     return engine
 
 
-def init_app(app: Flask, engine: Engine) -> None:
-    """Give the app one session per request, closed (rolled back if uncommitted) at teardown."""
-    app.extensions["registry.engine"] = engine
-    app.extensions["registry.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+def init_app(app: Flask, engine: Engine, info: dict | None = None) -> None:
+    """Give the app one session per request, closed (rolled back if uncommitted) at teardown.
 
-    @app.teardown_appcontext
-    def _close(_exc: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
+    ``info`` is handed to every session (the audit chain's key travels this way to the services).
+    """
+    app.extensions["registry.engine"] = engine
+    app.extensions["registry.sessionmaker"] = sessionmaker(engine, expire_on_commit=False, info=info or {})
+    app.teardown_appcontext(lambda _exc: close_session())
+
+
+def close_session() -> None:
+    """End the current request's session, rolling back whatever it did not commit."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def side_session() -> Session:
+    """A session of its own, outside the request's transaction (for records that outlive a rollback)."""
+    return current_app.extensions["registry.sessionmaker"]()
 
 
 def get_engine() -> Engine:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
+from registry.domain.roles import Caller
 from registry.models import Power
 from registry.services import powers, reference
 
@@ -44,14 +45,15 @@ def _power_data(item: dict, decision_id: int, department_id: int) -> dict:
     }
 
 
-def load(session: Session, seed: dict) -> SeedReport:
-    """Create what is missing; never overwrite a row someone has since edited."""
+def load(session: Session, caller: Caller, seed: dict) -> SeedReport:
+    """Create what is missing, audited as ``caller``; never overwrite a row someone has since edited."""
     report = SeedReport()
     d = seed["decision"]
+    reason = f"载入{d['doc_number']}附件 (seed)"
     decision = reference.find_decision(session, d["doc_number"])
     if decision is None:
         decision = reference.create_decision(
-            session, doc_number=d["doc_number"], title=d["title"], issuer=d["issuer"],
+            session, caller, reason=reason, doc_number=d["doc_number"], title=d["title"], issuer=d["issuer"],
             issued_on=date.fromisoformat(d["issued_on"]), recipient=d["recipient"], zone_body=d["zone_body"],
             annex_title=d["annex_title"], body=d["body"], source_ref=seed["source"]["path"],
             source_sha256=seed["source"]["sha256"],
@@ -61,7 +63,8 @@ def load(session: Session, seed: dict) -> SeedReport:
     for dep in seed["departments"]:
         found = reference.find_department(session, dep["name"])
         if found is None:
-            found = reference.create_department(session, name=dep["name"], kind=DepartmentKind(dep["kind"]))
+            found = reference.create_department(session, caller, name=dep["name"], kind=DepartmentKind(dep["kind"]),
+                                                reason=reason)
             report.created["department"] += 1
         departments[dep["name"]] = found.id
     existing = {p.seq: p for p in session.scalars(select(Power).where(Power.decision_id == decision.id))}
@@ -69,7 +72,7 @@ def load(session: Session, seed: dict) -> SeedReport:
         data = _power_data(item, decision.id, departments[item["department"]])
         power = existing.get(item["seq"])
         if power is None:
-            powers.create_power(session, data)
+            powers.create_power(session, caller, data, reason)
             report.created["power"] += 1
         elif not powers.changed_fields(power, data):
             report.unchanged += 1

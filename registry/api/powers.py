@@ -7,12 +7,23 @@ from typing import Any
 from flask import Response, json, request, url_for
 
 from registry import annex, db
-from registry.access import public, roles
+from registry.access import current_caller, public, roles
 from registry.api.blueprint import Blueprint
 from registry.api.etag import etag_for, expected_version
-from registry.api.schemas.powers import ExportQuery, PowerCreate, PowerOut, PowerPageOut, PowerPatch, PowerQuery
+from registry.api.schemas.audit import AuditEntryOut
+from registry.api.schemas.powers import (
+    AsOfQuery,
+    ExportQuery,
+    PowerCreate,
+    PowerOut,
+    PowerPageOut,
+    PowerPatch,
+    PowerQuery,
+    ReasonBody,
+)
+from registry.domain.roles import Role
 from registry.models.base import MAX_ID
-from registry.services import powers
+from registry.services import audit, powers
 from registry.services.powers import PowerFilter
 
 blp = Blueprint("powers", __name__, url_prefix="/api/v1/powers", description="Devolved powers")
@@ -24,7 +35,9 @@ IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"ty
 BEARER = [{"bearerAuth": []}]
 WRITE_DOC = {"security": BEARER}
 VERSIONED_WRITE_DOC = {"security": BEARER, "parameters": [IF_MATCH]}
-writer = roles("admin")
+admin = roles(Role.ADMIN)
+editor = roles(Role.ADMIN, Role.DEPARTMENT)  # a department user only for its own powers (checked by the service)
+auditor = roles(Role.AUDITOR, Role.ADMIN)
 # An id beyond the column's range cannot exist: such a path is a 404 at routing, never a database error.
 POWER = f"/<int(max={MAX_ID}):power_id>"
 
@@ -43,14 +56,15 @@ def list_powers(filters: PowerFilter):
 
 
 @blp.post("")
-@writer
+@admin
 @blp.doc(**WRITE_DOC)
 @blp.arguments(PowerCreate)
 @blp.response(201, PowerOut, headers=ETAG_HEADER)
 def create_power(data: dict[str, Any]):
-    """Add a power to a decision's list."""
+    """Add a power to a decision's list (admin); the reason goes to the audit trail."""
     session = db.session()
-    power = powers.create_power(session, data)
+    reason = data.pop("reason")
+    power = powers.create_power(session, current_caller(), data, reason)
     session.commit()
     power_out, status, headers = _with_etag(power, 201)
     headers["Location"] = url_for("powers.get_power", power_id=power.id)
@@ -59,10 +73,16 @@ def create_power(data: dict[str, Any]):
 
 @blp.get(POWER)
 @public
+@blp.arguments(AsOfQuery, location="query", as_kwargs=True)
 @blp.response(200, PowerOut, headers=ETAG_HEADER)
 @blp.alt_response(304, description="Not modified")
-def get_power(power_id: int):
-    """One power; its ETag is what PATCH, DELETE and restore expect in If-Match."""
+def get_power(power_id: int, as_of=None):
+    """One power; its ETag is what PATCH, retire and restore expect in If-Match.
+
+    With ``as_of``, the power as it stood at that moment, rebuilt from the audit trail (no ETag).
+    """
+    if as_of is not None:
+        return powers.past_power(db.session(), power_id, as_of)
     power = powers.get_power(db.session(), power_id)
     tag = etag_for(power.version)
     if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
@@ -71,40 +91,55 @@ def get_power(power_id: int):
 
 
 @blp.patch(POWER)
-@writer
+@editor
 @blp.doc(**VERSIONED_WRITE_DOC)
-@blp.arguments(PowerPatch(partial=True))
+@blp.arguments(PowerPatch(partial=PowerPatch.optional))
 @blp.response(200, PowerOut, headers=ETAG_HEADER)
 def update_power(changes: dict[str, Any], power_id: int):
-    """Change some fields of a power; a change that alters nothing keeps its version."""
+    """Change some fields of a power, saying why; a change that alters nothing keeps its version.
+
+    Admins may change any power; a department user only the powers of their own department.
+    """
     session = db.session()
-    power = powers.update_power(session, power_id, changes, expected_version())
+    reason = changes.pop("reason")
+    power = powers.update_power(session, current_caller(), power_id, changes, expected_version(), reason)
     session.commit()
     return _with_etag(power)
 
 
-@blp.delete(POWER)
-@writer
+@blp.post(f"{POWER}/retire")
+@admin
 @blp.doc(**VERSIONED_WRITE_DOC)
+@blp.arguments(ReasonBody)
 @blp.response(200, PowerOut, headers=ETAG_HEADER)
-def retire_power(power_id: int):
+def retire_power(body: dict[str, str], power_id: int):
     """Retire a power: it leaves the public list but is never deleted, and can be restored."""
     session = db.session()
-    power = powers.retire_power(session, power_id, expected_version())
+    power = powers.retire_power(session, current_caller(), power_id, expected_version(), body["reason"])
     session.commit()
     return _with_etag(power)
 
 
 @blp.post(f"{POWER}/restore")
-@writer
+@admin
 @blp.doc(**VERSIONED_WRITE_DOC)
+@blp.arguments(ReasonBody)
 @blp.response(200, PowerOut, headers=ETAG_HEADER)
-def restore_power(power_id: int):
+def restore_power(body: dict[str, str], power_id: int):
     """Put a retired power back in force."""
     session = db.session()
-    power = powers.restore_power(session, power_id, expected_version())
+    power = powers.restore_power(session, current_caller(), power_id, expected_version(), body["reason"])
     session.commit()
     return _with_etag(power)
+
+
+@blp.get(f"{POWER}/history")
+@auditor
+@blp.doc(security=BEARER)
+@blp.response(200, AuditEntryOut(many=True))
+def power_history(power_id: int):
+    """Every audited change of one power, oldest first, with field-level diffs."""
+    return audit.power_history(db.session(), power_id)
 
 
 @blp.get("/export.csv")

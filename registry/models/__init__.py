@@ -1,7 +1,10 @@
 """The registry's tables, as typed SQLAlchemy models; the schema itself lives in migrations/."""
 
+from registry.models.account import ApiToken, User
+from registry.models.audit import AuditEntry, SecurityEvent
 from registry.models.base import Base
 from registry.models.power import Power, SubItem
 from registry.models.reference import Decision, Department
 
-__all__ = ["Base", "Decision", "Department", "Power", "SubItem"]
+__all__ = ["ApiToken", "AuditEntry", "Base", "Decision", "Department", "Power", "SecurityEvent", "SubItem",
+           "User"]

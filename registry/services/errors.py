@@ -19,6 +19,12 @@ class NotFound(DomainError):
     slug = "not-found"
 
 
+class Forbidden(DomainError):
+    """The caller is known but may not do this (their role, or another department's data)."""
+
+    slug = "forbidden"
+
+
 class ValidationFailed(DomainError):
     """The request is well-formed but breaks a registry rule; ``errors`` names the fields."""
 

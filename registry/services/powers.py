@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, select
@@ -12,9 +13,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import ColumnElement
 
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
+from registry.domain.roles import Action, Caller
 from registry.models import Decision, Department, Power, SubItem
 from registry.models.base import utcnow
-from registry.services import reference
+from registry.services import audit, reference, snapshots
+from registry.services.authz import authorize
 from registry.services.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 
 FACETS = ("type", "level", "department", "partial")
@@ -187,8 +190,17 @@ def _flush(session: Session, power: Power) -> None:
         raise Conflict("the change clashes with a concurrent one", {"seq": ["already used"]}) from exc
 
 
-def create_power(session: Session, data: dict[str, Any]) -> Power:
+def _require_reason(reason: str | None) -> str:
+    """Every change to a power's annex data says why; the trail keeps it."""
+    if reason is None or not reason.strip():
+        raise ValidationFailed("say why the annex data changes", {"reason": ["required"]})
+    return reason
+
+
+def create_power(session: Session, caller: Caller, data: dict[str, Any], reason: str | None) -> Power:
     """Add a power to a decision's list."""
+    authorize(caller, Action.POWER_CREATE)
+    _require_reason(reason)
     decision = session.get(Decision, data["decision"])
     if decision is None:
         raise ValidationFailed("unknown decision", {"decision": [f"decision {data['decision']} does not exist"]})
@@ -204,6 +216,7 @@ def create_power(session: Session, data: dict[str, Any]) -> Power:
     _set_sub_items(power, data.get("sub_items") or [])
     session.add(power)
     _flush(session, power)
+    audit.record(session, caller, "create", power, None, reason)
     return power
 
 
@@ -220,13 +233,19 @@ def changed_fields(power: Power, data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if _current(power, k) != v}
 
 
-def update_power(session: Session, power_id: int, changes: dict[str, Any], expected_version: int) -> Power:
-    """Apply a partial update; a change that alters nothing leaves the version as it was."""
+def update_power(session: Session, caller: Caller, power_id: int, changes: dict[str, Any], expected_version: int,
+                 reason: str | None) -> Power:
+    """Apply a partial update; a change that alters nothing leaves the version as it was and audits nothing."""
     power = get_power(session, power_id)
+    authorize(caller, Action.POWER_UPDATE, power.department_id)
     _check_version(power, expected_version)
     changed = changed_fields(power, changes)
     if not changed:
         return power
+    if "department" in changed:
+        authorize(caller, Action.POWER_REASSIGN)
+    _require_reason(reason)
+    before = snapshots.power(power)
     after = {k: changes.get(k, _current(power, k)) for k in EDITABLE}
     _check_parts(after["partial"], after["devolved_part"], after["retained_part"])
     if "department" in changed:
@@ -239,26 +258,69 @@ def update_power(session: Session, power_id: int, changes: dict[str, Any], expec
         setattr(power, key, value)
     power.updated_at = utcnow()  # also bumps the version when only sub-items changed
     _flush(session, power)
+    audit.record(session, caller, "update", power, before, reason)
     return power
 
 
-def _set_retired(session: Session, power_id: int, expected_version: int, retired: bool) -> Power:
+def _set_retired(session: Session, caller: Caller, power_id: int, expected_version: int, retired: bool,
+                 reason: str | None) -> Power:
     power = get_power(session, power_id)
+    authorize(caller, Action.POWER_RETIRE if retired else Action.POWER_RESTORE, power.department_id)
     _check_version(power, expected_version)
     if power.retired == retired:
         state = "retired" if retired else "in force"
         raise Conflict(f"power {power_id} is already {state}", {"retired": [f"already {state}"]})
+    _require_reason(reason)
+    before = snapshots.power(power)
     power.retired = retired
     power.updated_at = utcnow()
     _flush(session, power)
+    audit.record(session, caller, "retire" if retired else "restore", power, before, reason)
     return power
 
 
-def retire_power(session: Session, power_id: int, expected_version: int) -> Power:
+def retire_power(session: Session, caller: Caller, power_id: int, expected_version: int,
+                 reason: str | None) -> Power:
     """Take a power out of the public list; the row and its history stay."""
-    return _set_retired(session, power_id, expected_version, True)
+    return _set_retired(session, caller, power_id, expected_version, True, reason)
 
 
-def restore_power(session: Session, power_id: int, expected_version: int) -> Power:
+def restore_power(session: Session, caller: Caller, power_id: int, expected_version: int,
+                  reason: str | None) -> Power:
     """Put a retired power back in force."""
-    return _set_retired(session, power_id, expected_version, False)
+    return _set_retired(session, caller, power_id, expected_version, False, reason)
+
+
+@dataclass
+class PastPower:
+    """A power rebuilt from the audit trail, shaped like a Power for the output schema."""
+
+    id: int
+    decision: Decision
+    seq: int
+    name: str
+    sub_items: list[str]
+    type: PowerType
+    level: ExerciseLevel
+    department: Department
+    note: str | None
+    partial: bool
+    devolved_part: str | None
+    retained_part: str | None
+    retired: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def past_power(session: Session, power_id: int, moment: datetime) -> PastPower:
+    """The power as it stood at ``moment``, from the after-snapshot of its last entry before then."""
+    past = audit.power_as_of(session, power_id, moment)
+    s = past.snapshot
+    return PastPower(
+        id=power_id, decision=session.get(Decision, s["decision"]), seq=s["seq"], name=s["name"],
+        sub_items=s["sub_items"], type=PowerType(s["type"]), level=ExerciseLevel(s["level"]),
+        department=session.get(Department, s["department"]), note=s["note"], partial=s["partial"],
+        devolved_part=s["devolved_part"], retained_part=s["retained_part"], retired=s["retired"],
+        version=s["version"], created_at=past.created_at, updated_at=past.updated_at,
+    )

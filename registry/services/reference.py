@@ -9,8 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.domain.choices import DepartmentKind
+from registry.domain.roles import Action, Caller
 from registry.models import Decision, Department
 from registry.models.base import MAX_ID
+from registry.services import audit
+from registry.services.authz import authorize
 from registry.services.errors import ValidationFailed
 
 
@@ -52,19 +55,24 @@ def resolve_ids(session: Session, model: type, label_column: str, field: str, va
     return ids
 
 
-def create_decision(session: Session, *, doc_number: str, title: str, issuer: str, issued_on: date,
+def create_decision(session: Session, caller: Caller, *, reason: str | None = None, doc_number: str, title: str, issuer: str, issued_on: date,
                     recipient: str, zone_body: str, annex_title: str, body: str, source_ref: str,
                     source_sha256: str | None) -> Decision:
     decision = Decision(doc_number=doc_number, title=title, issuer=issuer, issued_on=issued_on,
                         recipient=recipient, zone_body=zone_body, annex_title=annex_title, body=body,
                         source_ref=source_ref, source_sha256=source_sha256)
+    authorize(caller, Action.REFERENCE_MANAGE)
     session.add(decision)
     session.flush()
+    audit.record(session, caller, "create", decision, None, reason)
     return decision
 
 
-def create_department(session: Session, *, name: str, kind: DepartmentKind) -> Department:
+def create_department(session: Session, caller: Caller, *, name: str, kind: DepartmentKind,
+                      reason: str | None = None) -> Department:
+    authorize(caller, Action.REFERENCE_MANAGE)
     department = Department(name=name, kind=kind)
     session.add(department)
     session.flush()
+    audit.record(session, caller, "create", department, None, reason)
     return department

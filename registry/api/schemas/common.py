@@ -100,6 +100,13 @@ class UtcDateTime(fields.DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
+class AwareDateTime(fields.AwareDateTime):
+    """An ISO 8601 moment that names its time zone; a bare local time would be ambiguous."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(format="iso", **kwargs)
+
+
 class ChoiceOut(Schema):
     """A closed-set value as {code, label}."""
 

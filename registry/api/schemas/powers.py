@@ -6,7 +6,15 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from registry.api.schemas.common import Choice, ChoiceOut, InputSchema, QuerySchema, Text, UtcDateTime
+from registry.api.schemas.common import (
+    AwareDateTime,
+    Choice,
+    ChoiceOut,
+    InputSchema,
+    QuerySchema,
+    Text,
+    UtcDateTime,
+)
 from registry.domain.choices import ExerciseLevel, PowerType
 from registry.models.base import MAX_ID
 from registry.services.powers import SORTS, PowerFilter
@@ -34,13 +42,16 @@ class _PowerFields(InputSchema):
     retained_part = Text(1000, allow_none=True, metadata={"description": "the part the city keeps"})
 
 
+REASON = {"description": "why the annex data changes; kept in the audit trail"}
+
+
 class PowerCreate(_PowerFields):
     """Body of POST /powers."""
 
     read_only_fields = READ_ONLY + ("id",)
 
     decision = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
-
+    reason = Text(1000, required=True, load_only=True, metadata=REASON)
 
 
 class PowerPatch(_PowerFields):
@@ -48,10 +59,28 @@ class PowerPatch(_PowerFields):
 
     read_only_fields = READ_ONLY + ("decision",)
 
+    reason = Text(1000, required=True, load_only=True, metadata=REASON)
+    # Loaded with partial= every field but the reason: a patch names what it changes, and always why.
+    optional = ("seq", "name", "sub_items", "type", "level", "department", "note", "partial", "devolved_part",
+                "retained_part")
+
     @validates_schema
     def _not_empty(self, data: dict[str, Any], **_: Any) -> None:
-        if not data:
+        if not set(data) - {"reason"}:
             raise ValidationError("name at least one field to change")
+
+
+class ReasonBody(InputSchema):
+    """Body of the retire and restore actions."""
+
+    reason = Text(1000, required=True, metadata=REASON)
+
+
+class AsOfQuery(QuerySchema):
+    """Query string of GET /powers/{id}."""
+
+    as_of = AwareDateTime(metadata={"description": "rebuild the power as it stood at this moment "
+                                                   "(ISO 8601 with a time zone), from the audit trail"})
 
 
 class DepartmentRef(Schema):

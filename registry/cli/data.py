@@ -1,4 +1,4 @@
-"""The `registry` CLI commands: init-db, seed, export."""
+"""Data commands: init-db, seed, export."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 
 from registry import annex, db, migrate, seeding
+from registry.cli.caller import cli_caller
 from registry.services import powers
 
 
@@ -29,7 +30,7 @@ def init_db() -> None:
 def seed(path: Path) -> None:
     """Load the decision, departments and powers of the seed (idempotent)."""
     session = db.session(write=True)
-    report = seeding.load(session, seeding.read_seed(path))
+    report = seeding.load(session, cli_caller(), seeding.read_seed(path))
     session.commit()
     click.echo(report.summary())
 
@@ -48,6 +49,4 @@ def export(layout: str, fmt: str, decision: tuple[str, ...]) -> None:
         sys.stdout.write(json.dumps(list(annex.rows(rows)), ensure_ascii=False, indent=1) + "\n")
 
 
-def init_app(app: Flask) -> None:
-    for command in (init_db, seed, export):
-        app.cli.add_command(command)
+COMMANDS = (init_db, seed, export)

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,
+    errors.Forbidden: 403,
     errors.ValidationFailed: 422,
     errors.Conflict: 409,
     errors.PreconditionRequired: 428,

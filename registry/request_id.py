@@ -1,0 +1,30 @@
+"""X-Request-ID: taken from the client when it is sane, generated otherwise, echoed on every response."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import Flask, Response, g, request
+
+HEADER = "X-Request-ID"
+SANE = re.compile(r"^[A-Za-z0-9._:@+=/-]{1,128}$")
+
+
+def current() -> str:
+    return g.get("request_id", "")
+
+
+def _assign() -> None:
+    given = request.headers.get(HEADER, "")
+    g.request_id = given if SANE.match(given) else uuid.uuid4().hex
+
+
+def _echo(response: Response) -> Response:
+    response.headers[HEADER] = g.get("request_id") or uuid.uuid4().hex
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_assign)
+    app.after_request(_echo)

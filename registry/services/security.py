@@ -1,0 +1,100 @@
+"""Security events (failed logins, forbidden attempts, refused tokens) and the login throttle built on them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.models import SecurityEvent
+from registry.models.base import utcnow
+
+KINDS = ("login_failed", "login_throttled", "login", "logout", "forbidden", "token_invalid", "token_expired",
+         "token_revoked", "user_disabled", "csrf_failed")
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened, to whom and from where; written outside the refused request's transaction."""
+
+    kind: str
+    detail: str
+    method: str
+    path: str
+    request_id: str
+    address: str | None = None
+    account: str | None = None
+    user_id: int | None = None
+
+
+def record(session: Session, event: Event) -> SecurityEvent:
+    row = SecurityEvent(at=utcnow(), kind=event.kind, user_id=event.user_id, account=(event.account or None) and
+                        event.account[:100], address=event.address, method=event.method[:10],
+                        path=event.path[:300], request_id=event.request_id[:128], detail=event.detail[:300])
+    session.add(row)
+    return row
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
+
+
+def login_retry_after(session: Session, account: str, address: str | None, window: timedelta,
+                      per_account: int, per_address: int) -> int | None:
+    """Seconds to wait before trying to sign in again, or None when neither the account nor the address is throttled."""
+    since = utcnow() - window
+    waits = []
+    for column, value, limit in ((SecurityEvent.account, account, per_account),
+                                 (SecurityEvent.address, address, per_address)):
+        if value is None:
+            continue
+        times = session.scalars(
+            select(SecurityEvent.at).where(SecurityEvent.kind == "login_failed", column == value,
+                                           SecurityEvent.at >= since)
+            .order_by(SecurityEvent.at.desc()).limit(limit)
+        ).all()
+        if len(times) >= limit:
+            # Throttled until the oldest of the last ``limit`` failures leaves the window.
+            waits.append((_aware(times[-1]) + window - utcnow()).total_seconds())
+    return max(1, math.ceil(max(waits))) if waits else None
+
+
+@dataclass
+class EventFilter:
+    kind: str | None = None
+    account: str | None = None
+    address: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass
+class EventPage:
+    items: list[SecurityEvent]
+    total: int
+    page: int
+    per_page: int
+
+
+def list_events(session: Session, f: EventFilter) -> EventPage:
+    """Security events, newest first."""
+    where = []
+    if f.kind:
+        where.append(SecurityEvent.kind == f.kind)
+    if f.account:
+        where.append(SecurityEvent.account == f.account)
+    if f.address:
+        where.append(SecurityEvent.address == f.address)
+    if f.since:
+        where.append(SecurityEvent.at >= f.since)
+    if f.until:
+        where.append(SecurityEvent.at < f.until)
+    total = session.scalar(select(func.count(SecurityEvent.id)).where(*where)) or 0
+    items = session.scalars(select(SecurityEvent).where(*where).order_by(SecurityEvent.id.desc())
+                            .limit(f.per_page).offset((f.page - 1) * f.per_page))
+    return EventPage(list(items), total, f.page, f.per_page)

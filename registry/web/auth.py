@@ -1,0 +1,64 @@
+"""Staff sign-in for the web pages: argon2id passwords, throttled per account and per address."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+
+from registry import db
+from registry.access import current_caller, note, password_version, public, staff
+from registry.services import accounts, security
+from registry.web.forms import LoginForm, LogoutForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: an open redirect would let a phishing link borrow our login page."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("auth.whoami")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """The sign-in form; repeated failures for one account or from one address are refused for a while."""
+    form = LoginForm()
+    if request.method != "POST" or not form.validate():
+        return render_template("auth/login.html", form=form, next=request.args.get("next", "")), \
+            (422 if request.method == "POST" else 200)
+    settings = current_app.config["REGISTRY_SETTINGS"]
+    name = form.name.data
+    wait = security.login_retry_after(
+        db.session(), name, request.remote_addr, timedelta(seconds=settings.login_window_seconds),
+        settings.login_failures_per_account, settings.login_failures_per_address)
+    if wait is not None:
+        note("login_throttled", f"sign-in refused for {wait} s after repeated failures", account=name)
+        return (render_template("auth/login.html", form=form, next=request.form.get("next", ""), retry_after=wait),
+                429, {"Retry-After": str(wait)})
+    user = accounts.check_password(db.session(), name, form.password.data)
+    if user is None:
+        note("login_failed", "wrong name or password", account=name)
+        return render_template("auth/login.html", form=form, next=request.form.get("next", ""), failed=True), 200
+    session.clear()
+    session.permanent = True
+    session.update(uid=user.id, pwv=password_version(user), at=datetime.now(UTC).timestamp())
+    note("login", "signed in", account=user.name, user_id=user.id)
+    return redirect(_safe_next(request.form.get("next")), 303)
+
+
+@bp.post("/logout")
+@public
+def logout():
+    """Sign out (a POST with a CSRF token, so no other site can do it for the user)."""
+    session.clear()
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.get("/session")
+@staff
+def whoami():
+    """Who is signed in, and a button to sign out."""
+    return render_template("auth/session.html", caller=current_caller(), form=LogoutForm())
