@@ -25,15 +25,32 @@ from registry.config import Settings
 from registry.db import normalise_url
 
 PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL")
-ADMIN_TOKEN = "test-admin-token-" + "x" * 32
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+SECRET_KEY = "test-secret"
+AUDIT_KEY = "test-audit-key"
+PASSWORD = "correct horse battery staple"
+# The staff of every seeded test database: (name, role, department); each gets a token and PASSWORD.
+STAFF = {
+    "admin": ("管理员甲", "admin", None),
+    "zone": ("经开区甲", "zone", None),
+    "auditor": ("审计甲", "auditor", None),
+    "water": ("水利局甲", "department", "市水利局"),
+    "forestry": ("林业局甲", "department", "市林业局"),
+}
 
 
 def make_app(database_url: str, **overrides: object) -> Flask:
-    settings = Settings(database_url=database_url, secret_key="test-secret", admin_token=ADMIN_TOKEN)
+    settings = Settings(database_url=database_url, secret_key=SECRET_KEY, audit_key=AUDIT_KEY)
     app = create_app(replace(settings, **overrides))
     app.config["TESTING"] = True
     return app
+
+
+def cli(app: Flask, *args: str, input: str | None = None) -> str:
+    """Run a `registry` command against ``app`` and return its stdout; fail the test if it fails."""
+    result = app.test_cli_runner().invoke(args=list(args), input=input)
+    assert result.exit_code == 0, (args, result.output, result.exception)
+    return result.stdout
 
 
 def dispose(app: Flask) -> None:
@@ -47,6 +64,7 @@ class Databases:
     backend: str
     workdir: Path
     template: str | None = None
+    tokens: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         self._names = itertools.count()
@@ -62,15 +80,26 @@ class Databases:
         self._created.append(name)
         return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
-    def seeded(self) -> str:
+    def staff_tokens(self) -> dict[str, str]:
+        self._ensure_template()
+        return dict(self.tokens or {})
+
+    def _ensure_template(self) -> None:
+        """Migrate, seed and staff the template once: every seeded database is a copy of it."""
         if self.template is None:
             self.template = self.empty()
             app = make_app(self.template)
-            runner = app.test_cli_runner()
-            for args in (["init-db"], ["seed"]):
-                result = runner.invoke(args=args)
-                assert result.exit_code == 0, result.output
+            cli(app, "init-db")
+            cli(app, "seed")
+            self.tokens = {}
+            for key, (name, role, department) in STAFF.items():
+                cli(app, "user", "create", "--name", name, "--role", role, "--password-stdin",
+                    *(["--department", department] if department else []), input=PASSWORD + "\n")
+                self.tokens[key] = cli(app, "token", "create", "--user", name, "--label", "tests").strip()
             dispose(app)
+
+    def seeded(self) -> str:
+        self._ensure_template()
         if self.backend == "sqlite":
             url = self.empty()
             shutil.copyfile(make_url(self.template).database, make_url(url).database)
@@ -134,5 +163,21 @@ def reader(shared_app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def admin_headers() -> dict[str, str]:
-    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+def tokens(databases: Databases) -> dict[str, str]:
+    """The bearer token of each STAFF member, valid in every seeded database of this backend."""
+    return databases.staff_tokens()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def admin_headers(tokens: dict[str, str]) -> dict[str, str]:
+    return bearer(tokens["admin"])
+
+
+@pytest.fixture
+def as_role(tokens: dict[str, str]):
+    """Headers for one STAFF member: as_role("water")."""
+    return lambda key: bearer(tokens[key])

@@ -13,8 +13,11 @@ def test_openapi_lists_every_operation(reader: FlaskClient) -> None:
     ops = {(m.upper(), p) for p, item in spec["paths"].items() for m in item if m in ("get", "post", "patch", "delete")}
     assert ops >= {
         ("GET", "/api/v1/powers"), ("POST", "/api/v1/powers"), ("GET", "/api/v1/powers/{power_id}"),
-        ("PATCH", "/api/v1/powers/{power_id}"), ("DELETE", "/api/v1/powers/{power_id}"),
-        ("POST", "/api/v1/powers/{power_id}/restore"), ("GET", "/api/v1/powers/export.csv"),
+        ("PATCH", "/api/v1/powers/{power_id}"), ("POST", "/api/v1/powers/{power_id}/retire"),
+        ("POST", "/api/v1/powers/{power_id}/restore"), ("GET", "/api/v1/powers/{power_id}/history"),
+        ("GET", "/api/v1/audit"), ("GET", "/api/v1/audit/export.csv"), ("GET", "/api/v1/audit/export.json"),
+        ("GET", "/api/v1/security-events"), ("GET", "/api/v1/users"), ("POST", "/api/v1/users"),
+        ("POST", "/api/v1/users/{user_id}/tokens"), ("POST", "/api/v1/tokens/{token_id}/revoke"), ("GET", "/api/v1/powers/export.csv"),
         ("GET", "/api/v1/powers/export.json"), ("GET", "/api/v1/decisions"), ("GET", "/api/v1/departments"),
     }
 

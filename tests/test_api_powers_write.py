@@ -14,10 +14,21 @@ def get(client: FlaskClient, power_id: int) -> tuple[dict, str]:
     return resp.json, resp.headers["ETag"]
 
 
+REASON = "勘误: 测试"
+
+
 def patch(client: FlaskClient, headers: dict, power_id: int, body: Any, etag: str | None = None):
+    """PATCH with a reason, as every change to annex data must give (a body may override it)."""
     if etag is None:
         etag = get(client, power_id)[1]
-    return client.patch(f"/api/v1/powers/{power_id}", json=body, headers={**headers, "If-Match": etag})
+    return client.patch(f"/api/v1/powers/{power_id}", json={"reason": REASON, **body},
+                        headers={**headers, "If-Match": etag})
+
+
+def act(client: FlaskClient, headers: dict, power_id: int, action: str, etag: str, **body: Any):
+    """Retire or restore, with a reason."""
+    return client.post(f"/api/v1/powers/{power_id}/{action}", json={"reason": REASON, **body},
+                       headers={**headers, "If-Match": etag})
 
 
 def department_id(client: FlaskClient, name: str) -> int:
@@ -26,7 +37,7 @@ def department_id(client: FlaskClient, name: str) -> int:
 
 def new_power(client: FlaskClient, **overrides: Any) -> dict:
     return {"decision": 1, "seq": 104, "name": "测试事项", "type": "行政许可", "level": "市级",
-            "department": department_id(client, "市水利局"), **overrides}
+            "department": department_id(client, "市水利局"), "reason": REASON, **overrides}
 
 
 def test_create(client: FlaskClient, admin_headers: dict) -> None:
@@ -197,8 +208,9 @@ def test_if_match_rules(client: FlaskClient, admin_headers: dict, if_match: str 
     if if_match is not None:
         headers["If-Match"] = if_match
     before = get(client, 38)[0]
-    for method, url, body in (("patch", "/api/v1/powers/38", {"name": "x"}), ("delete", "/api/v1/powers/38", None),
-                              ("post", "/api/v1/powers/38/restore", None)):
+    for method, url, body in (("patch", "/api/v1/powers/38", {"name": "x", "reason": REASON}),
+                              ("post", "/api/v1/powers/38/retire", {"reason": REASON}),
+                              ("post", "/api/v1/powers/38/restore", {"reason": REASON})):
         resp = getattr(client, method)(url, json=body, headers=headers)
         assert resp.status_code == status, (method, resp.json)
         assert resp.mimetype == "application/problem+json"
@@ -223,7 +235,7 @@ def test_conditional_get(client: FlaskClient) -> None:
 
 def test_retire_and_restore(client: FlaskClient, admin_headers: dict) -> None:
     _, etag = get(client, 38)
-    resp = client.delete("/api/v1/powers/38", headers={**admin_headers, "If-Match": etag})
+    resp = act(client, admin_headers, 38, "retire", etag)
     assert resp.status_code == 200 and resp.json["retired"] is True
     retired_etag = resp.headers["ETag"]
     assert 38 not in [p["seq"] for p in client.get("/api/v1/powers?per_page=200").json["items"]]
@@ -231,30 +243,38 @@ def test_retire_and_restore(client: FlaskClient, admin_headers: dict) -> None:
     assert client.get("/api/v1/powers?include_retired=true").json["total"] == 103
     assert client.get("/api/v1/powers?q=取水许可&include_retired=true").json["items"][0]["retired"] is True
     assert get(client, 38)[0]["retired"] is True  # still readable at its stable URL
-    again = client.delete("/api/v1/powers/38", headers={**admin_headers, "If-Match": retired_etag})
+    again = act(client, admin_headers, 38, "retire", retired_etag)
     assert again.status_code == 409
-    resp = client.post("/api/v1/powers/38/restore", headers={**admin_headers, "If-Match": retired_etag})
+    resp = act(client, admin_headers, 38, "restore", retired_etag)
     assert resp.status_code == 200 and resp.json["retired"] is False
     assert client.get("/api/v1/powers").json["total"] == 103
-    again = client.post("/api/v1/powers/38/restore", headers={**admin_headers, "If-Match": resp.headers["ETag"]})
+    again = act(client, admin_headers, 38, "restore", resp.headers["ETag"])
     assert again.status_code == 409
+
+
+def test_delete_is_not_a_method_of_powers(client: FlaskClient, admin_headers: dict) -> None:
+    """Powers are retired, never deleted: DELETE does not exist."""
+    _, etag = get(client, 38)
+    resp = client.delete("/api/v1/powers/38", headers={**admin_headers, "If-Match": etag})
+    assert resp.status_code == 405
+    assert get(client, 38)[1] == etag
 
 
 def test_retired_power_keeps_its_seq(client: FlaskClient, admin_headers: dict) -> None:
     _, etag = get(client, 38)
-    client.delete("/api/v1/powers/38", headers={**admin_headers, "If-Match": etag})
+    assert act(client, admin_headers, 38, "retire", etag).status_code == 200
     resp = client.post("/api/v1/powers", json=new_power(client, seq=38), headers=admin_headers)
     assert resp.status_code == 409
 
 
 @pytest.mark.parametrize(
     ("method", "url"),
-    [("post", "/api/v1/powers"), ("patch", "/api/v1/powers/38"), ("delete", "/api/v1/powers/38"),
+    [("post", "/api/v1/powers"), ("patch", "/api/v1/powers/38"), ("post", "/api/v1/powers/38/retire"),
      ("post", "/api/v1/powers/38/restore")],
 )
 def test_writes_need_a_token(client: FlaskClient, method: str, url: str) -> None:
     _, etag = get(client, 38)
-    resp = getattr(client, method)(url, json={"name": "x"}, headers={"If-Match": etag})
+    resp = getattr(client, method)(url, json={"name": "x", "reason": REASON}, headers={"If-Match": etag})
     assert resp.status_code == 401
     assert resp.headers["WWW-Authenticate"].startswith("Bearer")
     assert get(client, 38)[1] == etag

@@ -103,8 +103,8 @@ def test_two_writers_with_one_etag(app: Flask, admin_headers: dict[str, str], fi
     a, b = app.test_client(), app.test_client()
     tag_a, tag_b = a.get(url(1)).headers["ETag"], b.get(url(1)).headers["ETag"]
     assert tag_a == tag_b == '"1"'
-    won = a.patch(url(1), json={field: first}, headers=admin_headers | {"If-Match": tag_a})
-    lost = b.patch(url(1), json={field: second}, headers=admin_headers | {"If-Match": tag_b})
+    won = a.patch(url(1), json={field: first, "reason": "甲"}, headers=admin_headers | {"If-Match": tag_a})
+    lost = b.patch(url(1), json={field: second, "reason": "乙"}, headers=admin_headers | {"If-Match": tag_b})
     assert (won.status_code, won.headers["ETag"]) == (200, '"2"')
     assert (lost.status_code, lost.mimetype, lost.json["current_version"]) == (412, "application/problem+json", 2)
     row = stored(app, 1)
@@ -116,7 +116,7 @@ def test_one_etag_at_the_same_instant(app: Flask, admin_headers: dict[str, str])
     tag = app.test_client().get(url(1)).headers["ETag"]
 
     def write(i: int) -> Outcome:
-        return outcome(app.test_client().patch(url(1), json={"note": f"writer {i}"},
+        return outcome(app.test_client().patch(url(1), json={"note": f"writer {i}", "reason": "并发"},
                                                headers=admin_headers | {"If-Match": tag}))
 
     outcomes = in_parallel(THREADS, write)
@@ -138,7 +138,7 @@ def test_racing_writers_lose_no_update(app: Flask, admin_headers: dict[str, str]
             note = f"writer {i} change {n}"
             for _ in range(MAX_ATTEMPTS):
                 tag = client.get(url(1)).headers["ETag"]
-                result = outcome(client.patch(url(1), json={"note": note},
+                result = outcome(client.patch(url(1), json={"note": note, "reason": "并发"},
                                               headers=admin_headers | {"If-Match": tag}))
                 seen.append((result, note))
                 if result.status != 412:
@@ -166,7 +166,7 @@ def test_writers_on_different_powers_never_clash(app: Flask, admin_headers: dict
         client, power_id = app.test_client(), i + 1
         tag, seen = client.get(url(power_id)).headers["ETag"], []
         for n in range(WRITES_PER_THREAD):
-            result = outcome(client.patch(url(power_id), json={"note": f"change {n}"},
+            result = outcome(client.patch(url(power_id), json={"note": f"change {n}", "reason": "并发"},
                                           headers=admin_headers | {"If-Match": tag}))
             seen.append(result)
             tag = f'"{result.version}"'
@@ -189,7 +189,8 @@ def test_creates_with_one_seq_at_once(app: Flask, admin_headers: dict[str, str],
     if only_the_constraint:
         # Skip the service's own 序号 check: the unique constraint must refuse (IntegrityError), still a 409.
         monkeypatch.setattr(powers_service, "_check_seq_free", lambda *_, **__: None)
-    body = {"decision": 1, "seq": seq, "name": "并发新增的事项", "type": "行政许可", "level": "市级", "department": 1}
+    body = {"decision": 1, "seq": seq, "name": "并发新增的事项", "type": "行政许可", "level": "市级", "department": 1,
+            "reason": "并发新增"}
 
     def create(_: int) -> Outcome:
         return outcome(app.test_client().post("/api/v1/powers", json=body, headers=admin_headers))

@@ -19,9 +19,8 @@ from schemathesis.specs.openapi.checks import (
 )
 from werkzeug.test import TestResponse
 
-from tests.conftest import ADMIN_TOKEN, make_app
+from tests.conftest import make_app
 
-ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 PROBLEM_JSON = "application/problem+json"
 # Examples per operation and generation mode; about 30 s per backend on two cores.
@@ -33,11 +32,14 @@ LEAKS = ("Traceback", "sqlalchemy", "psycopg", "sqlite", "/work/", "/usr/", "/ho
 # engine never connects; each generated test then calls a fresh seeded app of its backend.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", make_app("sqlite://"))
 SEEDED_POWERS = 103
-VERSIONED = {("PATCH", "/api/v1/powers/{power_id}"), ("DELETE", "/api/v1/powers/{power_id}"),
+VERSIONED = {("PATCH", "/api/v1/powers/{power_id}"), ("POST", "/api/v1/powers/{power_id}/retire"),
              ("POST", "/api/v1/powers/{power_id}/restore")}
+# The seeded staff are users 1..5 with tokens 1..5; user 1 and token 1 are the admin's own, which the fuzzer
+# must not disable or revoke halfway through.
+SPARE_STAFF = (2, 3, 4, 5)
 
 
-def _aim_at_real_rows(case: schemathesis.Case, client: FlaskClient) -> None:
+def _aim_at_real_rows(case: schemathesis.Case, client: FlaskClient, admin: dict[str, str]) -> None:
     """Point a valid write at an existing power, with its current ETag, and at a real guiding department and
     decision, so the fuzzer reaches the 2xx paths rather than a 404, 412 or 422 almost every time."""
     if case.meta is None or case.meta.generation.mode is not GenerationMode.POSITIVE:
@@ -47,22 +49,27 @@ def _aim_at_real_rows(case: schemathesis.Case, client: FlaskClient) -> None:
         case.body["department"] = cities[case.body["department"] % len(cities)]
         if "decision" in case.body:
             case.body["decision"] = 1
+    for name in ("user_id", "token_id"):
+        if name in (case.path_parameters or {}) and isinstance(case.path_parameters[name], int):
+            case.path_parameters[name] = SPARE_STAFF[case.path_parameters[name] % len(SPARE_STAFF)]
     if (case.method.upper(), case.path) not in VERSIONED:
         return
     power_id = 1 + int(case.path_parameters["power_id"]) % SEEDED_POWERS
     case.path_parameters["power_id"] = power_id
-    etag = client.get(f"/api/v1/powers/{power_id}").headers["ETag"]
-    if case.path.endswith("/restore"):
-        etag = client.delete(f"/api/v1/powers/{power_id}", headers=ADMIN | {"If-Match": etag}).headers["ETag"]
+    current = client.get(f"/api/v1/powers/{power_id}")
+    etag = current.headers["ETag"]
+    if case.path.endswith("/restore") and not current.json["retired"]:
+        etag = client.post(f"/api/v1/powers/{power_id}/retire", json={"reason": "fuzz"},
+                           headers=admin | {"If-Match": etag}).headers["ETag"]
     case.headers = {**(case.headers or {}), "If-Match": etag}
 
 
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
-def test_every_operation_as_admin(case: schemathesis.Case, app: Flask) -> None:
-    _aim_at_real_rows(case, app.test_client())
-    case.call_and_validate(headers=ADMIN, checks=CHECKS, app=app)
+def test_every_operation_as_admin(case: schemathesis.Case, app: Flask, admin_headers: dict[str, str]) -> None:
+    _aim_at_real_rows(case, app.test_client(), admin_headers)
+    case.call_and_validate(headers=admin_headers, checks=CHECKS, app=app)
 
 
 def _assert_clean_problem(resp: TestResponse) -> None:
@@ -111,12 +118,27 @@ NASTY_READS = [
     pytest.param("/api/v1/powers/export.csv?decision=%00", id="export-csv-decision-nul"),
     pytest.param(f"/api/v1/powers/export.json?decision={LONE_SURROGATE}", id="export-json-lone-surrogate"),
     pytest.param("/api/v1/powers/export.json?layout=pivot", id="export-json-layout"),
+    pytest.param("/api/v1/powers/1?as_of=2021-01-01T00:00:00", id="as-of-naive"),
+    pytest.param("/api/v1/powers/1?as_of=yesterday", id="as-of-words"),
+    pytest.param("/api/v1/powers/1?as_of=99999-01-01T00:00:00Z", id="as-of-year-99999"),
+    pytest.param("/api/v1/powers/1?as_of=%00", id="as-of-nul"),
+    pytest.param("/api/v1/audit?since=2021-01-01", id="audit-since-date-only"),
+    pytest.param("/api/v1/audit?field=%22name%22", id="audit-field-quoted"),
+    pytest.param("/api/v1/audit?field=name%25", id="audit-field-wildcard"),
+    pytest.param("/api/v1/audit?actor=%00", id="audit-actor-nul"),
+    pytest.param(f"/api/v1/audit?power={HUGE}", id="audit-power-huge"),
+    pytest.param("/api/v1/audit?action=drop", id="audit-action-unknown"),
+    pytest.param("/api/v1/audit?entity_type=password", id="audit-entity-type-unknown"),
+    pytest.param(f"/api/v1/audit?page={HUGE}", id="audit-page-huge"),
+    pytest.param("/api/v1/audit/export.csv?page=2", id="audit-export-paged"),
+    pytest.param("/api/v1/security-events?kind=everything", id="events-kind-unknown"),
+    pytest.param(f"/api/v1/users/{HUGE}/tokens", id="user-tokens-huge-id"),
 ]
 
 
 @pytest.mark.parametrize("url", NASTY_READS)
-def test_nasty_reads(client: FlaskClient, url: str) -> None:
-    _assert_clean_problem(client.get(url, headers=ADMIN))
+def test_nasty_reads(client: FlaskClient, admin_headers: dict[str, str], url: str) -> None:
+    _assert_clean_problem(client.get(url, headers=admin_headers))
 
 
 NON_OBJECTS = [pytest.param(raw, id=raw.decode()) for raw in (b"[]", b"[1, 2]", b'"power"', b"42", b"1.5", b"true",
@@ -135,9 +157,10 @@ WRONG_TYPES = {
     "decision": ["1", 1.5, None, [], {}, 0, 10**30],
 }
 VALID_CREATE = {"decision": 1, "seq": 900, "name": "测试事项", "type": "licensing", "level": "city",
-                "department": 1}
+                "department": 1, "reason": "fuzz"}
 # The same, as JSON text without its closing brace, for values only raw JSON can carry.
-CREATE_TEXT = '{"decision": 1, "seq": 900, "name": "x", "type": "licensing", "level": "city", "department": 1'
+CREATE_TEXT = ('{"decision": 1, "seq": 900, "name": "x", "type": "licensing", "level": "city", "department": 1, '
+               '"reason": "fuzz"')
 WRONG_FIELDS = [pytest.param(k, v, id=f"{k}={v!r}") for k, vs in WRONG_TYPES.items() for v in vs]
 
 
@@ -145,37 +168,39 @@ def _etag(client: FlaskClient, power_id: int) -> str:
     return client.get(f"/api/v1/powers/{power_id}").headers["ETag"]
 
 
-def _post(client: FlaskClient, raw: str | bytes) -> TestResponse:
-    return client.post("/api/v1/powers", data=raw, content_type="application/json", headers=ADMIN)
+def _post(client: FlaskClient, admin: dict[str, str], raw: str | bytes) -> TestResponse:
+    return client.post("/api/v1/powers", data=raw, content_type="application/json", headers=admin)
 
 
-def _patch(client: FlaskClient, raw: str | bytes) -> TestResponse:
-    headers = ADMIN | {"If-Match": _etag(client, 1)}
+def _patch(client: FlaskClient, admin: dict[str, str], raw: str | bytes) -> TestResponse:
+    headers = admin | {"If-Match": _etag(client, 1)}
     return client.patch("/api/v1/powers/1", data=raw, content_type="application/json", headers=headers)
 
 
-def test_the_bodies_spoilt_below_are_valid(client: FlaskClient) -> None:
-    assert client.post("/api/v1/powers", json=VALID_CREATE, headers=ADMIN).status_code == 201
-    assert _post(client, CREATE_TEXT.replace("900", "901") + "}").status_code == 201
+def test_the_bodies_spoilt_below_are_valid(client: FlaskClient, admin_headers: dict[str, str]) -> None:
+    assert client.post("/api/v1/powers", json=VALID_CREATE, headers=admin_headers).status_code == 201
+    assert _post(client, admin_headers, CREATE_TEXT.replace("900", "901") + "}").status_code == 201
 
 
 @pytest.mark.parametrize("raw", NON_OBJECTS)
-def test_non_object_bodies(client: FlaskClient, raw: bytes) -> None:
-    _assert_clean_problem(_post(client, raw))
-    _assert_clean_problem(_patch(client, raw))
+def test_non_object_bodies(client: FlaskClient, admin_headers: dict[str, str], raw: bytes) -> None:
+    _assert_clean_problem(_post(client, admin_headers, raw))
+    _assert_clean_problem(_patch(client, admin_headers, raw))
 
 
 @pytest.mark.parametrize(("field", "value"), WRONG_FIELDS)
-def test_wrong_field_types(client: FlaskClient, field: str, value: object) -> None:
-    _assert_clean_problem(client.post("/api/v1/powers", json=VALID_CREATE | {field: value}, headers=ADMIN))
-    headers = ADMIN | {"If-Match": _etag(client, 1)}
-    _assert_clean_problem(client.patch("/api/v1/powers/1", json={field: value}, headers=headers))
+def test_wrong_field_types(client: FlaskClient, admin_headers: dict[str, str], field: str, value: object) -> None:
+    _assert_clean_problem(client.post("/api/v1/powers", json=VALID_CREATE | {field: value}, headers=admin_headers))
+    headers = admin_headers | {"If-Match": _etag(client, 1)}
+    _assert_clean_problem(client.patch("/api/v1/powers/1", json={field: value, "reason": "fuzz"}, headers=headers))
 
 
-@pytest.mark.parametrize("path", [f"/api/v1/powers/{HUGE}", f"/api/v1/powers/{HUGE}/restore"])
+@pytest.mark.parametrize("path", [f"/api/v1/powers/{HUGE}", f"/api/v1/powers/{HUGE}/restore",
+                                  f"/api/v1/powers/{HUGE}/retire", f"/api/v1/users/{HUGE}/disable",
+                                  f"/api/v1/tokens/{HUGE}/revoke"])
 @pytest.mark.parametrize("method", ["PATCH", "DELETE", "POST"])
-def test_huge_ids_on_writes(client: FlaskClient, method: str, path: str) -> None:
-    resp = client.open(path, method=method, json={"name": "x"}, headers=ADMIN | {"If-Match": '"1"'})
+def test_huge_ids_on_writes(client: FlaskClient, admin_headers: dict[str, str], method: str, path: str) -> None:
+    resp = client.open(path, method=method, json={"name": "x"}, headers=admin_headers | {"If-Match": '"1"'})
     _assert_clean_problem(resp)
 
 
@@ -191,9 +216,9 @@ MALFORMED = [
 
 
 @pytest.mark.parametrize("raw", MALFORMED)
-def test_malformed_bodies(client: FlaskClient, raw: bytes) -> None:
-    _assert_clean_problem(_post(client, raw))
-    _assert_clean_problem(_patch(client, raw))
+def test_malformed_bodies(client: FlaskClient, admin_headers: dict[str, str], raw: bytes) -> None:
+    _assert_clean_problem(_post(client, admin_headers, raw))
+    _assert_clean_problem(_patch(client, admin_headers, raw))
 
 
 # Raw JSON text of values json.dumps would not produce from a Python test: escapes, overflowing numbers.
@@ -212,6 +237,6 @@ RAW_VALUES = [
 
 
 @pytest.mark.parametrize(("field", "raw"), RAW_VALUES)
-def test_raw_json_values(client: FlaskClient, field: str, raw: str) -> None:
-    _assert_clean_problem(_post(client, f'{CREATE_TEXT}, "{field}": {raw}}}'))
-    _assert_clean_problem(_patch(client, f'{{"{field}": {raw}}}'))
+def test_raw_json_values(client: FlaskClient, admin_headers: dict[str, str], field: str, raw: str) -> None:
+    _assert_clean_problem(_post(client, admin_headers, f'{CREATE_TEXT}, "{field}": {raw}}}'))
+    _assert_clean_problem(_patch(client, admin_headers, f'{{"{field}": {raw}, "reason": "fuzz"}}'))

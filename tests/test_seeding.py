@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from registry import db
+from registry.cli.caller import cli_caller
 from registry.models import Power
 from registry.services import powers
 from seed import parse_annex
@@ -36,7 +37,7 @@ def test_second_seed_changes_nothing(app: Flask) -> None:
 def test_seed_leaves_edited_rows_alone(app: Flask) -> None:
     with app.app_context():
         session = db.session(write=True)
-        powers.update_power(session, 38, {"name": "取水许可(已改)"}, expected_version=1)
+        powers.update_power(session, cli_caller(), 38, {"name": "取水许可(已改)"}, 1, "勘误")
         session.commit()
     result = app.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code == 0

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ADMIN_TOKEN, dispose, make_app
+from conftest import AUDIT_KEY, SECRET_KEY, dispose, make_app
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -87,8 +87,9 @@ def served(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     env = os.environ | {
         "REGISTRY_DATABASE_URL": databases.seeded(),
-        "REGISTRY_ADMIN_TOKEN": ADMIN_TOKEN,
-        "REGISTRY_SECRET_KEY": "serve-test-secret",
+        # The keys the test databases' tokens and trail were made with.
+        "REGISTRY_SECRET_KEY": SECRET_KEY,
+        "REGISTRY_AUDIT_KEY": AUDIT_KEY,
     }
     args = [str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
             "--timeout", "30", "--graceful-timeout", "5", "--no-control-socket", "wsgi:app"]
@@ -130,15 +131,15 @@ def _current(served: Server, power_id: int) -> str:
     ],
     ids=["current-etag", "stale-etag", "no-if-match", "anonymous"],
 )
-def test_patch_through_gunicorn(served: Server, power_id: int, authorised: bool, if_match: str | None,
-                                status: int) -> None:
+def test_patch_through_gunicorn(served: Server, tokens: dict[str, str], power_id: int, authorised: bool,
+                                if_match: str | None, status: int) -> None:
     """PATCH over HTTP: the current ETag wins, a stale one is 412, none is 428, no token is 401."""
     before = _current(served, power_id)
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"} if authorised else {}
+    headers = {"Authorization": f"Bearer {tokens['admin']}"} if authorised else {}
     if if_match is not None:
         headers["If-Match"] = before if if_match == "current" else if_match
     note = f"changed through gunicorn ({power_id})"
-    reply = served.call("PATCH", f"/api/v1/powers/{power_id}", {"note": note}, headers)
+    reply = served.call("PATCH", f"/api/v1/powers/{power_id}", {"note": note, "reason": "gunicorn"}, headers)
     assert reply.status == status, reply.body
     expected_tag = f'"{int(before.strip(chr(34))) + 1}"' if status == 200 else before
     if status == 200:
@@ -147,6 +148,28 @@ def test_patch_through_gunicorn(served: Server, power_id: int, authorised: bool,
         assert reply.headers["Content-Type"] == "application/problem+json"
     # Every worker sees the same stored state afterwards.
     assert {_current(served, power_id) for _ in range(4)} == {expected_tag}
+
+
+def test_revocation_reaches_every_worker_at_once(served: Server, tokens: dict[str, str]) -> None:
+    """A token revoked through one worker is refused by every worker on the very next request."""
+    admin = {"Authorization": f"Bearer {tokens['admin']}"}
+    created = served.call("POST", "/api/v1/users", {"name": "轮换测试", "role": "zone"}, admin)
+    assert created.status == 201, created.body
+    issued = served.call("POST", f"/api/v1/users/{created.body['id']}/tokens", {"label": "gunicorn"}, admin)
+    assert issued.status == 201, issued.body
+    theirs = {"Authorization": f"Bearer {issued.body['token']}"}
+    assert {served.call("GET", "/api/v1/me", headers=theirs).status for _ in range(4)} == {200}
+    assert served.call("POST", f"/api/v1/tokens/{issued.body['id']}/revoke", {}, admin).status == 200
+    assert {served.call("GET", "/api/v1/me", headers=theirs).status for _ in range(6)} == {401}
+
+
+def test_request_ids_are_echoed_by_every_worker(served: Server) -> None:
+    """X-Request-ID comes back as sent; without one, each response carries a fresh one."""
+    sent = {served.call("GET", "/healthz", headers={"X-Request-ID": "trace-42"}).headers["X-Request-ID"]
+            for _ in range(4)}
+    assert sent == {"trace-42"}
+    generated = [served.call("GET", "/api/v1/powers/1").headers["X-Request-ID"] for _ in range(4)]
+    assert len(set(generated)) == 4
 
 
 @pytest.mark.parametrize(

@@ -100,7 +100,7 @@ def upgrade() -> None:
     op.create_index("ix_audit_entry_actor_id", "audit_entry", ["actor_id"])
     op.create_index("ix_audit_entry_power_id", "audit_entry", ["power_id"])
     op.create_index("ix_audit_entry_department_id", "audit_entry", ["department_id"])
-    op.create_index("ix_audit_entry_entity", "audit_entry", ["entity_type", "entity_id"])
+    op.create_index("ix_audit_entry_entity_type", "audit_entry", ["entity_type", "entity_id"])
     op.create_table(
         "security_event",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -15,7 +15,7 @@ class AuditEntry(Base):
     """One successful write: who, when, what, before and after; linked to the previous entry by its hash."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_entity", "entity_type", "entity_id"),)
+    __table_args__ = (Index("ix_audit_entry_entity_type", "entity_type", "entity_id"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -28,8 +28,8 @@ class AuditEntry(Base):
     entity_label: Mapped[str] = mapped_column(String(600))
     power_id: Mapped[int | None] = mapped_column(Integer, index=True)
     department_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    before: Mapped[Any] = mapped_column(JSON(none_as_null=True))
-    after: Mapped[Any] = mapped_column(JSON(none_as_null=True))
+    before: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
+    after: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
     changed: Mapped[list[str]] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
     request_id: Mapped[str] = mapped_column(String(128))

@@ -145,7 +145,9 @@ def all_entries(session: Session, f: AuditFilter) -> list[AuditEntry]:
 def diff(entry: AuditEntry) -> list[dict[str, Any]]:
     """The changed fields of an entry, each with its published label and its value before and after."""
     before, after = entry.before or {}, entry.after or {}
-    return [{"field": name, "label": FIELD_LABELS.get(name, name), "before": before.get(name),
+    # The labels are the annex's column names: a user's name is not a 事项名称.
+    labels = FIELD_LABELS if entry.entity_type == "power" else {}
+    return [{"field": name, "label": labels.get(name, name), "before": before.get(name),
              "after": after.get(name)} for name in entry.changed]
 
 

@@ -15,8 +15,13 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: an open redirect would let a phishing link borrow our login page."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only a path on this site: an open redirect would let a phishing link borrow our login page.
+
+    Control characters are refused too: browsers drop tabs and newlines from a Location, so "/<tab>/evil"
+    would become "//evil", and a newline cannot go into a header at all.
+    """
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and target.isprintable()):
         return target
     return url_for("auth.whoami")
 

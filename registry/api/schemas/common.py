@@ -106,6 +106,11 @@ class AwareDateTime(fields.AwareDateTime):
     def __init__(self, **kwargs: Any):
         super().__init__(format="iso", **kwargs)
 
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        # In UTC: SQLite stores a timestamp's wall-clock time without its offset, so a +08:00 moment
+        # compared or stored as given would be eight hours off.
+        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+
 
 class ChoiceOut(Schema):
     """A closed-set value as {code, label}."""
