@@ -1,5 +1,8 @@
-"""Every route declares who may call it, anonymous callers reach only the public ones, and a route that
-forgets its rule is refused rather than opened.
+"""Who may call what: every route declares its rule, the whole URL map is walked for every role, and a
+department user may touch only its own department's powers.
+
+The expected matrix is written out here in full: a route that forgets its rule, opens up by accident or
+lets a role do more than the table says fails a test.
 """
 
 from __future__ import annotations
@@ -9,39 +12,78 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select, text
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from registry import access
 from registry.access import PUBLIC, public, roles
-from tests.conftest import ADMIN_TOKEN, Databases, dispose, make_app
+from registry.domain.roles import Role
+from registry.models import AuditEntry
+from tests.conftest import Databases, bearer, dispose, make_app
 
-ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 PROBLEM_JSON = "application/problem+json"
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
-# The whole public surface, written out: a route that turns public by accident fails here.
-EXPECTED_PUBLIC = {
-    "GET static",
-    "GET api-docs.openapi_json",
-    "GET docs.api_docs",
-    "GET health.healthz",
-    "GET powers.list_powers",
-    "GET powers.get_power",
-    "GET powers.export_csv",
-    "GET powers.export_json",
-    "GET reference.list_decisions",
-    "GET reference.list_departments",
+# The callers of the walk: anonymous, and one STAFF member per role (two department users).
+CALLERS = ["anonymous", "admin", "zone", "auditor", "water", "forestry"]
+ROLE_OF = {"anonymous": "anonymous", "admin": "admin", "zone": "zone", "auditor": "auditor",
+           "water": "department", "forestry": "department"}
+EVERYONE = frozenset(ROLE_OF.values())
+STAFF = EVERYONE - {"anonymous"}
+ADMIN = frozenset({"admin"})
+READERS_OF_THE_TRAIL = frozenset({"auditor", "admin"})
+# The whole matrix: which roles each route admits. Object-level rules come on top (see below).
+EXPECTED = {
+    "GET static": EVERYONE,
+    "GET api-docs.openapi_json": EVERYONE,
+    "GET docs.api_docs": EVERYONE,
+    "GET health.healthz": EVERYONE,
+    "GET powers.list_powers": EVERYONE,
+    "GET powers.get_power": EVERYONE,
+    "GET powers.export_csv": EVERYONE,
+    "GET powers.export_json": EVERYONE,
+    "GET reference.list_decisions": EVERYONE,
+    "GET reference.list_departments": EVERYONE,
+    "GET auth.login": EVERYONE,
+    "POST auth.login": EVERYONE,
+    "POST auth.logout": EVERYONE,
+    "GET auth.whoami": STAFF,
+    "GET users.me": STAFF,
+    "POST powers.create_power": ADMIN,
+    "PATCH powers.update_power": frozenset({"admin", "department"}),
+    "POST powers.retire_power": ADMIN,
+    "POST powers.restore_power": ADMIN,
+    "GET powers.power_history": READERS_OF_THE_TRAIL,
+    "GET audit.list_audit": READERS_OF_THE_TRAIL,
+    "GET audit.export_audit_csv": READERS_OF_THE_TRAIL,
+    "GET audit.export_audit_json": READERS_OF_THE_TRAIL,
+    "GET audit.list_security_events": READERS_OF_THE_TRAIL,
+    "GET users.list_users": ADMIN,
+    "POST users.create_user": ADMIN,
+    "POST users.disable_user": ADMIN,
+    "POST users.enable_user": ADMIN,
+    "GET users.list_tokens": ADMIN,
+    "POST users.create_token": ADMIN,
+    "POST users.revoke_token": ADMIN,
 }
-# A plausible value for every path argument; a route with an argument not listed here fails loudly.
-PATH_ARGS = {"power_id": 1, "filename": "no-such-file.txt"}
-# What the admin sends to each write, so that it succeeds rather than failing validation.
-ADMIN_BODIES = {
+# Power 38 (取水许可) belongs to 市水利局, the "water" user's department; user 2 and token 2 are the zone
+# user's, so the admin's own account survives the walk.
+PATH_ARGS = {"power_id": 38, "user_id": 2, "token_id": 2, "filename": "no-such-file.txt"}
+REASON = {"reason": "访问测试"}
+BODIES = {
     "POST powers.create_power": {"decision": 1, "seq": 9001, "name": "访问测试事项", "type": "licensing",
-                                 "level": "city", "department": 1},
-    "PATCH powers.update_power": {"note": "访问测试"},
+                                 "level": "city", "department": 1, **REASON},
+    "PATCH powers.update_power": {"note": "访问测试", **REASON},
+    "POST powers.retire_power": REASON,
+    "POST powers.restore_power": REASON,
+    "POST users.create_user": {"name": "访问测试用户", "role": "zone"},
+    "POST users.create_token": {"label": "访问测试"},
 }
-# Routes the admin may call but which answer 404 for the plausible arguments above.
-ADMIN_NOT_FOUND = {"GET static"}
+# Admitted callers that still get a 4xx for the plausible arguments: no such static file; forms without
+# their CSRF token.
+ADMITTED_BUT_REFUSED = {"GET static": 404, "POST auth.login": 400, "POST auth.logout": 400}
+# Routes that write to the registry or its trail (the web sign-in forms write only security events).
+WRITES = {key for key in EXPECTED if key.split()[0] in {"POST", "PATCH"} and not key.startswith("POST auth.")}
 
 
 def routes(app: Flask) -> Iterator[tuple[str, str, Rule]]:
@@ -58,114 +100,191 @@ def url_of(rule: Rule) -> str:
     return url
 
 
-def test_every_route_declares_an_access_rule(shared_app: Flask) -> None:
-    missing = sorted(key for key, _, rule in routes(shared_app) if access.rule_for(shared_app, rule.endpoint) is None)
-    assert missing == []
+def declared_roles(app: Flask, endpoint: str) -> frozenset[str] | None:
+    rule = access.rule_for(app, endpoint)
+    return EVERYONE if rule == PUBLIC else rule
 
 
-def test_declared_public_routes_are_the_expected_ones(shared_app: Flask) -> None:
-    declared = {key for key, _, rule in routes(shared_app) if access.rule_for(shared_app, rule.endpoint) == PUBLIC}
-    assert declared == EXPECTED_PUBLIC
+def test_every_route_declares_the_expected_rule(shared_app: Flask) -> None:
+    declared = {key: declared_roles(shared_app, rule.endpoint) for key, _, rule in routes(shared_app)}
+    assert [key for key, rule in declared.items() if rule is None] == [], "routes without a rule"
+    assert declared == EXPECTED
 
 
-def test_non_public_routes_are_for_the_admin(shared_app: Flask) -> None:
-    rules = {key: access.rule_for(shared_app, rule.endpoint) for key, _, rule in routes(shared_app)
-             if key not in EXPECTED_PUBLIC}
-    assert rules and all(rule == frozenset({"admin"}) for rule in rules.values()), rules
+def audit_size(app: Flask) -> int:
+    with app.extensions["registry.engine"].connect() as conn:
+        return conn.scalar(select(func.count()).select_from(AuditEntry))
 
 
-def _call(client: FlaskClient, key: str, method: str, rule: Rule, headers: dict[str, str]) -> TestResponse:
+def forbidden_events(app: Flask) -> int:
+    with app.extensions["registry.engine"].connect() as conn:
+        return conn.scalar(text("SELECT count(*) FROM security_event WHERE kind = 'forbidden'"))
+
+
+def _call(client: FlaskClient, key: str, method: str, rule: Rule, headers: dict[str, str],
+          may_retire: bool) -> TestResponse:
     """Call one route as a real client would: writes to a power carry its current ETag."""
     headers = dict(headers)
     if "power_id" in rule.arguments and method != "GET":
         power = f"/api/v1/powers/{PATH_ARGS['power_id']}"
         current = client.get(power)
         headers["If-Match"] = current.headers["ETag"]
-        if key == "POST powers.restore_power" and "Authorization" in headers and not current.json["retired"]:
-            # Only a retired power can be restored; retire it first so the restore itself can succeed.
-            headers["If-Match"] = client.delete(power, headers=headers).headers["ETag"]
-    body = ADMIN_BODIES.get(key) if "Authorization" in headers else {"name": "x"}
-    return client.open(url_of(rule), method=method, json=body if method != "GET" else None, headers=headers)
+        if key == "POST powers.restore_power" and may_retire and not current.json["retired"]:
+            # Only a retired power can be restored: retire it first so the restore itself can succeed.
+            retired = client.post(f"{power}/retire", json=REASON, headers=headers)
+            headers["If-Match"] = retired.headers.get("ETag", headers["If-Match"])
+    body = BODIES.get(key, {}) if method != "GET" else None
+    if key.startswith("POST auth."):
+        return client.post(url_of(rule), data={"name": "x", "password": "y"}, headers=headers)
+    return client.open(url_of(rule), method=method, json=body, headers=headers)
 
 
-def test_anonymous_reaches_only_the_public_routes(client: FlaskClient) -> None:
-    responses = {key: _call(client, key, method, rule, {}) for key, method, rule in routes(client.application)}
-    for key, resp in responses.items():
-        assert resp.status_code < 500, (key, resp.status_code, resp.get_data(as_text=True))
-        if key in EXPECTED_PUBLIC:
-            assert resp.status_code not in (401, 403), (key, resp.status_code)
+@pytest.mark.parametrize("caller", CALLERS)
+def test_walk_the_url_map(app: Flask, tokens: dict[str, str], caller: str) -> None:
+    """Each caller reaches exactly the routes the matrix admits; every refusal is the right status."""
+    client = app.test_client()
+    role = ROLE_OF[caller]
+    headers = {} if caller == "anonymous" else bearer(tokens[caller])
+    size, forbidden = audit_size(app), forbidden_events(app)
+    refused = 0
+    for key, method, rule in routes(app):
+        resp = _call(client, key, method, rule, headers, role in EXPECTED["POST powers.retire_power"])
+        body = resp.get_data(as_text=True)
+        assert resp.status_code < 500, (key, resp.status_code, body)
+        if role in EXPECTED[key] and not (key == "PATCH powers.update_power" and caller == "forestry"):
+            assert resp.status_code == ADMITTED_BUT_REFUSED.get(key, resp.status_code), (key, resp.status_code)
+            if key not in ADMITTED_BUT_REFUSED:
+                assert resp.status_code < 400, (key, resp.status_code, body)
+        elif caller == "anonymous" and not rule.rule.startswith("/api/"):
+            assert resp.status_code == 302 and "/auth/login" in resp.headers["Location"], (key, resp.status_code)
+        elif caller == "anonymous":
+            assert resp.status_code == 401, (key, resp.status_code, body)
+            assert resp.mimetype == PROBLEM_JSON and resp.headers["WWW-Authenticate"].startswith("Bearer"), key
         else:
-            assert resp.status_code == 401, (key, resp.status_code, resp.get_data(as_text=True))
+            # Forbidden by role, or (forestry on a 市水利局 power) by the object-level rule.
+            assert resp.status_code == 403, (key, resp.status_code, body)
             assert resp.mimetype == PROBLEM_JSON, key
-            assert resp.headers["WWW-Authenticate"].startswith("Bearer"), key
-    assert {key for key, resp in responses.items() if resp.status_code != 401} == EXPECTED_PUBLIC
-    # Nothing was written: power 1 is untouched and no power was added.
-    assert client.get("/api/v1/powers/1").json["version"] == 1
-    assert client.get("/api/v1/powers", query_string={"include_retired": "true"}).json["total"] == 103
+            refused += 1
+    # A refused request writes nothing to the trail but leaves a security event for the auditors.
+    admitted_writes = [k for k in WRITES if role in EXPECTED[k]
+                       and not (k == "PATCH powers.update_power" and caller == "forestry")]
+    assert (audit_size(app) > size) == bool(admitted_writes), (caller, admitted_writes)
+    assert forbidden_events(app) - forbidden == refused
 
 
-def test_admin_reaches_every_route(client: FlaskClient) -> None:
-    for key, method, rule in routes(client.application):
-        resp = _call(client, key, method, rule, ADMIN)
-        if key in ADMIN_NOT_FOUND:
-            assert resp.status_code == 404, (key, resp.status_code)
-        else:
-            assert resp.status_code < 400, (key, resp.status_code, resp.get_data(as_text=True))
+def get(client: FlaskClient, power_id: int) -> TestResponse:
+    resp = client.get(f"/api/v1/powers/{power_id}")
+    assert resp.status_code == 200
+    return resp
+
+
+def department_powers(client: FlaskClient, name: str) -> list[int]:
+    page = client.get("/api/v1/powers", query_string={"department": name, "per_page": 200}).json
+    return [p["id"] for p in page["items"]]
+
+
+@pytest.mark.parametrize(
+    ("caller", "department", "body", "status"),
+    [
+        ("water", "市水利局", {"note": "水利局自己的备注"}, 200),
+        ("water", "市林业局", {"note": "越权"}, 403),
+        ("water", "市财政局", {"name": "越权"}, 403),
+        ("forestry", "市林业局", {"note": "林业局自己的备注"}, 200),
+        ("forestry", "市水利局", {"note": "越权"}, 403),
+        ("water", "市水利局", {"department": "forestry-id"}, 403),  # giving a power away is the admin's
+        ("admin", "市林业局", {"note": "管理员改"}, 200),
+        ("zone", "市水利局", {"note": "管委会不改附件"}, 403),
+        ("auditor", "市水利局", {"note": "审计不写"}, 403),
+    ],
+)
+def test_object_level_rules_on_patch(client: FlaskClient, tokens: dict[str, str], caller: str, department: str,
+                                     body: dict, status: int) -> None:
+    forestry = next(d["id"] for d in client.get("/api/v1/departments").json if d["name"] == "市林业局")
+    body = {k: (forestry if v == "forestry-id" else v) for k, v in body.items()}
+    power_id = department_powers(client, department)[0]
+    before = get(client, power_id)
+    resp = client.patch(f"/api/v1/powers/{power_id}", json={**body, **REASON},
+                        headers={**bearer(tokens[caller]), "If-Match": before.headers["ETag"]})
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    if status == 403:
+        assert resp.mimetype == PROBLEM_JSON
+        assert get(client, power_id).json == before.json
+
+
+@pytest.mark.parametrize("action", ["retire", "restore"])
+@pytest.mark.parametrize("caller", ["water", "zone", "auditor"])
+def test_only_the_admin_retires_and_restores(client: FlaskClient, tokens: dict[str, str], caller: str,
+                                             action: str) -> None:
+    power_id = department_powers(client, "市水利局")[0]
+    before = get(client, power_id)
+    resp = client.post(f"/api/v1/powers/{power_id}/{action}", json=REASON,
+                       headers={**bearer(tokens[caller]), "If-Match": before.headers["ETag"]})
+    assert resp.status_code == 403
+    assert get(client, power_id).json == before.json
+
+
+def test_the_object_rule_is_checked_before_the_version(client: FlaskClient, tokens: dict[str, str]) -> None:
+    """Another department's power is 403 whatever ETag is sent: the refusal does not depend on guessing it."""
+    power_id = department_powers(client, "市林业局")[0]
+    for etag in ('"1"', '"999"'):
+        resp = client.patch(f"/api/v1/powers/{power_id}", json={"note": "x", **REASON},
+                            headers={**bearer(tokens["water"]), "If-Match": etag})
+        assert resp.status_code == 403
+
+
+def test_an_unknown_power_is_404_for_a_department_user(client: FlaskClient, tokens: dict[str, str]) -> None:
+    resp = client.patch("/api/v1/powers/99999", json={"note": "x", **REASON},
+                        headers={**bearer(tokens["water"]), "If-Match": '"1"'})
+    assert resp.status_code == 404
 
 
 @pytest.mark.parametrize(
     "authorization",
-    [
-        "Bearer wrong-token",
-        f"Bearer {ADMIN_TOKEN}x",
-        f"Bearer {ADMIN_TOKEN[:-1]}",
-        "Bearer",
-        "Bearer ",
-        f"Basic {ADMIN_TOKEN}",
-        f"Token {ADMIN_TOKEN}",
-        ADMIN_TOKEN,
-    ],
+    ["Bearer wrong-token", "{token}x", "{short}", "Bearer", "Bearer ", "Basic {bare}", "Token {bare}", "{bare}"],
     ids=["wrong", "longer", "shorter", "scheme-only", "scheme-and-space", "basic", "other-scheme", "no-scheme"],
 )
 @pytest.mark.parametrize(
     ("method", "url"), [("GET", "/api/v1/powers"), ("PATCH", "/api/v1/powers/1"), ("POST", "/api/v1/powers")],
     ids=["public-read", "patch", "create"],
 )
-def test_bad_credentials_are_401_with_a_bearer_challenge(reader: FlaskClient, authorization: str, method: str,
-                                                          url: str) -> None:
-    resp = reader.open(url, method=method, json={"name": "x"},
-                       headers={"Authorization": authorization, "If-Match": '"1"'})
+def test_bad_credentials_are_401_with_a_bearer_challenge(reader: FlaskClient, tokens: dict[str, str],
+                                                          authorization: str, method: str, url: str) -> None:
+    token = tokens["admin"]
+    header = authorization.format(token=f"Bearer {token}", short=f"Bearer {token[:-1]}", bare=token)
+    resp = reader.open(url, method=method, json={"name": "x", **REASON},
+                       headers={"Authorization": header, "If-Match": '"1"'})
     assert resp.status_code == 401, resp.get_data(as_text=True)
     assert resp.headers["WWW-Authenticate"].startswith("Bearer")
     assert resp.mimetype == PROBLEM_JSON
-    assert ADMIN_TOKEN not in resp.get_data(as_text=True)
+    assert token not in resp.get_data(as_text=True)
 
 
 @pytest.fixture
 def bare_app(databases: Databases) -> Iterator[Flask]:
     """An app with no data, for registering throwaway routes."""
-    app = make_app(databases.empty())
+    app = make_app(databases.seeded())
     yield app
     dispose(app)
 
 
-def test_a_route_without_a_rule_is_refused_to_everyone(bare_app: Flask) -> None:
+def test_a_route_without_a_rule_is_refused_to_everyone(bare_app: Flask, tokens: dict[str, str]) -> None:
     bare_app.add_url_rule("/api/v1/forgotten", "forgotten", lambda: "secret")
     assert access.rule_for(bare_app, "forgotten") is None
     client = bare_app.test_client()
-    for headers in ({}, ADMIN):
+    for headers in ({}, bearer(tokens["admin"])):
         resp = client.get("/api/v1/forgotten", headers=headers)
         assert resp.status_code == 403
         assert resp.mimetype == PROBLEM_JSON
         assert "secret" not in resp.get_data(as_text=True)
 
 
-def test_a_role_the_caller_lacks_is_403(bare_app: Flask) -> None:
-    bare_app.add_url_rule("/api/v1/auditors", "auditors", roles("auditor")(lambda: "secret"))
+def test_a_role_the_caller_lacks_is_403(bare_app: Flask, tokens: dict[str, str]) -> None:
+    bare_app.add_url_rule("/api/v1/auditors", "auditors", roles(Role.AUDITOR)(lambda: "secret"))
     bare_app.add_url_rule("/api/v1/open", "open", public(lambda: "open"))
     client = bare_app.test_client()
     assert client.get("/api/v1/auditors").status_code == 401
-    resp = client.get("/api/v1/auditors", headers=ADMIN)
+    resp = client.get("/api/v1/auditors", headers=bearer(tokens["admin"]))
     assert resp.status_code == 403
     assert resp.mimetype == PROBLEM_JSON
+    assert client.get("/api/v1/auditors", headers=bearer(tokens["auditor"])).get_data(as_text=True) == "secret"
     assert client.get("/api/v1/open").get_data(as_text=True) == "open"
