@@ -15,8 +15,9 @@ HEADER = ("seq", "at", "actor_id", "actor_name", "actor_role", "action", "entity
 
 
 def _value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict | bool) or value is None \
-        else str(value)
+    # As JSON, strings quoted: a note that reads "null" must not look like an empty one, and a line
+    # break inside a value must not look like the next field's line.
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _diff_text(diff: list[dict[str, Any]]) -> str:

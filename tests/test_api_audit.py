@@ -714,6 +714,22 @@ def test_csv_export(trail: Trail) -> None:
                             str(entry["entity_id"]), entry["entity_label"]]
 
 
+def test_csv_diff_tells_text_from_empty(client: FlaskClient, as_role: Callable) -> None:
+    for note in ("null", "第一行\n第二行", None):
+        etag = power_of(client, POWER)[1]
+        resp = client.patch(f"/api/v1/powers/{POWER}", json={"note": note, "reason": "试"},
+                            headers={**as_role("admin"), "If-Match": etag})
+        assert resp.status_code == 200, resp.json
+    resp = client.get("/api/v1/audit/export.csv", query_string={"power": POWER, "field": "note"},
+                      headers=as_role("auditor"))
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).removeprefix("\ufeff"))))
+    assert [r["diff"].split("\n")[0] for r in rows] == [
+        '备注 (note): null → "null"',
+        '备注 (note): "null" → "第一行\\n第二行"',
+        '备注 (note): "第一行\\n第二行" → null',
+    ]
+
+
 def test_csv_export_honours_filters(trail: Trail) -> None:
     resp = trail.client.get("/api/v1/audit/export.csv", query_string={"power": POWER}, headers=trail.h("auditor"))
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).removeprefix("\ufeff"))))

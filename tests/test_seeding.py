@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from registry import db
 from registry.cli.caller import cli_caller
-from registry.models import Power
+from registry.models import AuditEntry, Power
 from registry.services import powers
 from seed import parse_annex
 from tests.conftest import dispose, make_app
@@ -23,6 +23,7 @@ def counts(app: Flask) -> dict[str, int]:
         return {
             "powers": session.scalar(select(func.count(Power.id))),
             "max_version": session.scalar(select(func.max(Power.version))),
+            "audit_entries": session.scalar(select(func.count(AuditEntry.seq))),
         }
 
 
@@ -31,7 +32,8 @@ def test_second_seed_changes_nothing(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code == 0, result.output
     assert "created 0 decision(s), 0 department(s), 0 power(s); 103 power(s) already present" in result.output
-    assert counts(app) == before == {"powers": 103, "max_version": 1}
+    assert counts(app) == before
+    assert (before["powers"], before["max_version"]) == (103, 1)
 
 
 def test_seed_leaves_edited_rows_alone(app: Flask) -> None:
@@ -70,3 +72,26 @@ def test_export_json_command(shared_app: Flask) -> None:
     result = shared_app.test_cli_runner().invoke(args=["export", "--format", "json"])
     rows = json.loads(result.output)
     assert len(rows) == 104 and rows[0]["序号"] == "1"
+
+
+def test_the_seed_is_audited_like_any_other_write(databases) -> None:
+    """Loading the seed writes one entry per decision, department and power, with the seed's reason."""
+    app = make_app(databases.empty())
+    try:
+        for args in (["init-db"], ["seed"]):
+            assert app.test_cli_runner().invoke(args=args).exit_code == 0
+        with app.app_context():
+            entries = db.session(write=False).scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+        kinds = [e.entity_type for e in entries]
+        assert (kinds.count("decision"), kinds.count("department"), kinds.count("power")) == (1, 7, 103)
+        assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
+        assert {(e.action, e.actor_role, e.reason) for e in entries} == {
+            ("create", "admin", "载入渝府发〔2021〕13号附件 (seed)")}
+        assert all(e.actor_name.startswith("cli:") and e.before is None for e in entries)
+        power_38 = next(e for e in entries if e.entity_type == "power" and e.after["seq"] == 38)
+        assert power_38.entity_label == "渝府发〔2021〕13号 第38项 取水许可"
+        assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+        with app.app_context():
+            assert db.session(write=False).scalar(select(func.count(AuditEntry.seq))) == len(entries)
+    finally:
+        dispose(app)
