@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -148,6 +148,8 @@ def create_token(session: Session, caller: Caller, ref: str | int, label: str,
     user = find_user(session, ref)
     if _aware(expires_at) <= utcnow():
         raise ValidationFailed("the expiry is in the past", {"expires_at": ["must be in the future"]})
+    # In UTC: SQLite keeps a timestamp's clock time but drops its offset, so +08:00 would expire 8 h late.
+    expires_at = _aware(expires_at).astimezone(UTC)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)  # 256 bits of randomness
     token = ApiToken(user=user, label=label, token_hash=hash_token(session.info[TOKEN_KEY], secret),
                      expires_at=expires_at)

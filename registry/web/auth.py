@@ -58,6 +58,8 @@ def login():
 @public
 def logout():
     """Sign out (a POST with a CSRF token, so no other site can do it for the user)."""
+    if current_caller().authenticated:
+        note("logout", "signed out")
     session.clear()
     return redirect(url_for("auth.login"), 303)
 
