@@ -141,6 +141,13 @@ def test_nasty_reads(client: FlaskClient, admin_headers: dict[str, str], url: st
     _assert_clean_problem(client.get(url, headers=admin_headers))
 
 
+@pytest.mark.parametrize("actor", [HUGE, str(2**31), "²", "١٢"], ids=["huge", "2**31", "superscript", "arabic-indic"])
+def test_actor_filters_that_name_nobody(reader: FlaskClient, admin_headers: dict[str, str], actor: str) -> None:
+    """An actor that is no user's id or name is a valid filter that matches nothing, never a database error."""
+    resp = reader.get("/api/v1/audit", query_string={"actor": actor}, headers=admin_headers)
+    assert (resp.status_code, resp.json["total"]) == (200, 0)
+
+
 NON_OBJECTS = [pytest.param(raw, id=raw.decode()) for raw in (b"[]", b"[1, 2]", b'"power"', b"42", b"1.5", b"true",
                                                             b"null")]
 WRONG_TYPES = {

@@ -255,6 +255,8 @@ def test_disabling_the_user_stops_their_token_and_enabling_restores_it(
 CLI_REFUSALS = {
     "unknown-user": (("--user", "无此人"), 1, "user 无此人 does not exist"),
     "unknown-user-id": (("--user", "999999"), 1, "user 999999 does not exist"),
+    "user-id-beyond-range": (("--user", "99999999999999999999"), 1, "user 99999999999999999999 does not exist"),
+    "superscript-digit-name": (("--user", "²"), 1, "user ² does not exist"),
     "past-date": (("--user", ADMIN, "--expires", "2020-01-01"), 1, "the expiry is in the past"),
     "past-moment": (("--user", ADMIN, "--expires", "2020-01-01T00:00:00+08:00"), 1, "the expiry is in the past"),
     "zero-hours": (("--user", ADMIN, "--expires", "0h"), 1, "the expiry is in the past"),

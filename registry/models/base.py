@@ -20,6 +20,11 @@ NAMING_CONVENTION = {
 MAX_ID = 2**31 - 1
 
 
+def is_id(value: str) -> bool:
+    """ASCII digits within the id range; anything else (say "²" or 20 digits) can only be a name."""
+    return value.isascii() and value.isdigit() and int(value) <= MAX_ID
+
+
 def code_enum(choices: type[LabelledChoice]) -> Enum:
     """Store a closed set by its stable code (a VARCHAR); a CHECK from in_codes() guards the database."""
     return Enum(choices, native_enum=False, create_constraint=False, length=16,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from registry.domain.choices import DepartmentKind
 from registry.domain.roles import Action, Caller, Role
 from registry.models import ApiToken, Department, User
-from registry.models.base import utcnow
+from registry.models.base import is_id, utcnow
 from registry.services import audit, snapshots
 from registry.services.authz import authorize
 from registry.services.errors import Conflict, NotFound, ValidationFailed
@@ -55,7 +55,7 @@ def _aware(value: datetime) -> datetime:
 
 def find_user(session: Session, ref: str | int) -> User:
     """A user by id or exact name."""
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+    if isinstance(ref, int) or is_id(ref):
         user = session.get(User, int(ref))
     else:
         user = session.scalar(select(User).where(User.name == ref))
@@ -76,7 +76,7 @@ def _department_for(session: Session, role: Role, ref: str | int | None) -> Depa
         return None
     if ref is None:
         raise ValidationFailed("a department user needs a department", {"department": ["required for this role"]})
-    if isinstance(ref, int) or str(ref).isdigit():
+    if isinstance(ref, int) or is_id(ref):
         department = session.get(Department, int(ref))
     else:
         department = session.scalar(select(Department).where(Department.name == ref))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from registry.domain import chain
 from registry.domain.roles import Caller
 from registry.models import AuditEntry, Base, Power
-from registry.models.base import utcnow
+from registry.models.base import is_id, utcnow
 from registry.services import snapshots
 from registry.services.errors import NotFound
 
@@ -110,8 +110,9 @@ def _where(f: AuditFilter) -> list[Any]:
     if f.department is not None:
         where.append(AuditEntry.department_id == f.department)
     if f.actor:
-        where.append(or_(AuditEntry.actor_name == f.actor,
-                         AuditEntry.actor_id == (int(f.actor) if f.actor.isdigit() else -1)))
+        # A name, or an id; a number beyond the id column's range names nobody (and must not reach PostgreSQL).
+        where.append(or_(AuditEntry.actor_name == f.actor, AuditEntry.actor_id == int(f.actor))
+                     if is_id(f.actor) else AuditEntry.actor_name == f.actor)
     if f.action:
         where.append(AuditEntry.action == f.action)
     if f.field:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from registry.domain.choices import DepartmentKind
 from registry.domain.roles import Action, Caller
 from registry.models import Decision, Department
-from registry.models.base import MAX_ID
+from registry.models.base import is_id
 from registry.services import audit
 from registry.services.authz import authorize
 from registry.services.errors import ValidationFailed
@@ -36,15 +36,10 @@ def find_department(session: Session, name: str) -> Department | None:
     return session.scalar(select(Department).where(Department.name == name))
 
 
-def _is_id(value: str) -> bool:
-    """ASCII digits within the id range; anything else (say "²" or 20 digits) can only be a name."""
-    return value.isascii() and value.isdigit() and int(value) <= MAX_ID
-
-
 def resolve_ids(session: Session, model: type, label_column: str, field: str, values: Iterable[str]) -> list[int]:
     """Turn filter values (ids or published names) into ids; unknown ones are a field error."""
-    ids = [int(v) for v in values if _is_id(v)]
-    names = [v for v in values if not _is_id(v)]
+    ids = [int(v) for v in values if is_id(v)]
+    names = [v for v in values if not is_id(v)]
     if names:
         column = getattr(model, label_column)
         found = dict(session.execute(select(column, model.id).where(column.in_(names))).all())
