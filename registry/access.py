@@ -148,7 +148,7 @@ def _enforce() -> Response | None:
     if request.endpoint is None:
         return None  # no route matched: the 404/405 handler answers
     rule = rule_for(current_app, request.endpoint)
-    g.caller = anonymous()
+    g.caller = anonymous()  # what note() reports while the credentials are still being checked
     g.caller = _authenticate()
     if rule == PUBLIC:
         return None
