@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -96,7 +96,6 @@ class AuditPage:
     total: int
     page: int
     per_page: int
-    filters: dict[str, Any] = field(default_factory=dict)
 
 
 def _where(f: AuditFilter) -> list[Any]:
