@@ -6,7 +6,7 @@ from flask import Response, json
 
 from registry import audit_csv, db
 from registry.access import roles
-from registry.api.blueprint import Blueprint
+from registry.api.blueprint import BEARER, Blueprint
 from registry.api.schemas.audit import (
     AuditEntryOut,
     AuditExportQuery,
@@ -22,7 +22,6 @@ from registry.services.security import EventFilter
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Audit trail and security events")
 auditor = roles(Role.AUDITOR, Role.ADMIN)
-BEARER = [{"bearerAuth": []}]
 
 
 @blp.get("/audit")

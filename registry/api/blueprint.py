@@ -7,6 +7,9 @@ import json
 import flask_smorest
 from webargs.flaskparser import FlaskParser
 
+# The security requirement every operation that needs a token documents (scheme defined in registry.api).
+BEARER = [{"bearerAuth": []}]
+
 
 class SchemaRulesParser(FlaskParser):
     """webargs would otherwise EXCLUDE unknown query parameters whatever the schema says."""

@@ -8,7 +8,7 @@ from flask import Response, json, request, url_for
 
 from registry import annex, db
 from registry.access import current_caller, public, roles
-from registry.api.blueprint import Blueprint
+from registry.api.blueprint import BEARER, Blueprint
 from registry.api.etag import etag_for, expected_version
 from registry.api.schemas.audit import AuditEntryOut
 from registry.api.schemas.powers import (
@@ -32,7 +32,6 @@ ETAG_HEADER = {"ETag": {"description": "the power's version, to send back in If-
                         "schema": {"type": "string"}}}
 IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
             "description": "the ETag from your last read of this power"}
-BEARER = [{"bearerAuth": []}]
 WRITE_DOC = {"security": BEARER}
 VERSIONED_WRITE_DOC = {"security": BEARER, "parameters": [IF_MATCH]}
 admin = roles(Role.ADMIN)

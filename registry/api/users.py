@@ -9,7 +9,7 @@ from flask import current_app
 
 from registry import db
 from registry.access import current_caller, roles, staff
-from registry.api.blueprint import Blueprint
+from registry.api.blueprint import BEARER, Blueprint
 from registry.api.schemas.users import OptionalReason, TokenCreate, TokenCreatedOut, TokenOut, UserCreate, UserOut
 from registry.domain.roles import Role
 from registry.models.base import MAX_ID, utcnow
@@ -17,7 +17,6 @@ from registry.services import accounts
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1", description="Staff accounts and API tokens")
 admin = roles(Role.ADMIN)
-BEARER = [{"bearerAuth": []}]
 USER = f"/users/<int(max={MAX_ID}):user_id>"
 TOKEN = f"/tokens/<int(max={MAX_ID}):token_id>"
 

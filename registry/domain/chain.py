@@ -6,12 +6,14 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from registry.domain.moments import as_utc
 
 GENESIS = "0" * 64
 # The fields an entry's hash covers, in the canonical JSON (keys sorted, no spaces, UTF-8).
@@ -24,8 +26,7 @@ def iso_utc(value: datetime | None) -> str | None:
     """A timestamp as ISO 8601 UTC with microseconds; naive values (SQLite) are UTC by construction."""
     if value is None:
         return None
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value.isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return as_utc(value).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def canonical(fields: dict[str, Any]) -> bytes:

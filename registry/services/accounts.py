@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.domain.choices import DepartmentKind
+from registry.domain.moments import as_utc
 from registry.domain.roles import Action, Caller, Role
 from registry.models import ApiToken, Department, User
 from registry.models.base import is_id, utcnow
@@ -48,9 +49,6 @@ def hash_token(key: bytes, token: str) -> str:
 def caller_for(user: User, request_id: str = "", token_id: int | None = None) -> Caller:
     return Caller(user.id, user.name, user.role.value, user.department_id, token_id, request_id)
 
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
 
 
 def find_user(session: Session, ref: str | int) -> User:
@@ -146,10 +144,10 @@ def create_token(session: Session, caller: Caller, ref: str | int, label: str,
     """Issue a token; the secret is returned once and only its keyed hash is stored."""
     authorize(caller, Action.TOKEN_MANAGE)
     user = find_user(session, ref)
-    if _aware(expires_at) <= utcnow():
-        raise ValidationFailed("the expiry is in the past", {"expires_at": ["must be in the future"]})
     # In UTC: SQLite keeps a timestamp's clock time but drops its offset, so +08:00 would expire 8 h late.
-    expires_at = _aware(expires_at).astimezone(UTC)
+    expires_at = as_utc(expires_at)
+    if expires_at <= utcnow():
+        raise ValidationFailed("the expiry is in the past", {"expires_at": ["must be in the future"]})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)  # 256 bits of randomness
     token = ApiToken(user=user, label=label, token_hash=hash_token(session.info[TOKEN_KEY], secret),
                      expires_at=expires_at)
@@ -197,7 +195,7 @@ def check_token(session: Session, presented: str) -> TokenCheck:
         return TokenCheck(None, "token_invalid")
     if token.revoked_at is not None:
         return TokenCheck(token, "token_revoked")
-    if _aware(token.expires_at) <= utcnow():
+    if as_utc(token.expires_at) <= utcnow():
         return TokenCheck(token, "token_expired")
     if token.user.disabled:
         return TokenCheck(token, "user_disabled")

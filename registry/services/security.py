@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.domain.moments import as_utc
 from registry.models import SecurityEvent
 from registry.models.base import utcnow
 
@@ -38,9 +39,6 @@ def record(session: Session, event: Event) -> SecurityEvent:
     return row
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
-
 
 def login_retry_after(session: Session, account: str, address: str | None, window: timedelta,
                       per_account: int, per_address: int) -> int | None:
@@ -58,7 +56,7 @@ def login_retry_after(session: Session, account: str, address: str | None, windo
         ).all()
         if len(times) >= limit:
             # Throttled until the oldest of the last ``limit`` failures leaves the window.
-            waits.append((_aware(times[-1]) + window - utcnow()).total_seconds())
+            waits.append((as_utc(times[-1]) + window - utcnow()).total_seconds())
     return max(1, math.ceil(max(waits))) if waits else None
 
 
