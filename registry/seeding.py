@@ -12,15 +12,18 @@ from sqlalchemy.orm import Session
 
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.roles import Caller
-from registry.models import Power
-from registry.services import powers, reference
+from registry.models import Handover, Power
+from registry.services import handovers, methods, powers, reference
 
 SEED_FILE = Path(__file__).resolve().parents[1] / "seed" / "annex.json"
+# 移交方式 commonly used when Chongqing devolves powers; the list is editable (admins add and retire methods).
+DEFAULT_METHODS = ("直接下放", "委托下放", "书面移交", "现场交接", "系统移交")
 
 
 @dataclass
 class SeedReport:
-    created: dict[str, int] = field(default_factory=lambda: {"decision": 0, "department": 0, "power": 0})
+    created: dict[str, int] = field(default_factory=lambda: {"decision": 0, "department": 0, "handover_method": 0,
+                                                             "power": 0, "handover": 0})
     unchanged: int = 0
     differing: list[int] = field(default_factory=list)
 
@@ -67,6 +70,10 @@ def load(session: Session, caller: Caller, seed: dict) -> SeedReport:
                                                 reason=reason)
             report.created["department"] += 1
         departments[dep["name"]] = found.id
+    for name in DEFAULT_METHODS:
+        if methods.find_method(session, name) is None:
+            methods.create_method(session, caller, name, reason)
+            report.created["handover_method"] += 1
     existing = {p.seq: p for p in session.scalars(select(Power).where(Power.decision_id == decision.id))}
     for item in seed["powers"]:
         data = _power_data(item, decision.id, departments[item["department"]])
@@ -74,7 +81,12 @@ def load(session: Session, caller: Caller, seed: dict) -> SeedReport:
         if power is None:
             powers.create_power(session, caller, data, reason)
             report.created["power"] += 1
-        elif not powers.changed_fields(power, data):
+            report.created["handover"] += 1
+            continue
+        if session.scalar(select(Handover.id).where(Handover.power_id == power.id)) is None:
+            handovers.create_for(session, caller, power, reason)  # a database from before handovers existed
+            report.created["handover"] += 1
+        if not powers.changed_fields(power, data):
             report.unchanged += 1
         else:
             report.differing.append(item["seq"])

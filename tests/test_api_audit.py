@@ -260,7 +260,12 @@ def test_each_write_appends_one_entry(client: FlaskClient, as_role: Callable, ki
     write = WRITES[kind](client, as_role, {"X-Request-ID": rid})
     assert write.response.headers["X-Request-ID"] == rid
     appended = audit_page(client, auditor, per_page=3)
-    assert appended["total"] == count + (2 if kind == "restore" else 1)  # restoring needs a retire first
+    # Restoring needs a retire first; creating a power also opens its handover (the newest entry).
+    assert appended["total"] == count + (2 if kind in ("restore", "create power") else 1)
+    if kind == "create power":
+        opened = appended["items"].pop(0)
+        assert (opened["entity_type"], opened["action"], opened["request_id"]) == ("handover", "create", rid)
+        assert opened["power_id"] == write.response.json["id"]
     entry = appended["items"][0]
     actor = me(client, as_role(write.actor))
     assert entry["actor"] == {"id": actor["id"], "name": actor["name"], "role": actor["role"]["code"]}
@@ -522,7 +527,10 @@ def trail(databases: Databases) -> Iterator[Trail]:
                        headers={**admin, "X-Request-ID": "trail-token"})
     assert resp.status_code == 201, resp.json
     entries = client.get("/api/v1/audit/export.json", headers=bearer(tokens["auditor"])).json
-    step = {e["request_id"]: e for e in entries if e["request_id"].startswith("trail-")}
+    step: dict[str, dict] = {}
+    for e in entries:  # creating a power also opens its handover: the step is the first entry of the request
+        if e["request_id"].startswith("trail-"):
+            step.setdefault(e["request_id"], e)
     assert len(step) == 8
     yield Trail(app, client, tokens, ids, step, entries)
     dispose(app)
@@ -532,13 +540,18 @@ def test_trail_holds_the_seed_then_the_writes(trail: Trail) -> None:
     seqs = [e["seq"] for e in trail.entries]
     assert seqs == list(range(1, len(seqs) + 1))
     seed = [e for e in trail.entries if e["reason"] == "载入渝府发〔2021〕13号附件 (seed)"]
-    assert [e["entity_type"] for e in seed] == ["decision"] + ["department"] * 7 + ["power"] * 103
+    assert [e["entity_type"] for e in seed] == (["decision"] + ["department"] * 7 + ["handover_method"] * 5
+                                                + ["power", "handover"] * 103)
     assert all(e["actor"]["id"] is None and e["actor"]["name"].startswith("cli:") and e["actor"]["role"] == "admin"
                for e in seed)
-    assert [e["entity_type"] for e in trail.entries[111:121]] == ["user", "token"] * 5
-    assert [e["request_id"] for e in trail.entries[121:]] == ["trail-name", "trail-note", "trail-retire",
+    staffed = len(seed) + 10
+    assert [e["entity_type"] for e in trail.entries[len(seed):staffed]] == ["user", "token"] * 5
+    assert [e["request_id"] for e in trail.entries[staffed:]] == ["trail-name", "trail-note", "trail-retire",
                                                              "trail-restore", "trail-name-back", "trail-create",
-                                                             "trail-user", "trail-token"]
+                                                             "trail-create", "trail-user", "trail-token"]
+    power, handover = (e for e in trail.entries if e["request_id"] == "trail-create")
+    assert (power["entity_type"], handover["entity_type"]) == ("power", "handover")
+    assert handover["power_id"] == power["entity_id"] and handover["after"]["status"] == "pending"
 
 
 # --- filters and pagination ---------------------------------------------------------------------------
@@ -733,8 +746,11 @@ def test_csv_diff_tells_text_from_empty(client: FlaskClient, as_role: Callable) 
 def test_csv_export_honours_filters(trail: Trail) -> None:
     resp = trail.client.get("/api/v1/audit/export.csv", query_string={"power": POWER}, headers=trail.h("auditor"))
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).removeprefix("\ufeff"))))
-    assert [r["request_id"] for r in rows[1:]] == ["trail-name", "trail-note", "trail-name-back"]
-    assert rows[0]["action"] == "create" and rows[0]["entity_label"] == "渝府发〔2021〕13号 第38项 取水许可"
+    # The power's entries and its handover's: both concern power 38.
+    assert [r["request_id"] for r in rows[2:]] == ["trail-name", "trail-note", "trail-name-back"]
+    assert [(r["action"], r["entity_type"], r["entity_label"]) for r in rows[:2]] == [
+        ("create", "power", "渝府发〔2021〕13号 第38项 取水许可"),
+        ("create", "handover", "渝府发〔2021〕13号 第38项 取水许可 交接")]
 
 
 def test_json_export_matches_the_list(trail: Trail) -> None:

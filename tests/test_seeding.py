@@ -31,7 +31,8 @@ def test_second_seed_changes_nothing(app: Flask) -> None:
     before = counts(app)
     result = app.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code == 0, result.output
-    assert "created 0 decision(s), 0 department(s), 0 power(s); 103 power(s) already present" in result.output
+    assert ("created 0 decision(s), 0 department(s), 0 handover_method(s), 0 power(s), 0 handover(s); "
+            "103 power(s) already present") in result.output
     assert counts(app) == before
     assert (before["powers"], before["max_version"]) == (103, 1)
 
@@ -54,7 +55,7 @@ def test_seed_into_empty_database(databases) -> None:
         runner = app.test_cli_runner()
         assert runner.invoke(args=["init-db"]).exit_code == 0
         result = runner.invoke(args=["seed"])
-        assert "created 1 decision(s), 7 department(s), 103 power(s)" in result.output
+        assert ("created 1 decision(s), 7 department(s), 5 handover_method(s), 103 power(s), 103 handover(s)") in result.output
         assert counts(app)["powers"] == 103
     finally:
         dispose(app)
@@ -83,7 +84,8 @@ def test_the_seed_is_audited_like_any_other_write(databases) -> None:
         with app.app_context():
             entries = db.session(write=False).scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
         kinds = [e.entity_type for e in entries]
-        assert (kinds.count("decision"), kinds.count("department"), kinds.count("power")) == (1, 7, 103)
+        assert [kinds.count(k) for k in ("decision", "department", "handover_method", "power", "handover")] == [
+            1, 7, 5, 103, 103]
         assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
         assert {(e.action, e.actor_role, e.reason) for e in entries} == {
             ("create", "admin", "载入渝府发〔2021〕13号附件 (seed)")}

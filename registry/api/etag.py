@@ -27,3 +27,8 @@ def expected_version() -> int:
     if m is None:
         raise StaleVersion("If-Match must be the one strong ETag of this power's current version")
     return int(m[1])
+
+
+def optional_version() -> int | None:
+    """The version named by If-Match when the client sends one (actions re-check their own state anyway)."""
+    return expected_version() if request.headers.get("If-Match") else None

@@ -31,6 +31,12 @@ class Action(StrEnum):
     USER_MANAGE = "user.manage"
     TOKEN_MANAGE = "token.manage"
     AUDIT_READ = "audit.read"
+    HANDOVER_EDIT = "handover.edit"  # the terms: office, method, content, scope, dates, legal basis
+    HANDOVER_MOVE = "handover.move"  # a workflow transition other than a recall
+    HANDOVER_RECALL = "handover.recall"
+    HANDOVER_CHECK = "handover.check"  # tick or reopen a checklist item
+    HANDOVER_CONFIRM = "handover.confirm"  # the city department's side of the two-sided confirmation
+    HANDOVER_ACCEPT = "handover.accept"  # the zone's side
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -43,9 +49,18 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.USER_MANAGE: frozenset({Role.ADMIN}),
     Action.TOKEN_MANAGE: frozenset({Role.ADMIN}),
     Action.AUDIT_READ: frozenset({Role.AUDITOR, Role.ADMIN}),
+    Action.HANDOVER_EDIT: frozenset({Role.ADMIN, Role.ZONE, Role.DEPARTMENT}),
+    Action.HANDOVER_MOVE: frozenset({Role.ADMIN, Role.ZONE, Role.DEPARTMENT}),
+    # The power returns to the city: its department (or the admin) decides that, not the zone.
+    Action.HANDOVER_RECALL: frozenset({Role.ADMIN, Role.DEPARTMENT}),
+    Action.HANDOVER_CHECK: frozenset({Role.ADMIN, Role.ZONE, Role.DEPARTMENT}),
+    # Each side confirms for itself: nobody, not even the admin, confirms on the other's behalf.
+    Action.HANDOVER_CONFIRM: frozenset({Role.DEPARTMENT}),
+    Action.HANDOVER_ACCEPT: frozenset({Role.ZONE}),
 }
 # Actions on one department's data: a department user may take them only for their own department.
-SCOPED_TO_DEPARTMENT = frozenset({Action.POWER_UPDATE})
+SCOPED_TO_DEPARTMENT = frozenset({Action.POWER_UPDATE, Action.HANDOVER_EDIT, Action.HANDOVER_MOVE,
+                                  Action.HANDOVER_RECALL, Action.HANDOVER_CHECK, Action.HANDOVER_CONFIRM})
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 from registry.models.account import ApiToken, User
 from registry.models.audit import AuditEntry, SecurityEvent
 from registry.models.base import Base
+from registry.models.handover import Handover, HandoverCheck, HandoverEvent, HandoverMethod
 from registry.models.power import Power, SubItem
 from registry.models.reference import Decision, Department
 
-__all__ = ["ApiToken", "AuditEntry", "Base", "Decision", "Department", "Power", "SecurityEvent", "SubItem",
-           "User"]
+__all__ = ["ApiToken", "AuditEntry", "Base", "Decision", "Department", "Handover", "HandoverCheck", "HandoverEvent",
+           "HandoverMethod", "Power", "SecurityEvent", "SubItem", "User"]

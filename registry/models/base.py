@@ -27,7 +27,8 @@ def is_id(value: str) -> bool:
 
 def code_enum(choices: type[LabelledChoice]) -> Enum:
     """Store a closed set by its stable code (a VARCHAR); a CHECK from in_codes() guards the database."""
-    return Enum(choices, native_enum=False, create_constraint=False, length=16,
+    length = max(16, *(len(c.value) for c in choices))
+    return Enum(choices, native_enum=False, create_constraint=False, length=length,
                 values_callable=lambda e: [c.value for c in e], validate_strings=True)
 
 

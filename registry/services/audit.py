@@ -20,11 +20,21 @@ from registry.services.errors import NotFound
 # reading the head, so two transactions can never link to the same previous entry.
 CHAIN_LOCK = 0x52454731
 CHAIN_KEY = "audit_chain_key"
-FIELD_LABELS = {
+POWER_LABELS = {
     "seq": "序号", "name": "事项名称", "sub_items": "子项名称", "type": "事项类型", "level": "行使层级",
     "department": "市级指导(实施)部门(单位)", "note": "备注", "partial": "部分下放", "devolved_part": "下放部分",
     "retained_part": "保留部分", "retired": "已停用", "decision": "决定", "version": "版本",
 }
+# The decision's own words where it names a field (承接部门, 移交方式, 具体内容, 实施范围).
+HANDOVER_LABELS = {
+    "status": "交接状态", "receiving_office": "承接部门", "method": "移交方式", "content": "具体内容",
+    "scope": "实施范围", "planned_date": "计划完成日期", "planned_from": "计划起算日期", "planned_days": "计划天数",
+    "planned_day_kind": "计日方式", "effective_date": "生效日期", "recalled_on": "收回日期", "legal_basis": "法律依据",
+    "authorisation_needed": "需依法取得授权", "authorisation": "授权文件", "notes": "备注",
+    "handed_over_by": "移交确认人", "handed_over_at": "移交确认时间", "accepted_by": "承接确认人",
+    "accepted_at": "承接确认时间", "checklist": "交接清单", "version": "版本", "power": "事项",
+}
+FIELD_LABELS = {"power": POWER_LABELS, "handover": HANDOVER_LABELS}
 
 
 def _lock_chain(session: Session) -> None:
@@ -64,7 +74,7 @@ def record(session: Session, caller: Caller, action: str, row: Base, before: dic
     entry = AuditEntry(
         seq=size + 1, at=utcnow(), actor_id=caller.user_id, actor_name=caller.name, actor_role=caller.role,
         action=action, entity_type=snapshots.entity_type(row), entity_id=row.id, entity_label=kind.label(row),
-        power_id=row.id if isinstance(row, Power) else None, department_id=getattr(row, "department_id", None),
+        power_id=kind.power_id(row), department_id=kind.department_id(row),
         before=before, after=after, changed=changed, reason=reason, request_id=caller.request_id or "-",
         prev_hash=prev,
     )
@@ -146,7 +156,7 @@ def diff(entry: AuditEntry) -> list[dict[str, Any]]:
     """The changed fields of an entry, each with its published label and its value before and after."""
     before, after = entry.before or {}, entry.after or {}
     # The labels are the annex's column names: a user's name is not a 事项名称.
-    labels = FIELD_LABELS if entry.entity_type == "power" else {}
+    labels = FIELD_LABELS.get(entry.entity_type, {})
     return [{"field": name, "label": labels.get(name, name), "before": before.get(name),
              "after": after.get(name)} for name in entry.changed]
 

@@ -16,7 +16,7 @@ from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.roles import Action, Caller
 from registry.models import Decision, Department, Power, SubItem
 from registry.models.base import utcnow
-from registry.services import audit, reference, snapshots
+from registry.services import audit, handovers, reference, snapshots
 from registry.services.authz import authorize
 from registry.services.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 
@@ -217,6 +217,7 @@ def create_power(session: Session, caller: Caller, data: dict[str, Any], reason:
     session.add(power)
     _flush(session, power)
     audit.record(session, caller, "create", power, None, reason)
+    handovers.create_for(session, caller, power, reason)
     return power
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,9 +13,9 @@ from registry.domain.choices import DepartmentKind
 from registry.domain.roles import Action, Caller
 from registry.models import Decision, Department
 from registry.models.base import is_id
-from registry.services import audit
+from registry.services import audit, snapshots
 from registry.services.authz import authorize
-from registry.services.errors import ValidationFailed
+from registry.services.errors import Conflict, NotFound, ValidationFailed
 
 
 def list_decisions(session: Session) -> list[Decision]:
@@ -64,10 +65,38 @@ def create_decision(session: Session, caller: Caller, *, reason: str | None = No
 
 
 def create_department(session: Session, caller: Caller, *, name: str, kind: DepartmentKind,
+                      address: str | None = None, phone: str | None = None, hours: str | None = None,
                       reason: str | None = None) -> Department:
     authorize(caller, Action.REFERENCE_MANAGE)
-    department = Department(name=name, kind=kind)
+    if find_department(session, name) is not None:
+        raise Conflict(f"a department named {name} already exists", {"name": ["already used"]})
+    department = Department(name=name, kind=kind, address=address, phone=phone, hours=hours)
     session.add(department)
     session.flush()
     audit.record(session, caller, "create", department, None, reason)
+    return department
+
+
+def get_department(session: Session, department_id: int) -> Department:
+    department = session.get(Department, department_id)
+    if department is None:
+        raise NotFound(f"department {department_id} does not exist")
+    return department
+
+
+def update_department(session: Session, caller: Caller, department_id: int, changes: dict[str, Any],
+                      reason: str | None = None) -> Department:
+    """Change a department's name or the contact details citizens see; its kind is fixed."""
+    authorize(caller, Action.REFERENCE_MANAGE)
+    department = get_department(session, department_id)
+    changed = {k: v for k, v in changes.items() if getattr(department, k) != v}
+    if not changed:
+        return department
+    if "name" in changed and find_department(session, changed["name"]) is not None:
+        raise Conflict(f"a department named {changed['name']} already exists", {"name": ["already used"]})
+    before = snapshots.department(department)
+    for key, value in changed.items():
+        setattr(department, key, value)
+    session.flush()
+    audit.record(session, caller, "update", department, before, reason)
     return department

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.domain.chain import iso_utc
-from registry.models import ApiToken, Base, Decision, Department, Power, User
+from registry.models import ApiToken, Base, Decision, Department, Handover, HandoverMethod, Power, User
 
 
 def power(p: Power) -> dict[str, Any]:
@@ -43,6 +43,31 @@ def token(t: ApiToken) -> dict[str, Any]:
             "revoked_at": iso_utc(t.revoked_at)}
 
 
+def _day(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def handover(h: Handover) -> dict[str, Any]:
+    return {
+        "power": h.power_id, "status": h.status.value, "receiving_office": h.receiving_office_id,
+        "method": h.method_id, "content": h.content, "scope": h.scope, "planned_date": _day(h.planned_date),
+        "planned_from": _day(h.planned_from), "planned_days": h.planned_days,
+        "planned_day_kind": h.planned_day_kind.value if h.planned_day_kind else None,
+        "effective_date": _day(h.effective_date), "recalled_on": _day(h.recalled_on),
+        "legal_basis": h.legal_basis, "authorisation_needed": h.authorisation_needed,
+        "authorisation": h.authorisation, "notes": h.notes,
+        "handed_over_by": h.handed_over_by, "handed_over_at": iso_utc(h.handed_over_at),
+        "accepted_by": h.accepted_by, "accepted_at": iso_utc(h.accepted_at),
+        "checklist": {c.item.value: {"done": c.done, "by": c.done_by, "at": iso_utc(c.done_at),
+                                     "evidence": c.evidence, "note": c.note} for c in h.checks},
+        "version": h.version,
+    }
+
+
+def handover_method(m: HandoverMethod) -> dict[str, Any]:
+    return {"name": m.name, "retired": m.retired}
+
+
 def power_label(p: Power) -> str:
     return f"{p.decision.doc_number} 第{p.seq}项 {p.name}"
 
@@ -54,10 +79,16 @@ class Kind:
     model: type[Base]
     snapshot: Callable[[Any], dict[str, Any]]
     label: Callable[[Any], str]
+    # The power and the department an entry concerns, so the trail can be filtered by them.
+    power_id: Callable[[Any], int | None] = lambda row: None
+    department_id: Callable[[Any], int | None] = lambda row: getattr(row, "department_id", None)
 
 
 KINDS: dict[str, Kind] = {
-    "power": Kind(Power, power, power_label),
+    "power": Kind(Power, power, power_label, power_id=lambda p: p.id),
+    "handover": Kind(Handover, handover, lambda h: f"{power_label(h.power)} 交接", power_id=lambda h: h.power_id,
+                     department_id=lambda h: h.power.department_id),
+    "handover_method": Kind(HandoverMethod, handover_method, lambda m: m.name),
     "decision": Kind(Decision, decision, lambda d: d.doc_number),
     "department": Kind(Department, department, lambda d: d.name),
     "user": Kind(User, user, lambda u: u.name),

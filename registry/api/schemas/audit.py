@@ -8,11 +8,12 @@ from marshmallow import Schema, fields, post_load, validate
 
 from registry.api.schemas.common import AwareDateTime, QuerySchema, UtcDateTime
 from registry.models.base import MAX_ID
-from registry.services.audit import FIELD_LABELS, AuditFilter, diff
+from registry.services.audit import POWER_LABELS, AuditFilter, diff
 from registry.services.security import KINDS, EventFilter
 from registry.services.snapshots import KINDS as ENTITY_TYPES
 
-ACTIONS = ("create", "update", "retire", "restore", "disable", "enable", "set_password", "revoke")
+ACTIONS = ("create", "update", "retire", "restore", "disable", "enable", "set_password", "revoke", "transition",
+           "confirm", "check")
 FIELD_NAME = validate.Regexp(r"^[a-z_]{1,40}$", error="a field name such as name or sub_items")
 ID = validate.Range(min=1, max=MAX_ID)
 
@@ -34,7 +35,7 @@ class AuditQuery(_Page):
     actor = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "user id or name"})
     action = fields.String(validate=validate.OneOf(ACTIONS))
     field = fields.String(validate=FIELD_NAME, metadata={"description": "only entries that changed this field",
-                                                         "examples": sorted(FIELD_LABELS)})
+                                                         "examples": sorted(POWER_LABELS)})
 
     @post_load
     def _to_filter(self, data: dict[str, Any], **_: Any) -> AuditFilter:

@@ -71,7 +71,9 @@ class Text(fields.String):
     """Published text: kept exactly as given, but never blank, over-long or holding control characters."""
 
     def __init__(self, max_length: int, **kwargs: Any):
-        super().__init__(validate=[validate.Length(min=1, max=max_length), _no_control_chars], **kwargs)
+        extra = kwargs.pop("validate", None)
+        checks = [validate.Length(min=1, max=max_length), _no_control_chars, *([extra] if extra else [])]
+        super().__init__(validate=checks, **kwargs)
 
 
 class Choice(fields.String):
@@ -129,3 +131,7 @@ class ProblemSchema(Schema):
     instance = fields.String()
     errors = fields.Dict(keys=fields.String(), metadata={"description": "messages by field"})
     current_version = fields.Integer()
+    allowed_next = fields.List(fields.String(), metadata={"description": "a refused transition: the states "
+                                                                         "one step from the current one"})
+    missing = fields.List(fields.Dict(), metadata={"description": "a refused step: what is missing, {code, message}"})
+    failures = fields.List(fields.Dict(), metadata={"description": "a refused bulk request: each power that failed"})

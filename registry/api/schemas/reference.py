@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from typing import Any
 
-from registry.api.schemas.common import ChoiceOut
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+from registry.api.schemas.common import Choice, ChoiceOut, InputSchema, Text
+from registry.domain.choices import DepartmentKind
 
 
 class DecisionOut(Schema):
@@ -27,3 +30,32 @@ class DepartmentOut(Schema):
     address = fields.String(allow_none=True, required=True)
     phone = fields.String(allow_none=True, required=True)
     hours = fields.String(allow_none=True, required=True)
+
+
+class _DepartmentFields(InputSchema):
+    read_only_fields = ("id",)
+
+    address = Text(300, allow_none=True, metadata={"description": "where citizens go"})
+    phone = Text(64, allow_none=True)
+    hours = Text(200, allow_none=True, metadata={"description": "opening hours"})
+    reason = Text(1000)
+
+
+class DepartmentCreate(_DepartmentFields):
+    """Body of POST /departments: a city guiding department or a zone office."""
+
+    name = Text(100, required=True)
+    kind = Choice(DepartmentKind, required=True)
+
+
+class DepartmentPatch(_DepartmentFields):
+    """Body of PATCH /departments/{id}: its name or contact details; the kind is fixed."""
+
+    read_only_fields = ("id", "kind")
+
+    name = Text(100)
+
+    @validates_schema
+    def _not_empty(self, data: dict[str, Any], **_: Any) -> None:
+        if not set(data) - {"reason"}:
+            raise ValidationError("name at least one field to change")

@@ -1,0 +1,386 @@
+"""Handover schemas: the terms patch, the workflow actions, bulk, and the staff and public output shapes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from registry.api.schemas.common import AwareDateTime, Choice, ChoiceOut, InputSchema, QuerySchema, Text, UtcDateTime
+from registry.api.schemas.powers import ChoiceCount, DepartmentRef
+from registry.domain import handover as flow
+from registry.domain.handover import ChecklistItem, DayKind, Side, Status
+from registry.domain.workdays import today_in_china
+from registry.models.base import MAX_ID
+from registry.services import handovers
+from registry.services.feed import FeedQuery as FeedFilter
+from registry.services.progress import HandoverFilter
+
+ID = validate.Range(min=1, max=MAX_ID)
+# Dates a handover can plausibly name: the decision is of 2021; nothing before 2000 or after 2100.
+PLAUSIBLE = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31), error="must be between 2000 and 2100")
+
+
+def _web_link(value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError("must be an http or https link")
+
+
+class Evidence(InputSchema):
+    """What shows a step was taken: a document number, its date, a link; at least the number or the link."""
+
+    doc_number = Text(200, metadata={"description": "文号 or file reference"})
+    date = fields.Date(validate=PLAUSIBLE)
+    link = Text(500, validate=_web_link)
+
+    @validates_schema
+    def _something(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("doc_number") and not data.get("link"):
+            raise ValidationError("give a document number or a link", "doc_number")
+
+    @post_load
+    def _plain(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        # Kept as JSON in the record and the trail: the date as ISO text.
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in data.items()}
+
+
+class PlannedIn(InputSchema):
+    from_ = fields.Date(required=True, data_key="from", validate=PLAUSIBLE)
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=3650))
+    kind = Choice(DayKind, required=True, metadata={"description": "calendar or working days (PRC calendar)"})
+
+    @post_load
+    def _named(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {"from": data["from_"], "days": data["days"], "kind": data["kind"]}
+
+
+NOTE = {"description": "why, or what was done; kept in the history and the audit trail"}
+
+
+class HandoverPatch(InputSchema):
+    """Body of PATCH /powers/{id}/handover (send only what changes)."""
+
+    read_only_fields = ("status", "version", "confirmations", "checklist", "progress", "power", "recalled_on",
+                        "status_since", "next")
+
+    receiving_office = fields.Integer(strict=True, allow_none=True, validate=ID,
+                                      metadata={"description": "承接部门: id of a zone office"})
+    method = fields.Integer(strict=True, allow_none=True, validate=ID, metadata={"description": "移交方式 id"})
+    content = Text(4000, allow_none=True, metadata={"description": "具体内容"})
+    scope = Text(4000, allow_none=True, metadata={"description": "实施范围"})
+    planned_date = fields.Date(allow_none=True, validate=PLAUSIBLE)
+    planned_in = fields.Nested(PlannedIn, allow_none=True,
+                               metadata={"description": "the planned date as days from a start date"})
+    effective_date = fields.Date(allow_none=True, validate=PLAUSIBLE,
+                                 metadata={"description": "cut-over: matters accepted before it stay with the city"})
+    legal_basis = Text(2000, allow_none=True)
+    authorisation_needed = fields.Boolean(metadata={"description": "需要依法取得授权或者制定修改相关法规规章"})
+    authorisation = fields.Nested(Evidence, allow_none=True, metadata={"description": "the authorising document"})
+    notes = Text(4000, allow_none=True)
+    note = Text(1000, load_only=True, metadata=NOTE)
+
+    @validates_schema
+    def _coherent(self, data: dict[str, Any], **_: Any) -> None:
+        if "planned_date" in data and "planned_in" in data:
+            raise ValidationError("give planned_date or planned_in, not both", "planned_in")
+        if not set(data) - {"note"}:
+            raise ValidationError("name at least one field to change")
+
+
+class TransitionIn(InputSchema):
+    """Body of POST /powers/{id}/handover/transitions."""
+
+    to = Choice(Status, required=True)
+    note = Text(1000, metadata=NOTE | {"description": "required to suspend, recall or restart"})
+    evidence = fields.Nested(Evidence)
+    effective_date = fields.Date(validate=PLAUSIBLE, metadata={"description": "a recall's date (default today)"})
+
+
+class ConfirmationIn(InputSchema):
+    """Body of POST /powers/{id}/handover/confirmations."""
+
+    side = Choice(Side, required=True, metadata={"description": "handover: the city department; acceptance: the zone"})
+    note = Text(1000, metadata=NOTE)
+    evidence = fields.Nested(Evidence)
+
+
+class CheckIn(InputSchema):
+    """Body of POST /powers/{id}/handover/checklist."""
+
+    item = Choice(ChecklistItem, required=True)
+    done = fields.Boolean(required=True)
+    note = Text(1000, metadata=NOTE | {"description": "required to reopen an item"})
+    evidence = fields.Nested(Evidence, metadata={"description": "required to mark an item done"})
+
+
+class BulkIn(InputSchema):
+    """Body of POST /handovers/bulk: one transition or one checklist step for many powers."""
+
+    powers = fields.List(fields.Integer(strict=True, validate=ID), required=True,
+                         validate=validate.Length(min=1, max=200))
+    op = fields.String(required=True, validate=validate.OneOf(["transition", "checklist"]))
+    to = Choice(Status)
+    item = Choice(ChecklistItem)
+    done = fields.Boolean()
+    note = Text(1000, metadata=NOTE)
+    evidence = fields.Nested(Evidence)
+    effective_date = fields.Date(validate=PLAUSIBLE)
+
+    @validates_schema
+    def _complete(self, data: dict[str, Any], **_: Any) -> None:
+        powers = data.get("powers", [])
+        if len(set(powers)) != len(powers):
+            raise ValidationError("each power once", "powers")
+        needed = {"transition": ("to",), "checklist": ("item", "done")}.get(data.get("op"), ())
+        missing = {name: ["required for this op"] for name in needed if name not in data}
+        if missing:
+            raise ValidationError(missing)
+
+
+# --- output -----------------------------------------------------------------------------------------------
+
+class PowerRef(Schema):
+    id = fields.Integer(required=True)
+    seq = fields.Integer(required=True)
+    name = fields.String(required=True)
+    department = fields.Nested(DepartmentRef, required=True)
+
+
+class OfficeOut(Schema):
+    """An office with the contact details a citizen needs."""
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    kind = fields.Nested(ChoiceOut, required=True)
+    address = fields.String(allow_none=True, required=True)
+    phone = fields.String(allow_none=True, required=True)
+    hours = fields.String(allow_none=True, required=True)
+
+
+class MethodOut(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    retired = fields.Boolean(required=True)
+
+
+class CheckOut(Schema):
+    item = fields.Nested(ChoiceOut, required=True)
+    done = fields.Boolean(required=True)
+    done_by = fields.String(allow_none=True, required=True)
+    done_at = UtcDateTime(allow_none=True, required=True)
+    evidence = fields.Dict(allow_none=True, required=True)
+    note = fields.String(allow_none=True, required=True)
+
+
+class ConfirmedOut(Schema):
+    by = fields.String(required=True)
+    at = UtcDateTime(required=True)
+
+
+class MissingOut(Schema):
+    code = fields.String(required=True, metadata={"description": "the field or step that is missing"})
+    message = fields.String(required=True)
+
+
+class StepOut(Schema):
+    to = fields.Nested(ChoiceOut, required=True)
+    ready = fields.Boolean(required=True)
+    needs_reason = fields.Boolean(required=True, metadata={"description": "the request must carry a note"})
+    missing = fields.List(fields.Nested(MissingOut), required=True)
+
+
+class PlannedOut(Schema):
+    from_ = fields.Date(required=True, data_key="from", attribute="planned_from")
+    days = fields.Integer(required=True, attribute="planned_days")
+    kind = fields.Nested(ChoiceOut, required=True, attribute="planned_day_kind")
+
+
+def _confirmation(who: str, at: str):
+    def dump(h: Any) -> dict[str, Any] | None:
+        by = getattr(h, who)
+        return None if by is None else ConfirmedOut().dump({"by": by, "at": getattr(h, at)})
+    return dump
+
+
+class HandoverOut(Schema):
+    """A handover as staff see it: terms, confirmations, checklist, derived progress and the possible next steps."""
+
+    power = fields.Nested(PowerRef, required=True)
+    status = fields.Nested(ChoiceOut, required=True)
+    status_since = UtcDateTime(required=True)
+    receiving_office = fields.Nested(OfficeOut, allow_none=True, required=True)
+    method = fields.Nested(MethodOut, allow_none=True, required=True)
+    content = fields.String(allow_none=True, required=True)
+    scope = fields.String(allow_none=True, required=True)
+    planned_date = fields.Date(allow_none=True, required=True)
+    planned_in = fields.Method("_planned_in", allow_none=True, required=True,
+                               metadata={"description": "how the planned date was counted, if it was"})
+    overdue = fields.Method("_overdue", required=True, metadata={"type": "boolean"})
+    effective_date = fields.Date(allow_none=True, required=True)
+    recalled_on = fields.Date(allow_none=True, required=True)
+    legal_basis = fields.String(allow_none=True, required=True)
+    authorisation_needed = fields.Boolean(required=True)
+    authorisation = fields.Dict(allow_none=True, required=True)
+    notes = fields.String(allow_none=True, required=True)
+    confirmations = fields.Method("_confirmations", required=True, metadata={"type": "object"})
+    checklist = fields.List(fields.Nested(CheckOut), attribute="checks", required=True)
+    progress = fields.Float(required=True, metadata={"description": "share of the checklist done, 0..1"})
+    next = fields.Method("_next", required=True, metadata={"type": "array", "items": {"type": "object"}})
+    version = fields.Integer(required=True)
+    updated_at = UtcDateTime(required=True)
+
+    def _planned_in(self, h: Any) -> dict[str, Any] | None:
+        return PlannedOut().dump(h) if h.planned_days is not None else None
+
+    def _overdue(self, h: Any) -> bool:
+        return bool(h.planned_date and h.planned_date < today_in_china() and h.status in flow.OPEN)
+
+    def _confirmations(self, h: Any) -> dict[str, Any]:
+        return {"handover": _confirmation("handed_over_by", "handed_over_at")(h),
+                "acceptance": _confirmation("accepted_by", "accepted_at")(h)}
+
+    def _next(self, h: Any) -> list[dict[str, Any]]:
+        return [StepOut().dump({"to": s.to, "ready": not s.missing, "needs_reason": s.needs_reason,
+                                "missing": s.missing}) for s in handovers.next_steps(h)]
+
+
+class HandoverPageOut(Schema):
+    items = fields.List(fields.Nested(HandoverOut), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+class HandoverQuery(QuerySchema):
+    """Query string of GET /handovers."""
+
+    status = fields.List(Choice(Status), metadata={"description": "repeatable"})
+    department = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                             metadata={"description": "guiding department id or exact name, repeatable"})
+    overdue = fields.Boolean()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+    @post_load
+    def _to_filter(self, data: dict[str, Any], **_: Any) -> HandoverFilter:
+        return HandoverFilter(**data)
+
+
+def _detail(event: Any) -> dict[str, str] | None:
+    if event.detail is None:
+        return None
+    choice = ChecklistItem if event.kind == "checklist" else Side
+    return ChoiceOut().dump(choice(event.detail))
+
+
+class HandoverEventOut(Schema):
+    """A handover event as anyone may read it: what changed and when, never who or their notes."""
+
+    id = fields.Integer(required=True)
+    at = UtcDateTime(required=True)
+    power = fields.Nested(PowerRef, required=True)
+    kind = fields.String(required=True, metadata={"enum": ["create", "update", "transition", "confirmation",
+                                                           "checklist"]})
+    from_ = fields.Nested(ChoiceOut, data_key="from", attribute="from_status", allow_none=True, required=True)
+    to = fields.Nested(ChoiceOut, attribute="to_status", allow_none=True, required=True)
+    detail = fields.Function(_detail, allow_none=True, required=True,
+                             metadata={"description": "the checklist item or the confirming side"})
+    effective_on = fields.Date(allow_none=True, required=True)
+    office = fields.Nested(DepartmentRef, allow_none=True, required=True)
+
+
+class ActorOut(Schema):
+    id = fields.Integer(allow_none=True, required=True, attribute="actor_id")
+    name = fields.String(required=True, attribute="actor_name")
+    role = fields.String(required=True, attribute="actor_role")
+
+
+class HandoverEventStaffOut(HandoverEventOut):
+    """A handover event as staff see it in a power's history: who, their note and evidence, its audit entry."""
+
+    actor = fields.Function(lambda e: ActorOut().dump(e), required=True)
+    note = fields.String(allow_none=True, required=True)
+    evidence = fields.Dict(allow_none=True, required=True)
+    audit_seq = fields.Integer(required=True)
+
+
+class FeedQuery(QuerySchema):
+    """Query string of GET /events."""
+
+    after = fields.Integer(validate=validate.Range(min=0, max=MAX_ID),
+                           metadata={"description": "the id of the last event you have; resume after it"})
+    since = AwareDateTime(metadata={"description": "events at or after this moment (ISO 8601 with a time zone)"})
+    power = fields.Integer(validate=ID)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+    @post_load
+    def _to_query(self, data: dict[str, Any], **_: Any) -> FeedFilter:
+        return FeedFilter(**data)
+
+
+class HandlerQuery(QuerySchema):
+    on = fields.Date(validate=PLAUSIBLE, metadata={"description": "the date to answer for (default: today, Beijing)"})
+
+
+class PartOut(Schema):
+    part = fields.String(required=True, metadata={"enum": ["whole", "devolved", "retained"]})
+    description = fields.String(allow_none=True, required=True)
+    office = fields.Nested(OfficeOut, required=True)
+    by_zone = fields.Boolean(required=True)
+    since = fields.Date(allow_none=True, required=True)
+
+
+class HandlerOut(Schema):
+    """Who handles a power on a date; for a partial item, one answer per part."""
+
+    power = fields.Nested(PowerRef, required=True)
+    on = fields.Date(required=True)
+    status = fields.Nested(ChoiceOut, required=True)
+    parts = fields.List(fields.Nested(PartOut), required=True)
+    next_change = fields.Date(allow_none=True, required=True,
+                              metadata={"description": "when the zone office takes over, if that is still ahead"})
+    next_office = fields.Nested(OfficeOut, allow_none=True, required=True)
+
+
+class CellOut(Schema):
+    status = fields.Nested(ChoiceOut, required=True)
+    department = fields.Nested(DepartmentRef, required=True)
+    type = fields.Nested(ChoiceOut, required=True)
+    count = fields.Integer(required=True)
+
+
+class OverdueOut(Schema):
+    power = fields.Function(lambda o: PowerRef().dump(o.handover.power), required=True)
+    status = fields.Function(lambda o: ChoiceOut().dump(o.handover.status), required=True)
+    planned_date = fields.Function(lambda o: o.handover.planned_date.isoformat(), required=True)
+    days = fields.Integer(required=True, metadata={"description": "calendar days past the planned date"})
+    working_days = fields.Integer(allow_none=True, required=True)
+
+
+class StatsOut(Schema):
+    on = fields.Date(required=True)
+    total = fields.Integer(required=True)
+    done = fields.Integer(required=True, metadata={"description": "handed over or operating"})
+    share_done = fields.Float(required=True)
+    by_status = fields.List(fields.Nested(ChoiceCount), required=True)
+    cells = fields.List(fields.Nested(CellOut), required=True,
+                        metadata={"description": "counts by status × guiding department × type"})
+    overdue = fields.List(fields.Nested(OverdueOut), required=True)
+
+
+class MethodIn(InputSchema):
+    read_only_fields = ("id",)
+
+    name = Text(100, required=True)
+    reason = Text(1000)
+
+
+class MethodPatch(InputSchema):
+    read_only_fields = ("id",)
+
+    name = Text(100)
+    retired = fields.Boolean()
+    reason = Text(1000)

@@ -1,0 +1,151 @@
+"""The handover workflow: its states, the one transition table, and each transition's preconditions.
+
+Pure: it knows nothing of the database. The service gathers the facts of one handover into ``Facts``
+and asks ``missing()`` what stands between it and the state it wants to reach.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from registry.domain.choices import LabelledChoice
+
+
+class Status(LabelledChoice):
+    """交接状态 of one power."""
+
+    PENDING = ("pending", "待交接")
+    IN_PROGRESS = ("in_progress", "交接中")
+    AWAITING_AUTHORISATION = ("awaiting_authorisation", "待法定授权")
+    HANDED_OVER = ("handed_over", "已交接")
+    OPERATING = ("operating", "已运行")
+    SUSPENDED = ("suspended", "暂缓")
+    RECALLED = ("recalled", "已收回")
+
+
+class ChecklistItem(LabelledChoice):
+    """What the decision asks of a handover besides the transfer itself; every item must be done to hand over."""
+
+    GUIDANCE = ("guidance", "业务指导和培训")
+    SUPERVISION = ("supervision", "事中事后监管措施")
+    FILES = ("files", "档案资料移交")
+    SYSTEM_ACCESS = ("system_access", "业务系统权限开通")
+    LIST_UPDATED = ("list_updated", "权力清单和办事指南更新")
+
+
+class Side(LabelledChoice):
+    """The two sides that confirm a handover: the city department hands over, the zone accepts."""
+
+    HANDOVER = ("handover", "市级部门确认移交")
+    ACCEPTANCE = ("acceptance", "经开区确认承接")
+
+
+class DayKind(LabelledChoice):
+    """How a planned duration is counted."""
+
+    CALENDAR = ("calendar", "自然日")
+    WORKING = ("working", "工作日")
+
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.PENDING: frozenset({Status.IN_PROGRESS, Status.AWAITING_AUTHORISATION, Status.SUSPENDED}),
+    Status.IN_PROGRESS: frozenset({Status.HANDED_OVER, Status.AWAITING_AUTHORISATION, Status.SUSPENDED}),
+    Status.AWAITING_AUTHORISATION: frozenset({Status.IN_PROGRESS, Status.SUSPENDED}),
+    Status.HANDED_OVER: frozenset({Status.OPERATING, Status.RECALLED}),
+    Status.OPERATING: frozenset({Status.RECALLED}),
+    Status.SUSPENDED: frozenset({Status.PENDING, Status.IN_PROGRESS}),
+    Status.RECALLED: frozenset({Status.PENDING}),
+}
+# From these states the zone handles the item (from the effective date); their terms are fixed.
+DONE = frozenset({Status.HANDED_OVER, Status.OPERATING})
+# States still moving towards a handover: a planned date passed in one of them is overdue.
+OPEN = frozenset({Status.PENDING, Status.IN_PROGRESS, Status.AWAITING_AUTHORISATION})
+# States in which the checklist and the terms may still change.
+EDITABLE = frozenset({Status.PENDING, Status.IN_PROGRESS, Status.AWAITING_AUTHORISATION, Status.SUSPENDED})
+# Targets that must say why: they stop, undo or restart the handover.
+NEEDS_REASON = frozenset({Status.SUSPENDED, Status.RECALLED, Status.PENDING})
+
+
+def allowed_next(current: Status) -> list[Status]:
+    """The states reachable from ``current`` in one step, in the order of the enum."""
+    return [s for s in Status if s in TRANSITIONS[current]]
+
+
+@dataclass(frozen=True)
+class Missing:
+    """One unmet precondition: a stable code (usually the field to fill in) and a sentence for people."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the preconditions look at, gathered from one handover by the service."""
+
+    today: date
+    receiving_office: bool = False
+    method: bool = False
+    effective_date: date | None = None
+    authorisation_needed: bool = False
+    authorisation_recorded: bool = False
+    handed_over_confirmed: bool = False
+    accepted_confirmed: bool = False
+    open_items: tuple[ChecklistItem, ...] = ()
+    reason: bool = False
+
+
+def _terms(f: Facts) -> list[Missing]:
+    out = []
+    if not f.receiving_office:
+        out.append(Missing("receiving_office", "指定承接部门 (name the receiving zone office)"))
+    if not f.method:
+        out.append(Missing("method", "确定移交方式 (choose a handover method)"))
+    return out
+
+
+def _authorisation(f: Facts) -> list[Missing]:
+    if f.authorisation_needed and not f.authorisation_recorded:
+        return [Missing("authorisation", "需依法取得授权: record the authorising document first")]
+    return []
+
+
+def confirmation_missing(f: Facts) -> list[Missing]:
+    """What both sides need before either may confirm: the terms they are agreeing to."""
+    out = _terms(f)
+    if f.effective_date is None:
+        out.append(Missing("effective_date", "确定生效日期 (set the effective date)"))
+    return out
+
+
+def _requirements(target: Status, f: Facts) -> list[Missing]:
+    if target == Status.IN_PROGRESS:
+        return _terms(f) + _authorisation(f)
+    if target == Status.AWAITING_AUTHORISATION:
+        if not f.authorisation_needed:
+            return [Missing("authorisation_needed", "only an item that needs a legal authorisation waits for one")]
+        return []
+    if target == Status.HANDED_OVER:
+        out = confirmation_missing(f) + _authorisation(f)
+        if not f.handed_over_confirmed:
+            out.append(Missing("confirmation.handover", "市级部门确认移交 (the city department confirms)"))
+        if not f.accepted_confirmed:
+            out.append(Missing("confirmation.acceptance", "经开区确认承接 (the zone confirms)"))
+        out += [Missing(f"checklist.{item.value}", f"{item.label}未完成") for item in f.open_items]
+        return out
+    if target == Status.OPERATING:
+        if f.effective_date is None or f.effective_date > f.today:
+            return [Missing("effective_date", "the effective date has not been reached")]
+        return []
+    return []
+
+
+def missing(current: Status, target: Status, f: Facts) -> list[Missing] | None:
+    """None when ``target`` is not one step from ``current``; else what is missing (empty: ready)."""
+    if target not in TRANSITIONS[current]:
+        return None
+    out = _requirements(target, f)
+    if target in NEEDS_REASON and not f.reason:
+        out.append(Missing("reason", "say why"))
+    return out

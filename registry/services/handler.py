@@ -1,0 +1,86 @@
+"""Who handles a power on a given date: the zone office from the effective date until a recall, else the city.
+
+The answer comes from the append-only event log, so a past date is answered as it stood then: each
+hand-over opens a period at its effective date with the office it named; a recall closes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.domain.handover import Status
+from registry.models import Department, HandoverEvent, Power
+from registry.services import handovers
+from registry.services.powers import get_power
+
+
+@dataclass(frozen=True)
+class Period:
+    """The zone office handles the devolved part from ``start`` (inclusive) until ``end`` (exclusive)."""
+
+    start: date
+    end: date | None
+    office: Department
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a power (the whole of it, or the devolved or retained part) and its office on the date."""
+
+    part: str  # whole | devolved | retained
+    description: str | None
+    office: Department
+    by_zone: bool
+    since: date | None
+
+
+@dataclass(frozen=True)
+class Handler:
+    power: Power
+    on: date
+    status: Status
+    parts: list[Part]
+    next_change: date | None
+    next_office: Department | None
+
+
+def periods(session: Session, power_id: int) -> list[Period]:
+    """The periods in which the zone handled (or will handle) the power, oldest first."""
+    out: list[Period] = []
+    events = session.scalars(
+        select(HandoverEvent).where(HandoverEvent.power_id == power_id,
+                                    HandoverEvent.to_status.in_([Status.HANDED_OVER, Status.RECALLED]))
+        .order_by(HandoverEvent.id))
+    for event in events:
+        if event.to_status == Status.HANDED_OVER and event.effective_on and event.office:
+            out.append(Period(event.effective_on, None, event.office))
+        elif event.to_status == Status.RECALLED and out and out[-1].end is None:
+            out[-1] = Period(out[-1].start, max(event.effective_on, out[-1].start), out[-1].office)
+    return out
+
+
+def handler(session: Session, power_id: int, on: date) -> Handler:
+    power = get_power(session, power_id)
+    handover = handovers.get_handover(session, power_id)
+    spans = periods(session, power_id)
+    current = next((p for p in spans if p.covers(on)), None)
+    upcoming = next((p for p in spans if p.start > on), None)
+    if current is not None:
+        devolved = Part("devolved" if power.partial else "whole", power.devolved_part, current.office, True,
+                        current.start)
+    else:
+        ended = [p.end for p in spans if p.end is not None and p.end <= on]
+        devolved = Part("devolved" if power.partial else "whole", power.devolved_part, power.department, False,
+                        max(ended) if ended else None)
+    parts = [devolved]
+    if power.partial:
+        parts.append(Part("retained", power.retained_part, power.department, False, None))
+    return Handler(power, on, handover.status, parts, upcoming.start if upcoming else None,
+                   upcoming.office if upcoming else None)

@@ -1,0 +1,298 @@
+"""Handovers: one per power, its terms, the workflow transitions, the two-sided confirmation and the checklist.
+
+Every write checks the caller, changes the handover, appends its audit entry and then its event, all in the
+caller's transaction; the route commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from registry.domain import handover as flow
+from registry.domain.choices import DepartmentKind
+from registry.domain.handover import ChecklistItem, Facts, Missing, Side, Status
+from registry.domain.roles import Action, Caller
+from registry.domain.workdays import CalendarUnknown, add_days, today_in_china
+from registry.models import AuditEntry, Department, Handover, HandoverCheck, HandoverEvent, HandoverMethod, Power
+from registry.models.base import utcnow
+from registry.services import audit, snapshots
+from registry.services.authz import authorize
+from registry.services.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+
+# The terms both sides confirm: fixed once handed over, and changing one withdraws both confirmations.
+TERMS = ("receiving_office", "method", "content", "scope", "effective_date", "authorisation_needed")
+EDITABLE = TERMS + ("planned_date", "planned_from", "planned_days", "planned_day_kind", "legal_basis",
+                    "authorisation", "notes")
+
+
+def create_for(session: Session, caller: Caller, power: Power, reason: str | None) -> Handover:
+    """Open the handover of a new power; a partial item starts with its devolved part as content and its note as scope."""
+    handover = Handover(
+        power=power, status=Status.PENDING, status_since=utcnow(), authorisation_needed=False,
+        content=power.devolved_part if power.partial else None, scope=power.note if power.partial else None,
+        checks=[HandoverCheck(item=item, position=n, done=False) for n, item in enumerate(ChecklistItem)],
+    )
+    session.add(handover)
+    session.flush()
+    entry = audit.record(session, caller, "create", handover, None, reason)
+    _event(session, caller, handover, entry, "create", to=Status.PENDING, note=reason)
+    return handover
+
+
+def get_handover(session: Session, power_id: int) -> Handover:
+    handover = session.scalar(select(Handover).where(Handover.power_id == power_id))
+    if handover is None:
+        if session.get(Power, power_id) is None:
+            raise NotFound(f"power {power_id} does not exist")
+        raise NotFound(f"power {power_id} has no handover record; run `registry seed` to open the missing ones")
+    return handover
+
+
+def facts(handover: Handover, today: date, reason: bool = False) -> Facts:
+    return Facts(
+        today=today, receiving_office=handover.receiving_office_id is not None,
+        method=handover.method_id is not None, effective_date=handover.effective_date,
+        authorisation_needed=handover.authorisation_needed, authorisation_recorded=bool(handover.authorisation),
+        handed_over_confirmed=handover.handed_over_by is not None, accepted_confirmed=handover.accepted_by is not None,
+        open_items=handover.open_items, reason=reason,
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    """A state one transition away, and what is still missing to take it (a reason is asked for separately)."""
+
+    to: Status
+    missing: list[Missing]
+    needs_reason: bool
+
+
+def next_steps(handover: Handover, today: date | None = None) -> list[Step]:
+    today = today or today_in_china()
+    known = facts(handover, today, reason=True)
+    return [Step(to, flow.missing(handover.status, to, known) or [], to in flow.NEEDS_REASON)
+            for to in flow.allowed_next(handover.status)]
+
+
+def history(session: Session, power_id: int) -> list[HandoverEvent]:
+    handover = get_handover(session, power_id)
+    return list(session.scalars(select(HandoverEvent).where(HandoverEvent.handover_id == handover.id)
+                                .order_by(HandoverEvent.id)))
+
+
+def _event(session: Session, caller: Caller, handover: Handover, entry: AuditEntry | None, kind: str, *,
+           from_: Status | None = None, to: Status | None = None, detail: str | None = None,
+           note: str | None = None, evidence: dict[str, Any] | None = None, effective_on: date | None = None,
+           office_id: int | None = None) -> None:
+    """Append the handover's event, tied to the audit entry of the same write."""
+    if entry is None:
+        return
+    session.add(HandoverEvent(
+        handover_id=handover.id, power_id=handover.power_id, at=entry.at, kind=kind, from_status=from_,
+        to_status=to, detail=detail, effective_on=effective_on, office_id=office_id, actor_id=caller.user_id,
+        actor_name=caller.name, actor_role=caller.role, note=note, evidence=evidence or None, audit_seq=entry.seq,
+    ))
+    session.flush()
+
+
+def _check_version(handover: Handover, expected: int | None) -> None:
+    if expected is not None and handover.version != expected:
+        raise StaleVersion(f"the handover of power {handover.power_id} is at version {handover.version}, "
+                           f"not {expected}; reload it and retry", current_version=handover.version)
+
+
+def _flush(session: Session, handover: Handover) -> None:
+    power_id = handover.power_id
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleVersion(f"the handover of power {power_id} was changed by someone else; reload it and retry") from exc
+
+
+def _refused(handover: Handover, detail: str, missing: list[Missing]) -> Conflict:
+    """409 naming the states one step away and what is missing, field by field."""
+    errors: dict[str, list[str]] = {}
+    for m in missing:
+        errors.setdefault(m.code, []).append(m.message)
+    return Conflict(detail, errors or None,
+                    allowed_next=[s.value for s in flow.allowed_next(handover.status)],
+                    missing=[{"code": m.code, "message": m.message} for m in missing])
+
+
+# --- terms ------------------------------------------------------------------------------------------------
+
+def _zone_office(session: Session, office_id: int) -> Department:
+    office = session.get(Department, office_id)
+    if office is None:
+        raise ValidationFailed("unknown office", {"receiving_office": [f"department {office_id} does not exist"]})
+    if office.kind != DepartmentKind.ZONE:
+        raise ValidationFailed("not a zone office", {"receiving_office": ["must be a zone office (经开区承接机构)"]})
+    return office
+
+
+def _method(session: Session, method_id: int, current: int | None) -> HandoverMethod:
+    method = session.get(HandoverMethod, method_id)
+    if method is None:
+        raise ValidationFailed("unknown method", {"method": [f"handover method {method_id} does not exist"]})
+    if method.retired and method.id != current:
+        raise ValidationFailed("retired method", {"method": [f"{method.name} is no longer offered"]})
+    return method
+
+
+def _planned(changes: dict[str, Any]) -> dict[str, Any]:
+    """A planned date given as a date, or as a number of calendar or working days from a start."""
+    if "planned_in" in changes:
+        term = changes.pop("planned_in")
+        if term is None:
+            return {"planned_date": None, "planned_from": None, "planned_days": None, "planned_day_kind": None}
+        try:
+            planned = add_days(term["from"], term["days"], term["kind"])
+        except CalendarUnknown as exc:
+            raise ValidationFailed("the working-day calendar does not reach that far",
+                                   {"planned_in": [f"{exc}; count calendar days or give planned_date"]}) from None
+        return {"planned_date": planned, "planned_from": term["from"], "planned_days": term["days"],
+                "planned_day_kind": term["kind"]}
+    if "planned_date" in changes:
+        return {"planned_date": changes.pop("planned_date"), "planned_from": None, "planned_days": None,
+                "planned_day_kind": None}
+    return {}
+
+
+def _current(handover: Handover, name: str) -> Any:
+    if name in ("receiving_office", "method"):
+        return getattr(handover, f"{name}_id")
+    return getattr(handover, name)
+
+
+def update_terms(session: Session, caller: Caller, power_id: int, changes: dict[str, Any],
+                 expected_version: int, note: str | None = None) -> Handover:
+    """Fix or change the handover's terms; a change that alters nothing writes nothing."""
+    handover = get_handover(session, power_id)
+    authorize(caller, Action.HANDOVER_EDIT, handover.power.department_id)
+    _check_version(handover, expected_version)
+    changes = dict(changes)
+    changes.update(_planned(changes))
+    changed = {k: v for k, v in changes.items() if _current(handover, k) != v}
+    if not changed:
+        return handover
+    fixed = [k for k in changed if k in TERMS]
+    if fixed and handover.status not in flow.EDITABLE:
+        raise Conflict(f"the terms are fixed once the handover is {handover.status.label}",
+                       {k: [f"fixed while {handover.status.label}"] for k in fixed})
+    related: dict[str, Any] = {}
+    if "receiving_office" in changed:
+        office_id = changed.pop("receiving_office")
+        related["receiving_office"] = None if office_id is None else _zone_office(session, office_id)
+    if "method" in changed:
+        method_id = changed.pop("method")
+        related["method"] = None if method_id is None else _method(session, method_id, handover.method_id)
+    before = snapshots.handover(handover)
+    for key, value in (changed | related).items():
+        setattr(handover, key, value)
+    withdrawn = fixed and (handover.handed_over_by or handover.accepted_by)
+    if withdrawn:
+        # Both sides confirmed other terms: they confirm again, on what is now written.
+        handover.handed_over_by = handover.handed_over_at = handover.accepted_by = handover.accepted_at = None
+    handover.updated_at = utcnow()
+    _flush(session, handover)
+    entry = audit.record(session, caller, "update", handover, before, note)
+    text = "; ".join(filter(None, [note, "双方确认已撤回: the terms changed" if withdrawn else None]))
+    _event(session, caller, handover, entry, "update", note=text or None)
+    return handover
+
+
+# --- workflow -----------------------------------------------------------------------------------------------
+
+def transition(session: Session, caller: Caller, power_id: int, to: Status, *, note: str | None = None,
+               evidence: dict[str, Any] | None = None, effective_on: date | None = None,
+               expected_version: int | None = None, today: date | None = None) -> Handover:
+    """Move the handover one step along the workflow, if the table allows it and its preconditions hold."""
+    today = today or today_in_china()
+    handover = get_handover(session, power_id)
+    authorize(caller, Action.HANDOVER_RECALL if to == Status.RECALLED else Action.HANDOVER_MOVE,
+              handover.power.department_id)
+    _check_version(handover, expected_version)
+    if effective_on is not None and to != Status.RECALLED:
+        raise ValidationFailed("only a recall takes a date", {"effective_date": ["only for a recall"]})
+    missing = flow.missing(handover.status, to, facts(handover, today, reason=bool(note and note.strip())))
+    if missing is None:
+        raise _refused(handover, f"{handover.status.label} → {to.label} is not a step of the workflow", [])
+    if missing:
+        raise _refused(handover, f"{handover.status.label} → {to.label} is not possible yet", missing)
+    before = snapshots.handover(handover)
+    from_ = handover.status
+    handover.status, handover.status_since = to, utcnow()
+    if to == Status.RECALLED:
+        handover.recalled_on = effective_on or today
+    if from_ == Status.RECALLED:
+        # A new handover after a recall starts from scratch: new terms, new confirmations, a new checklist.
+        handover.effective_date = handover.recalled_on = None
+        handover.handed_over_by = handover.handed_over_at = handover.accepted_by = handover.accepted_at = None
+        for check in handover.checks:
+            check.done, check.done_by, check.done_at, check.evidence, check.note = False, None, None, None, None
+    _flush(session, handover)
+    entry = audit.record(session, caller, "transition", handover, before, note)
+    _event(session, caller, handover, entry, "transition", from_=from_, to=to, note=note, evidence=evidence,
+           effective_on={Status.HANDED_OVER: handover.effective_date, Status.RECALLED: handover.recalled_on}.get(to),
+           office_id=handover.receiving_office_id if to == Status.HANDED_OVER else None)
+    return handover
+
+
+def confirm(session: Session, caller: Caller, power_id: int, side: Side, *, note: str | None = None,
+            evidence: dict[str, Any] | None = None, expected_version: int | None = None,
+            today: date | None = None) -> Handover:
+    """One side's confirmation: the city department hands over, the zone accepts; each only for itself."""
+    today = today or today_in_china()
+    handover = get_handover(session, power_id)
+    authorize(caller, Action.HANDOVER_CONFIRM if side == Side.HANDOVER else Action.HANDOVER_ACCEPT,
+              handover.power.department_id)
+    _check_version(handover, expected_version)
+    if handover.status != Status.IN_PROGRESS:
+        raise _refused(handover, f"confirmations are given while the handover is {Status.IN_PROGRESS.label}, "
+                                 f"not {handover.status.label}", [])
+    missing = flow.confirmation_missing(facts(handover, today))
+    if missing:
+        raise _refused(handover, "the terms to confirm are not complete", missing)
+    by = "handed_over" if side == Side.HANDOVER else "accepted"
+    if getattr(handover, f"{by}_by") is not None:
+        raise Conflict(f"{side.label} was already given by {getattr(handover, f'{by}_by')}",
+                       {"side": ["already confirmed"]})
+    before = snapshots.handover(handover)
+    setattr(handover, f"{by}_by", caller.name)
+    setattr(handover, f"{by}_at", utcnow())
+    _flush(session, handover)
+    entry = audit.record(session, caller, "confirm", handover, before, note)
+    _event(session, caller, handover, entry, "confirmation", detail=side.value, note=note, evidence=evidence)
+    return handover
+
+
+def check(session: Session, caller: Caller, power_id: int, item: ChecklistItem, done: bool, *,
+          note: str | None = None, evidence: dict[str, Any] | None = None,
+          expected_version: int | None = None) -> Handover:
+    """Mark a checklist item done (with its evidence) or reopen it (saying why)."""
+    handover = get_handover(session, power_id)
+    authorize(caller, Action.HANDOVER_CHECK, handover.power.department_id)
+    _check_version(handover, expected_version)
+    if handover.status not in flow.EDITABLE:
+        raise _refused(handover, f"the checklist is closed while the handover is {handover.status.label}", [])
+    if done and not evidence:
+        raise ValidationFailed("say what shows it is done", {"evidence": ["required to mark an item done"]})
+    if not done and not (note and note.strip()):
+        raise ValidationFailed("say why the item is reopened", {"note": ["required to reopen an item"]})
+    row = handover.check(item)
+    if row.done == done and (not done or row.evidence == evidence):
+        return handover
+    before = snapshots.handover(handover)
+    row.done, row.note, row.evidence = done, note, evidence if done else None
+    row.done_by, row.done_at = (caller.name, utcnow()) if done else (None, None)
+    handover.updated_at = utcnow()  # bumps the version: the checklist is part of the handover
+    _flush(session, handover)
+    entry = audit.record(session, caller, "check", handover, before, note)
+    _event(session, caller, handover, entry, "checklist", detail=item.value, note=note, evidence=evidence)
+    return handover

@@ -1,0 +1,56 @@
+"""移交方式: the editable list of handover methods; a method is retired, never deleted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.domain.roles import Action, Caller
+from registry.models import HandoverMethod
+from registry.services import audit, snapshots
+from registry.services.authz import authorize
+from registry.services.errors import Conflict, NotFound
+
+
+def list_methods(session: Session, include_retired: bool = False) -> list[HandoverMethod]:
+    stmt = select(HandoverMethod).order_by(HandoverMethod.id)
+    if not include_retired:
+        stmt = stmt.where(HandoverMethod.retired.is_(False))
+    return list(session.scalars(stmt))
+
+
+def find_method(session: Session, name: str) -> HandoverMethod | None:
+    return session.scalar(select(HandoverMethod).where(HandoverMethod.name == name))
+
+
+def create_method(session: Session, caller: Caller, name: str, reason: str | None = None) -> HandoverMethod:
+    authorize(caller, Action.REFERENCE_MANAGE)
+    if find_method(session, name) is not None:
+        raise Conflict(f"the method {name} already exists", {"name": ["already used"]})
+    method = HandoverMethod(name=name, retired=False)
+    session.add(method)
+    session.flush()
+    audit.record(session, caller, "create", method, None, reason)
+    return method
+
+
+def update_method(session: Session, caller: Caller, method_id: int, changes: dict[str, Any],
+                  reason: str | None = None) -> HandoverMethod:
+    """Rename a method or retire it (handovers that use it keep it; new ones cannot pick it)."""
+    authorize(caller, Action.REFERENCE_MANAGE)
+    method = session.get(HandoverMethod, method_id)
+    if method is None:
+        raise NotFound(f"handover method {method_id} does not exist")
+    changed = {k: v for k, v in changes.items() if getattr(method, k) != v}
+    if not changed:
+        return method
+    if "name" in changed and find_method(session, changed["name"]) is not None:
+        raise Conflict(f"the method {changed['name']} already exists", {"name": ["already used"]})
+    before = snapshots.handover_method(method)
+    for key, value in changed.items():
+        setattr(method, key, value)
+    session.flush()
+    audit.record(session, caller, "update", method, before, reason)
+    return method
