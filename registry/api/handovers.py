@@ -32,7 +32,7 @@ IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"ty
 IF_MATCH_OPTIONAL = {**IF_MATCH, "required": False,
                      "description": "optional: the ETag of the handover you are acting on; refused if stale"}
 ACTION_DOC = {"security": BEARER, "parameters": [IF_MATCH_OPTIONAL]}
-HANDOVER = f"{POWER}/handover"
+HANDOVER = f"/powers{POWER}/handover"
 editor = roles(*ALLOWED[Action.HANDOVER_EDIT])  # a department user only for its own powers (service check)
 mover = roles(*ALLOWED[Action.HANDOVER_MOVE] | ALLOWED[Action.HANDOVER_RECALL])
 confirmer = roles(*ALLOWED[Action.HANDOVER_CONFIRM] | ALLOWED[Action.HANDOVER_ACCEPT])

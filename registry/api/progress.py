@@ -19,7 +19,7 @@ blp = Blueprint("progress", __name__, url_prefix="/api/v1", description="Who han
 CSV_HEADER = ["交接状态", "市级指导(实施)部门(单位)", "事项类型", "事项数"]
 
 
-@blp.get(f"{POWER}/handler")
+@blp.get(f"/powers{POWER}/handler")
 @public
 @blp.arguments(HandlerQuery, location="query", as_kwargs=True)
 @blp.response(200, HandlerOut)
