@@ -67,6 +67,11 @@ EDITABLE = frozenset({Status.PENDING, Status.IN_PROGRESS, Status.AWAITING_AUTHOR
 NEEDS_REASON = frozenset({Status.SUSPENDED, Status.RECALLED, Status.PENDING})
 
 
+def is_overdue(status: Status, planned_date: date | None, today: date) -> bool:
+    """Still open on the day after its planned date."""
+    return planned_date is not None and planned_date < today and status in OPEN
+
+
 def allowed_next(current: Status) -> list[Status]:
     """The states reachable from ``current`` in one step, in the order of the enum."""
     return [s for s in Status if s in TRANSITIONS[current]]

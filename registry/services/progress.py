@@ -35,6 +35,7 @@ class HandoverPage:
 
 
 def _overdue(today: date) -> ColumnElement[bool]:
+    """flow.is_overdue, as SQL."""
     return Handover.planned_date.is_not(None) & (Handover.planned_date < today) & Handover.status.in_(flow.OPEN)
 
 

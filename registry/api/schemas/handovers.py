@@ -236,7 +236,7 @@ class HandoverOut(Schema):
         return PlannedOut().dump(h) if h.planned_days is not None else None
 
     def _overdue(self, h: Any) -> bool:
-        return bool(h.planned_date and h.planned_date < today_in_china() and h.status in flow.OPEN)
+        return flow.is_overdue(h.status, h.planned_date, today_in_china())
 
     def _confirmations(self, h: Any) -> dict[str, Any]:
         return {"handover": _confirmation("handed_over_by", "handed_over_at")(h),
