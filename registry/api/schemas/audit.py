@@ -62,12 +62,17 @@ class ActorOut(Schema):
     role = fields.String(required=True)
 
 
+def actor_snapshot(row: Any) -> dict[str, Any]:
+    """Who made a write, as snapshotted when it was made (audit entries and handover events keep the same three)."""
+    return {"id": row.actor_id, "name": row.actor_name, "role": row.actor_role}
+
+
 class AuditEntryOut(Schema):
     """One audited write, with a field-level diff."""
 
     seq = fields.Integer(required=True)
     at = UtcDateTime(required=True)
-    actor = fields.Method("_actor", required=True, metadata={"description": "a snapshot taken at the time"})
+    actor = fields.Function(actor_snapshot, required=True, metadata={"description": "a snapshot taken at the time"})
     action = fields.String(required=True)
     entity_type = fields.String(required=True)
     entity_id = fields.Integer(required=True)
@@ -80,9 +85,6 @@ class AuditEntryOut(Schema):
     diff = fields.Method("_diff", required=True)
     before = fields.Raw(allow_none=True, required=True)
     after = fields.Raw(allow_none=True, required=True)
-
-    def _actor(self, entry: Any) -> dict[str, Any]:
-        return {"id": entry.actor_id, "name": entry.actor_name, "role": entry.actor_role}
 
     def _diff(self, entry: Any) -> list[dict[str, Any]]:
         return DiffOut(many=True).dump(diff(entry))

@@ -8,8 +8,10 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from registry.api.schemas.audit import actor_snapshot
 from registry.api.schemas.common import AwareDateTime, Choice, ChoiceOut, InputSchema, QuerySchema, Text, UtcDateTime
 from registry.api.schemas.powers import ChoiceCount, DepartmentRef
+from registry.api.schemas.reference import DepartmentOut
 from registry.domain import handover as flow
 from registry.domain.handover import ChecklistItem, DayKind, Side, Status
 from registry.domain.workdays import today_in_china
@@ -149,17 +151,6 @@ class PowerRef(Schema):
     department = fields.Nested(DepartmentRef, required=True)
 
 
-class OfficeOut(Schema):
-    """An office with the contact details a citizen needs."""
-
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    kind = fields.Nested(ChoiceOut, required=True)
-    address = fields.String(allow_none=True, required=True)
-    phone = fields.String(allow_none=True, required=True)
-    hours = fields.String(allow_none=True, required=True)
-
-
 class MethodOut(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -211,7 +202,7 @@ class HandoverOut(Schema):
     power = fields.Nested(PowerRef, required=True)
     status = fields.Nested(ChoiceOut, required=True)
     status_since = UtcDateTime(required=True)
-    receiving_office = fields.Nested(OfficeOut, allow_none=True, required=True)
+    receiving_office = fields.Nested(DepartmentOut, allow_none=True, required=True)
     method = fields.Nested(MethodOut, allow_none=True, required=True)
     content = fields.String(allow_none=True, required=True)
     scope = fields.String(allow_none=True, required=True)
@@ -292,16 +283,10 @@ class HandoverEventOut(Schema):
     office = fields.Nested(DepartmentRef, allow_none=True, required=True)
 
 
-class ActorOut(Schema):
-    id = fields.Integer(allow_none=True, required=True, attribute="actor_id")
-    name = fields.String(required=True, attribute="actor_name")
-    role = fields.String(required=True, attribute="actor_role")
-
-
 class HandoverEventStaffOut(HandoverEventOut):
     """A handover event as staff see it in a power's history: who, their note and evidence, its audit entry."""
 
-    actor = fields.Function(lambda e: ActorOut().dump(e), required=True)
+    actor = fields.Function(actor_snapshot, required=True)
     note = fields.String(allow_none=True, required=True)
     evidence = fields.Dict(allow_none=True, required=True)
     audit_seq = fields.Integer(required=True)
@@ -328,7 +313,7 @@ class HandlerQuery(QuerySchema):
 class PartOut(Schema):
     part = fields.String(required=True, metadata={"enum": ["whole", "devolved", "retained"]})
     description = fields.String(allow_none=True, required=True)
-    office = fields.Nested(OfficeOut, required=True)
+    office = fields.Nested(DepartmentOut, required=True)
     by_zone = fields.Boolean(required=True)
     since = fields.Date(allow_none=True, required=True)
 
@@ -342,7 +327,7 @@ class HandlerOut(Schema):
     parts = fields.List(fields.Nested(PartOut), required=True)
     next_change = fields.Date(allow_none=True, required=True,
                               metadata={"description": "when the zone office takes over, if that is still ahead"})
-    next_office = fields.Nested(OfficeOut, allow_none=True, required=True)
+    next_office = fields.Nested(DepartmentOut, allow_none=True, required=True)
 
 
 class CellOut(Schema):
