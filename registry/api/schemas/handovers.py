@@ -92,6 +92,12 @@ class HandoverPatch(InputSchema):
             raise ValidationError("name at least one field to change")
 
 
+def _only_a_recall_has_a_date(data: dict[str, Any]) -> None:
+    if "effective_date" in data and data.get("to") not in (None, Status.RECALLED):
+        raise ValidationError("only a recall takes a date; the hand-over date is the handover's effective_date",
+                              "effective_date")
+
+
 class TransitionIn(InputSchema):
     """Body of POST /powers/{id}/handover/transitions."""
 
@@ -99,6 +105,10 @@ class TransitionIn(InputSchema):
     note = Text(1000, metadata=NOTE | {"description": "required to suspend, recall or restart"})
     evidence = fields.Nested(Evidence)
     effective_date = fields.Date(validate=PLAUSIBLE, metadata={"description": "a recall's date (default today)"})
+
+    @validates_schema
+    def _date_for_recall(self, data: dict[str, Any], **_: Any) -> None:
+        _only_a_recall_has_a_date(data)
 
 
 class ConfirmationIn(InputSchema):
@@ -136,6 +146,8 @@ class BulkIn(InputSchema):
         powers = data.get("powers", [])
         if len(set(powers)) != len(powers):
             raise ValidationError("each power once", "powers")
+        if data.get("op") == "transition":
+            _only_a_recall_has_a_date(data)
         needed = {"transition": ("to",), "checklist": ("item", "done")}.get(data.get("op"), ())
         missing = {name: ["required for this op"] for name in needed if name not in data}
         if missing:
