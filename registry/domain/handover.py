@@ -116,6 +116,11 @@ def _authorisation(f: Facts) -> list[Missing]:
     return []
 
 
+def kept(current: Status, f: Facts) -> list[Missing]:
+    """What the current state still requires of the terms: an item in progress keeps its office and method."""
+    return _terms(f) if current == Status.IN_PROGRESS else []
+
+
 def confirmation_missing(f: Facts) -> list[Missing]:
     """What both sides need before either may confirm: the terms they are agreeing to."""
     out = _terms(f)

@@ -56,8 +56,8 @@ def get_handover(session: Session, power_id: int) -> Handover:
 
 def facts(handover: Handover, today: date, reason: bool = False) -> Facts:
     return Facts(
-        today=today, receiving_office=handover.receiving_office_id is not None,
-        method=handover.method_id is not None, effective_date=handover.effective_date,
+        today=today, receiving_office=handover.receiving_office is not None,
+        method=handover.method is not None, effective_date=handover.effective_date,
         authorisation_needed=handover.authorisation_needed, authorisation_recorded=bool(handover.authorisation),
         handed_over_confirmed=handover.handed_over_by is not None, accepted_confirmed=handover.accepted_by is not None,
         open_items=handover.open_items, reason=reason,
@@ -195,6 +195,11 @@ def update_terms(session: Session, caller: Caller, power_id: int, changes: dict[
     before = snapshots.handover(handover)
     for key, value in (changed | related).items():
         setattr(handover, key, value)
+    lost = flow.kept(handover.status, facts(handover, today_in_china()))
+    if lost:
+        # Refused after the assignments: the route never commits, so the request's transaction is dropped.
+        raise _refused(handover, f"a handover {handover.status.label} keeps its office and method; "
+                                 "suspend it first to change them", lost)
     withdrawn = fixed and (handover.handed_over_by or handover.accepted_by)
     if withdrawn:
         # Both sides confirmed other terms: they confirm again, on what is now written.
