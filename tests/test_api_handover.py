@@ -253,6 +253,8 @@ def test_another_department_and_the_auditor_may_not(refusing: FlaskClient, token
         pytest.param({"method": 99}, "method", id="unknown-method"),
         pytest.param({"planned_in": {"from": "2031-03-03", "days": 5, "kind": "working"}}, "planned_in",
                      id="working-days-beyond-the-calendar"),
+        pytest.param({"planned_in": {"from": "2031-03-03", "days": 30, "kind": "calendar"}}, "planned_in",
+                     id="calendar-days-beyond-the-calendar"),
         pytest.param({"planned_date": "2021-06-30", "planned_in": {"from": "2021-06-01", "days": 5,
                                                                    "kind": "calendar"}},
                      "planned_in", id="planned-date-and-planned-in"),
@@ -283,8 +285,8 @@ def test_invalid_terms_are_refused_and_write_nothing(refusing: FlaskClient, toke
         # National Day 2021: 1–7 Oct holidays, Sat 9 Oct a make-up workday: 8, 9, 11 Oct.
         pytest.param({"from": "2021-09-30", "days": 3, "kind": "working"}, "2021-10-11", id="national-day"),
         pytest.param({"from": "2021-02-05", "days": 5, "kind": "calendar"}, "2021-02-10", id="calendar-days"),
-        # Calendar days need no official calendar, so any year will do.
-        pytest.param({"from": "2031-03-03", "days": 30, "kind": "calendar"}, "2031-04-02", id="calendar-2031"),
+        # A calendar-day period ending on a holiday ends on the next working day (民法典 第二百零三条).
+        pytest.param({"from": "2021-02-05", "days": 6, "kind": "calendar"}, "2021-02-18", id="calendar-days-holiday"),
     ],
 )
 def test_planned_in_counts_days_on_the_prc_calendar(client: FlaskClient, tokens: dict[str, str], planned_in: dict,

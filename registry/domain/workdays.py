@@ -31,10 +31,21 @@ def is_workday(day: date) -> bool:
         raise CalendarUnknown(f"the official working-day calendar for {day.year} is not available yet") from None
 
 
+def next_workday(day: date) -> date:
+    """``day`` itself if it is a working day, else the first working day after it."""
+    while not is_workday(day):
+        day += timedelta(days=1)
+    return day
+
+
 def add_days(start: date, days: int, kind: DayKind) -> date:
-    """The date ``days`` calendar or working days after ``start`` (working days skip holidays, count 调休)."""
+    """The last day of a period of ``days`` calendar or working days starting after ``start``.
+
+    As the Civil Code counts periods (民法典 第二百零一条, 第二百零三条): the start day does not count, and a
+    calendar-day period whose last day is a rest day or holiday ends on the next working day.
+    """
     if kind == DayKind.CALENDAR:
-        return start + timedelta(days=days)
+        return next_workday(start + timedelta(days=days))
     day, left = start, days
     while left > 0:
         day += timedelta(days=1)

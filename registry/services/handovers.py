@@ -154,8 +154,8 @@ def _planned(changes: dict[str, Any]) -> dict[str, Any]:
         try:
             planned = add_days(term["from"], term["days"], term["kind"])
         except CalendarUnknown as exc:
-            raise ValidationFailed("the working-day calendar does not reach that far",
-                                   {"planned_in": [f"{exc}; count calendar days or give planned_date"]}) from None
+            raise ValidationFailed("the official calendar does not reach that far",
+                                   {"planned_in": [f"{exc}; give planned_date instead"]}) from None
         return {"planned_date": planned, "planned_from": term["from"], "planned_days": term["days"],
                 "planned_day_kind": term["kind"]}
     if "planned_date" in changes:
@@ -236,7 +236,8 @@ def transition(session: Session, caller: Caller, power_id: int, to: Status, *, n
     if to == Status.RECALLED:
         handover.recalled_on = effective_on or today
     if from_ == Status.RECALLED:
-        # A new handover after a recall starts from scratch: new terms, new confirmations, a new checklist.
+        # A new handover after a recall starts again: a new effective date, new confirmations, a new
+        # checklist. The office and method stay as proposals; the next in_progress step re-checks them.
         handover.effective_date = handover.recalled_on = None
         handover.handed_over_by = handover.handed_over_at = handover.accepted_by = handover.accepted_at = None
         for check in handover.checks:
