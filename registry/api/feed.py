@@ -18,6 +18,7 @@ from registry.services.feed import FeedQuery as FeedFilter
 
 blp = Blueprint("feed", __name__, url_prefix="/api/v1", description="Handover change feed")
 ATOM_ENTRIES = 100
+FEED_AUTHOR = "重庆经开区管委会"
 EMPTY_FEED_UPDATED = datetime(2021, 4, 30, tzinfo=UTC)  # Atom requires a date; the decision's will do
 KINDS = {"create": "建立交接记录", "update": "交接信息更新", "confirmation": "交接确认", "checklist": "交接清单"}
 
@@ -48,6 +49,8 @@ def events_atom():
     fg.title("重庆经开区下放权力事项交接动态")
     fg.link(href=self_url, rel="self")
     fg.language("zh-CN")
+    # Atom requires an author; the feed speaks for the zone administration, never for a staff member.
+    fg.author(name=FEED_AUTHOR)
     events = feed.latest(db.session(), ATOM_ENTRIES)
     fg.updated(as_utc(events[0].at) if events else EMPTY_FEED_UPDATED)
     for event in reversed(events):  # feedgen puts the last added entry first

@@ -62,25 +62,31 @@ def periods(session: Session, power_id: int) -> list[Period]:
         if event.to_status == Status.HANDED_OVER and event.effective_on and event.office:
             out.append(Period(event.effective_on, None, event.office))
         elif event.to_status == Status.RECALLED and out and out[-1].end is None:
-            out[-1] = Period(out[-1].start, max(event.effective_on, out[-1].start), out[-1].office)
-    return out
+            out[-1] = Period(out[-1].start, event.effective_on, out[-1].office)
+    # A handover recalled on or before its effective date never reached the zone.
+    return [p for p in out if p.end is None or p.end > p.start]
+
+
+def _office_on(power: Power, spans: list[Period], day: date) -> tuple[Department, Period | None]:
+    current = next((p for p in spans if p.covers(day)), None)
+    return (current.office if current else power.department), current
 
 
 def handler(session: Session, power_id: int, on: date) -> Handler:
     power = get_power(session, power_id)
     handover = handovers.get_handover(session, power_id)
     spans = periods(session, power_id)
-    current = next((p for p in spans if p.covers(on)), None)
-    upcoming = next((p for p in spans if p.start > on), None)
+    office, current = _office_on(power, spans, on)
     if current is not None:
-        devolved = Part("devolved" if power.partial else "whole", power.devolved_part, current.office, True,
-                        current.start)
+        since = current.start
     else:
         ended = [p.end for p in spans if p.end is not None and p.end <= on]
-        devolved = Part("devolved" if power.partial else "whole", power.devolved_part, power.department, False,
-                        max(ended) if ended else None)
-    parts = [devolved]
+        since = max(ended) if ended else None
+    parts = [Part("devolved" if power.partial else "whole", power.devolved_part, office, current is not None, since)]
     if power.partial:
         parts.append(Part("retained", power.retained_part, power.department, False, None))
-    return Handler(power, on, handover.status, parts, upcoming.start if upcoming else None,
-                   upcoming.office if upcoming else None)
+    # The next day on which the answer changes: a later period starts, or the current one ends.
+    changes = sorted(d for p in spans for d in (p.start, p.end) if d is not None and d > on)
+    upcoming = next((d for d in changes if _office_on(power, spans, d)[0].id != office.id), None)
+    return Handler(power, on, handover.status, parts, upcoming,
+                   _office_on(power, spans, upcoming)[0] if upcoming else None)

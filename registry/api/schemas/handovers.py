@@ -119,6 +119,15 @@ class ConfirmationIn(InputSchema):
     evidence = fields.Nested(Evidence)
 
 
+def _checklist_step(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Done needs its evidence; reopening needs its reason (the service checks again)."""
+    if data.get("done") is True and not data.get("evidence"):
+        return {"evidence": ["required to mark an item done"]}
+    if data.get("done") is False and not data.get("note"):
+        return {"note": ["required to reopen an item"]}
+    return {}
+
+
 class CheckIn(InputSchema):
     """Body of POST /powers/{id}/handover/checklist."""
 
@@ -126,6 +135,15 @@ class CheckIn(InputSchema):
     done = fields.Boolean(required=True)
     note = Text(1000, metadata=NOTE | {"description": "required to reopen an item"})
     evidence = fields.Nested(Evidence, metadata={"description": "required to mark an item done"})
+
+    @validates_schema
+    def _complete(self, data: dict[str, Any], **_: Any) -> None:
+        if errors := _checklist_step(data):
+            raise ValidationError(errors)
+
+
+# What each bulk op must not carry: a field of the other op would be silently ignored.
+BULK_FIELDS = {"transition": ("item", "done"), "checklist": ("to", "effective_date")}
 
 
 class BulkIn(InputSchema):
@@ -146,12 +164,16 @@ class BulkIn(InputSchema):
         powers = data.get("powers", [])
         if len(set(powers)) != len(powers):
             raise ValidationError("each power once", "powers")
-        if data.get("op") == "transition":
+        op = data.get("op")
+        if op == "transition":
             _only_a_recall_has_a_date(data)
-        needed = {"transition": ("to",), "checklist": ("item", "done")}.get(data.get("op"), ())
-        missing = {name: ["required for this op"] for name in needed if name not in data}
-        if missing:
-            raise ValidationError(missing)
+        needed = {"transition": ("to",), "checklist": ("item", "done")}.get(op, ())
+        errors = {name: ["required for this op"] for name in needed if name not in data}
+        errors |= {name: ["not for this op"] for name in BULK_FIELDS.get(op, ()) if name in data}
+        if op == "checklist":
+            errors |= _checklist_step(data)
+        if errors:
+            raise ValidationError(errors)
 
 
 # --- output -----------------------------------------------------------------------------------------------
@@ -338,7 +360,8 @@ class HandlerOut(Schema):
     status = fields.Nested(ChoiceOut, required=True)
     parts = fields.List(fields.Nested(PartOut), required=True)
     next_change = fields.Date(allow_none=True, required=True,
-                              metadata={"description": "when the zone office takes over, if that is still ahead"})
+                              metadata={"description": "the next date on which another office takes over, if known: "
+                                                       "the zone from an effective date, the city from a recall"})
     next_office = fields.Nested(DepartmentOut, allow_none=True, required=True)
 
 
@@ -381,3 +404,8 @@ class MethodPatch(InputSchema):
     name = Text(100)
     retired = fields.Boolean()
     reason = Text(1000)
+
+    @validates_schema
+    def _not_empty(self, data: dict[str, Any], **_: Any) -> None:
+        if not set(data) - {"reason"}:
+            raise ValidationError("name at least one field to change")
