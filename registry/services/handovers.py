@@ -27,8 +27,6 @@ from registry.services.errors import Conflict, NotFound, StaleVersion, Validatio
 
 # The terms both sides confirm: fixed once handed over, and changing one withdraws both confirmations.
 TERMS = ("receiving_office", "method", "content", "scope", "effective_date", "authorisation_needed")
-EDITABLE = TERMS + ("planned_date", "planned_from", "planned_days", "planned_day_kind", "legal_basis",
-                    "authorisation", "notes")
 
 
 def create_for(session: Session, caller: Caller, power: Power, reason: str | None) -> Handover:
