@@ -152,6 +152,20 @@ def app(databases: Databases) -> Iterator[Flask]:
     dispose(app)
 
 
+@pytest.fixture(scope="module")
+def module_app(databases: Databases) -> Iterator[Flask]:
+    """A seeded app shared by one test module: for requests that must be refused and so write nothing."""
+    app = make_app(databases.seeded())
+    yield app
+    dispose(app)
+
+
+@pytest.fixture(scope="module")
+def refusals(module_app: Flask) -> FlaskClient:
+    """A client on the module's shared database; each test asserts its refused request changed nothing."""
+    return module_app.test_client()
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()

@@ -10,13 +10,12 @@ an op without what it needs), and only the roles that may take the step may send
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import Databases, bearer, dispose, make_app
+from tests.conftest import bearer
 from tests.handover_steps import EVIDENCE, fix_terms, ok, zone_office
 
 PROBLEM = "application/problem+json"
@@ -107,16 +106,6 @@ def test_all_or_nothing_when_one_power_lacks_terms(client: FlaskClient, tokens: 
     assert [(h["power"]["id"], h["status"]["code"]) for h in moved] == [(p, "in_progress") for p in powers]
     assert audit_total(client, tokens) == audit_before + 3
     assert [history(client, tokens, p)[-1]["to"]["code"] for p in powers] == ["in_progress"] * 3
-
-
-@pytest.fixture(scope="module")
-def refusals(databases: Databases) -> Iterator[FlaskClient]:
-    """A database of its own for requests that must be refused (a 403 leaves a security event behind)."""
-    app = make_app(databases.seeded())
-    try:
-        yield app.test_client()
-    finally:
-        dispose(app)
 
 
 @pytest.mark.parametrize("order", [[A, B, FORESTRY_POWER], [FORESTRY_POWER, A, B], [A, FORESTRY_POWER, B]])

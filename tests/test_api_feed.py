@@ -262,16 +262,6 @@ def test_atom_after_writes(written: dict[str, Any]) -> None:
     assert moment(text_of(root, "updated")) > datetime(2021, 4, 30, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def refusals(databases: Databases) -> Iterator[FlaskClient]:
-    """A database of its own for changes that must be refused (a 403 leaves a security event behind)."""
-    app = make_app(databases.seeded())
-    try:
-        yield app.test_client()
-    finally:
-        dispose(app)
-
-
 # --- handover methods -------------------------------------------------------------------------------------
 
 def method_names(client: FlaskClient) -> list[str]:
