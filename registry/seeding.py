@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.roles import Caller
 from registry.models import Handover, Power
-from registry.services import handovers, methods, powers, reference
+from registry.services import handovers, methods, powers, reference, search
 
 SEED_FILE = Path(__file__).resolve().parents[1] / "seed" / "annex.json"
 # 移交方式 commonly used when Chongqing devolves powers; the list is editable (admins add and retire methods).
@@ -26,12 +26,15 @@ class SeedReport:
                                                              "power": 0, "handover": 0})
     unchanged: int = 0
     differing: list[int] = field(default_factory=list)
+    indexed: int = 0
 
     def summary(self) -> str:
         made = ", ".join(f"{n} {k}(s)" for k, n in self.created.items())
         text = f"created {made}; {self.unchanged} power(s) already present and unchanged"
         if self.differing:
             text += f"; {len(self.differing)} power(s) differ from the seed and were left alone: 序号 {self.differing}"
+        if self.indexed:
+            text += f"; search index built for {self.indexed} power(s) that had none"
         return text
 
 
@@ -90,4 +93,5 @@ def load(session: Session, caller: Caller, seed: dict) -> SeedReport:
             report.unchanged += 1
         else:
             report.differing.append(item["seq"])
+    report.indexed = search.reindex(session)  # a database from before the search index existed
     return report

@@ -11,8 +11,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from registry import annex, db, migrate, seeding
+from registry import synthetic as registry_synthetic
 from registry.cli.caller import cli_caller
-from registry.services import powers
+from registry.services import powers, search
 
 
 @click.command("init-db")
@@ -27,9 +28,23 @@ def init_db() -> None:
 @with_appcontext
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=seeding.SEED_FILE, show_default=True, help="seed document written by seed/parse_annex.py")
-def seed(path: Path) -> None:
-    """Load the decision, departments and powers of the seed (idempotent)."""
+@click.option("--synthetic", type=click.IntRange(1, 1_000_000), default=None,
+              help="instead: add this many generated powers under a synthetic decision, to measure scale")
+@click.option("--random-seed", type=int, default=1, show_default=True, help="with --synthetic: reproducible data")
+@click.option("--remove-synthetic", is_flag=True, help="instead: delete every synthetic decision and its powers")
+def seed(path: Path, synthetic: int | None, random_seed: int, remove_synthetic: bool) -> None:
+    """Load the decision, departments and powers of the seed (idempotent), or synthetic scale data."""
     session = db.session(write=True)
+    if remove_synthetic:
+        count = registry_synthetic.remove(session, cli_caller())
+        session.commit()
+        click.echo(f"removed {count} synthetic power(s)")
+        return
+    if synthetic:
+        decision = registry_synthetic.load(session, cli_caller(), synthetic, random_seed)
+        session.commit()
+        click.echo(f"added {synthetic} synthetic power(s) under {decision.doc_number}")
+        return
     report = seeding.load(session, cli_caller(), seeding.read_seed(path))
     session.commit()
     click.echo(report.summary())
@@ -49,4 +64,15 @@ def export(layout: str, fmt: str, decision: tuple[str, ...]) -> None:
         sys.stdout.write(json.dumps(list(annex.rows(rows)), ensure_ascii=False, indent=1) + "\n")
 
 
-COMMANDS = (init_db, seed, export)
+@click.command("reindex")
+@with_appcontext
+@click.option("--all", "everything", is_flag=True, help="rebuild every entry, not only the missing ones")
+def reindex(everything: bool) -> None:
+    """Build the search index (derived from the powers' text; safe to run at any time)."""
+    session = db.session(write=True)
+    count = search.reindex(session, only_missing=not everything)
+    session.commit()
+    click.echo(f"indexed {count} power(s)")
+
+
+COMMANDS = (init_db, seed, export, reindex)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.domain.choices import DepartmentKind
@@ -27,6 +27,8 @@ class Decision(Timestamped, Base):
     body: Mapped[str] = mapped_column(Text, default="")
     source_ref: Mapped[str] = mapped_column(String(300))
     source_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Generated for measuring scale (`registry seed --synthetic`): never published as law, removable.
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Department(Timestamped, Base):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,13 +14,14 @@ from sqlalchemy.sql import ColumnElement
 
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.roles import Action, Caller
-from registry.models import Decision, Department, Power, SubItem
+from registry.models import Decision, Department, Power, PowerText, SubItem
 from registry.models.base import utcnow
-from registry.services import audit, handovers, reference, snapshots
+from registry.services import audit, handovers, reference, search, snapshots
 from registry.services.authz import authorize
 from registry.services.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 
 FACETS = ("type", "level", "department", "partial")
+SEARCHED = frozenset({"name", "sub_items", "note"})  # the fields the search index is built from
 EDITABLE = ("seq", "name", "sub_items", "type", "level", "department", "note", "partial",
             "devolved_part", "retained_part")
 SORTS = {
@@ -42,7 +43,7 @@ class PowerFilter:
     partial: bool | None = None
     q: str | None = None
     include_retired: bool = False
-    sort: str = "seq"
+    sort: str | None = None  # default: relevance when searching, else seq
     page: int = 1
     per_page: int = 50
 
@@ -56,11 +57,6 @@ class PowerPage:
     facets: dict[str, list[dict[str, Any]]]
 
 
-def _text_match(q: str) -> ColumnElement[bool]:
-    sub = exists().where(SubItem.power_id == Power.id, SubItem.name.icontains(q, autoescape=True))
-    return Power.name.icontains(q, autoescape=True) | Power.note.icontains(q, autoescape=True) | sub
-
-
 def _conditions(session: Session, f: PowerFilter) -> tuple[list[ColumnElement[bool]], dict[str, ColumnElement[bool]]]:
     """Split the filter into always-on conditions and one condition per facet."""
     base: list[ColumnElement[bool]] = []
@@ -70,7 +66,7 @@ def _conditions(session: Session, f: PowerFilter) -> tuple[list[ColumnElement[bo
         base.append(Power.decision_id.in_(
             reference.resolve_ids(session, Decision, "doc_number", "decision", f.decision)))
     if f.q:
-        base.append(_text_match(f.q))
+        base.append(search.condition(f.q))
     faceted: dict[str, ColumnElement[bool]] = {}
     if f.type:
         faceted["type"] = Power.type.in_(f.type)
@@ -105,12 +101,17 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
     """One page of powers, the total, and facet counts that honour every filter but their own."""
     base, faceted = _conditions(session, f)
     where = base + list(faceted.values())
-    descending = f.sort.startswith("-")
-    keys = SORTS[f.sort.lstrip("-")] + (Power.decision_id, Power.seq, Power.id)
-    order = [k.desc() if descending else k.asc() for k in keys]
     # The sort may need Department; contains_eager reuses that join instead of adding a second one.
-    stmt: Select = (select(Power).join(Power.department).options(contains_eager(Power.department))
-                    .where(*where).order_by(*order).limit(f.per_page).offset((f.page - 1) * f.per_page))
+    stmt: Select = select(Power).join(Power.department).options(contains_eager(Power.department)).where(*where)
+    sort = f.sort or ("relevance" if f.q else "seq")
+    if sort == "relevance" and f.q:
+        stmt = stmt.join(PowerText, PowerText.power_id == Power.id).order_by(search.relevance(f.q))
+        sort = "seq"
+    sort = sort if sort != "relevance" else "seq"
+    descending = sort.startswith("-")
+    keys = SORTS[sort.lstrip("-")] + (Power.decision_id, Power.seq, Power.id)
+    stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys])
+    stmt = stmt.limit(f.per_page).offset((f.page - 1) * f.per_page)
     total = session.scalar(select(func.count(Power.id)).where(*where)) or 0
     facets = {
         name: _facet_counts(session, name, base + [c for k, c in faceted.items() if k != name])
@@ -217,6 +218,7 @@ def create_power(session: Session, caller: Caller, data: dict[str, Any], reason:
     session.add(power)
     _flush(session, power)
     audit.record(session, caller, "create", power, None, reason)
+    search.index(session, power)
     handovers.create_for(session, caller, power, reason)
     return power
 
@@ -243,6 +245,7 @@ def update_power(session: Session, caller: Caller, power_id: int, changes: dict[
     changed = changed_fields(power, changes)
     if not changed:
         return power
+    text_changed = not changed.keys().isdisjoint(SEARCHED)
     if "department" in changed:
         authorize(caller, Action.POWER_REASSIGN)
     _require_reason(reason)
@@ -260,6 +263,8 @@ def update_power(session: Session, caller: Caller, power_id: int, changes: dict[
     power.updated_at = utcnow()  # also bumps the version when only sub-items changed
     _flush(session, power)
     audit.record(session, caller, "update", power, before, reason)
+    if text_changed:
+        search.index(session, power)
     return power
 
 

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import ColumnElement, select, true
+
 from registry.domain.chain import iso_utc
 from registry.models import ApiToken, Base, Decision, Department, Handover, HandoverMethod, Power, User
 
@@ -82,14 +84,17 @@ class Kind:
     # The power and the department an entry concerns, so the trail can be filtered by them.
     power_id: Callable[[Any], int | None] = lambda row: None
     department_id: Callable[[Any], int | None] = lambda row: getattr(row, "department_id", None)
+    # Rows the trail must account for; synthetic scale data (registry.synthetic) is not registry data.
+    audited: Callable[[], ColumnElement[bool]] = lambda: true()
 
 
 KINDS: dict[str, Kind] = {
-    "power": Kind(Power, power, power_label, power_id=lambda p: p.id),
+    "power": Kind(Power, power, power_label, power_id=lambda p: p.id,
+                  audited=lambda: Power.decision_id.not_in(select(Decision.id).where(Decision.synthetic.is_(True)))),
     "handover": Kind(Handover, handover, lambda h: f"{power_label(h.power)} 交接", power_id=lambda h: h.power_id,
                      department_id=lambda h: h.power.department_id),
     "handover_method": Kind(HandoverMethod, handover_method, lambda m: m.name),
-    "decision": Kind(Decision, decision, lambda d: d.doc_number),
+    "decision": Kind(Decision, decision, lambda d: d.doc_number, audited=lambda: Decision.synthetic.is_(False)),
     "department": Kind(Department, department, lambda d: d.name),
     "user": Kind(User, user, lambda u: u.name),
     "token": Kind(ApiToken, token, lambda t: f"{t.label} ({t.user.name})"),

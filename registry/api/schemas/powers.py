@@ -20,7 +20,7 @@ from registry.models.base import MAX_ID
 from registry.services.powers import SORTS, PowerFilter
 
 READ_ONLY = ("id", "version", "retired", "created_at", "updated_at")
-SORT_VALUES = [s for k in SORTS for s in (k, "-" + k)]
+SORT_VALUES = [s for k in SORTS for s in (k, "-" + k)] + ["relevance"]
 MAX_SUB_ITEMS = 50
 
 
@@ -125,9 +125,12 @@ class PowerQuery(QuerySchema):
                            metadata={"description": "decision id or document number, repeatable"})
     partial = fields.Boolean()
     q = fields.String(validate=validate.Length(min=1, max=100),
-                      metadata={"description": "substring of name, sub-items or note"})
+                      metadata={"description": "any substring of name, sub-items or note (NFKC, case-folded), "
+                                               "or pinyin (qushui) or pinyin initials (qsxk)"})
     include_retired = fields.Boolean(load_default=False)
-    sort = fields.String(load_default="seq", validate=validate.OneOf(SORT_VALUES))
+    sort = fields.String(validate=validate.OneOf(SORT_VALUES),
+                         metadata={"description": "default: relevance with q (exact name, name prefix, name "
+                                                  "substring, then the rest), else seq"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
