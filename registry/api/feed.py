@@ -10,6 +10,7 @@ from flask import Response, url_for
 from registry import db
 from registry.access import public
 from registry.api.blueprint import Blueprint
+from registry.api.caching import conditional
 from registry.api.schemas.handovers import FeedQuery, HandoverEventOut
 from registry.domain.moments import as_utc
 from registry.models import HandoverEvent
@@ -25,6 +26,7 @@ KINDS = {"create": "建立交接记录", "update": "交接信息更新", "confir
 
 @blp.get("/events")
 @public
+@conditional
 @blp.arguments(FeedQuery, location="query", as_kwargs=False)
 @blp.response(200, HandoverEventOut(many=True))
 def list_events(query: FeedFilter):
@@ -40,6 +42,7 @@ def _title(event: HandoverEvent) -> str:
 
 @blp.get("/events.atom")
 @public
+@conditional
 @blp.response(200, {"type": "string"}, content_type="application/atom+xml")
 def events_atom():
     """The newest handover events as an Atom feed, for feed readers and other systems."""

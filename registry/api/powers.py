@@ -9,6 +9,7 @@ from flask import Response, json, request, url_for
 from registry import annex, db
 from registry.access import current_caller, public, roles
 from registry.api.blueprint import BEARER, Blueprint
+from registry.api.caching import conditional
 from registry.api.etag import etag_for, expected_version
 from registry.api.schemas.audit import AuditEntryOut
 from registry.api.schemas.powers import (
@@ -47,6 +48,7 @@ def _with_etag(power: Any, status: int = 200) -> tuple[Any, int, dict[str, str]]
 
 @blp.get("")
 @public
+@conditional
 @blp.arguments(PowerQuery, location="query", as_kwargs=False)
 @blp.response(200, PowerPageOut)
 def list_powers(filters: PowerFilter):
@@ -143,6 +145,7 @@ def power_history(power_id: int):
 
 @blp.get("/export.csv")
 @public
+@conditional
 @blp.arguments(ExportQuery, location="query", as_kwargs=False)
 @blp.response(200, {"type": "string"}, content_type="text/csv")
 def export_csv(args: dict[str, Any]):
@@ -154,6 +157,7 @@ def export_csv(args: dict[str, Any]):
 
 @blp.get("/export.json")
 @public
+@conditional
 @blp.arguments(ExportQuery, location="query", as_kwargs=False)
 @blp.response(200, {"type": "array", "items": {"type": "object"}})
 def export_json(args: dict[str, Any]):

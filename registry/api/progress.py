@@ -10,6 +10,7 @@ from flask import Response
 from registry import db
 from registry.access import public
 from registry.api.blueprint import Blueprint
+from registry.api.caching import conditional
 from registry.api.powers import POWER
 from registry.api.schemas.handovers import HandlerOut, HandlerQuery, StatsOut
 from registry.domain.workdays import today_in_china
@@ -21,6 +22,7 @@ CSV_HEADER = ["交接状态", "市级指导(实施)部门(单位)", "事项类�
 
 @blp.get(f"/powers{POWER}/handler")
 @public
+@conditional
 @blp.arguments(HandlerQuery, location="query", as_kwargs=True)
 @blp.response(200, HandlerOut)
 def get_handler(power_id: int, on=None):
@@ -34,6 +36,7 @@ def get_handler(power_id: int, on=None):
 
 @blp.get("/stats/handover")
 @public
+@conditional
 @blp.response(200, StatsOut)
 def stats():
     """Counts by status × guiding department × type, the share done, and the overdue handovers."""
@@ -42,6 +45,7 @@ def stats():
 
 @blp.get("/stats/handover.csv")
 @public
+@conditional
 @blp.response(200, {"type": "string"}, content_type="text/csv")
 def stats_csv():
     """The status × department × type counts as CSV (UTF-8 with BOM, for Excel), with the published labels."""

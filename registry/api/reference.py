@@ -7,6 +7,7 @@ from typing import Any
 from registry import db
 from registry.access import current_caller, public, roles
 from registry.api.blueprint import BEARER, Blueprint
+from registry.api.caching import conditional
 from registry.api.schemas.handovers import MethodIn, MethodOut, MethodPatch
 from registry.api.schemas.reference import DecisionOut, DepartmentCreate, DepartmentOut, DepartmentPatch
 from registry.domain.roles import Role
@@ -19,6 +20,7 @@ admin = roles(Role.ADMIN)
 
 @blp.get("/decisions")
 @public
+@conditional
 @blp.response(200, DecisionOut(many=True))
 def list_decisions():
     """Decisions that devolve powers."""
@@ -27,6 +29,7 @@ def list_decisions():
 
 @blp.get("/departments")
 @public
+@conditional
 @blp.response(200, DepartmentOut(many=True))
 def list_departments():
     """City guiding departments and zone offices."""
@@ -62,6 +65,7 @@ def update_department(changes: dict[str, Any], department_id: int):
 
 @blp.get("/handover-methods")
 @public
+@conditional
 @blp.response(200, MethodOut(many=True))
 def list_methods():
     """移交方式 on offer (retired ones are kept but not listed)."""
