@@ -49,6 +49,8 @@ class Settings:
     login_failures_per_address: int = 20
     session_lifetime_seconds: int = 8 * 3600
     token_default_days: int = 90
+    # Public responses kept per worker (0: none, so every request does the work; the benchmark measures both).
+    response_cache_entries: int = 512
 
     @classmethod
     def from_env(cls, instance: Path, env: os._Environ | dict | None = None) -> Settings:
@@ -66,4 +68,5 @@ class Settings:
             login_failures_per_address=int(get("LOGIN_FAILURES_PER_ADDRESS", 20)),
             session_lifetime_seconds=int(get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
             token_default_days=int(get("TOKEN_DEFAULT_DAYS", 90)),
+            response_cache_entries=int(get("RESPONSE_CACHE_ENTRIES", 512)),
         )

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import bearer, cli
+from tests.conftest import Databases, bearer, cli, dispose, make_app
 from tests.handover_steps import WATER_POWER, step
 
 READS = ["/api/v1/powers?q=取水", "/api/v1/powers?type=licensing", "/api/v1/powers/export.csv",
@@ -76,3 +76,15 @@ def test_synthetic_data_outside_the_trail_still_refreshes(app: Flask, client: Fl
     assert after.status_code == 200 and after.json["total"] > before.json["total"]
     cli(app, "seed", "--remove-synthetic")
     assert client.get("/api/v1/powers?q=许可").json["total"] == before.json["total"]
+
+
+def test_without_the_cache_conditional_get_still_works(databases: Databases) -> None:
+    app = make_app(databases.seeded(), response_cache_entries=0)
+    try:
+        client = app.test_client()
+        first = client.get("/api/v1/powers?q=取水")
+        assert client.get("/api/v1/powers?q=取水").get_data() == first.get_data()
+        assert client.get("/api/v1/powers?q=取水", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+        assert "registry.response_cache" not in app.extensions
+    finally:
+        dispose(app)

@@ -20,13 +20,13 @@ from registry.services.freshness import data_version
 
 F = TypeVar("F", bound=Callable)
 CACHE_KEY = "registry.response_cache"
-MAX_ENTRIES = 512
 MAX_BODY = 1 << 20  # larger bodies (full exports at scale) are not kept
 _lock = threading.Lock()
 
 
-def _cache() -> LRUCache:
-    return current_app.extensions.setdefault(CACHE_KEY, LRUCache(maxsize=MAX_ENTRIES))
+def _cache() -> LRUCache | None:
+    size = current_app.config["REGISTRY_SETTINGS"].response_cache_entries
+    return current_app.extensions.setdefault(CACHE_KEY, LRUCache(maxsize=size)) if size else None
 
 
 def _etag(version: str) -> str:
@@ -43,20 +43,20 @@ def conditional(view: F) -> F:
         tag = _etag(version)
         if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
             return Response(status=304, headers={"ETag": tag, "Cache-Control": "no-cache"})
-        key = (version, request.full_path)
+        key, cache = (version, request.full_path), _cache()
         with _lock:
-            hit = _cache().get(key)
+            hit = cache.get(key) if cache is not None else None
         if hit is not None:
             body, status, headers = hit
             return Response(body, status=status, headers=headers)
         response = make_response(view(*args, **kwargs))
         response.headers["ETag"] = tag
         response.headers["Cache-Control"] = "no-cache"  # may be stored, but revalidated every time
-        if response.status_code == 200 and not response.is_streamed:
+        if cache is not None and response.status_code == 200 and not response.is_streamed:
             body = response.get_data()
             if len(body) <= MAX_BODY:
                 with _lock:
-                    _cache()[key] = (body, response.status_code, list(response.headers.items()))
+                    cache[key] = (body, response.status_code, list(response.headers.items()))
         return response
 
     return wrapper  # type: ignore[return-value]
