@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,7 +20,7 @@ from registry.services import audit, handovers, reference, search, snapshots
 from registry.services.authz import authorize
 from registry.services.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 
-FACETS = ("type", "level", "department", "partial")
+FACETS = ("type", "level", "department", "partial")  # in the order _grouped() selects them
 SEARCHED = frozenset({"name", "sub_items", "note"})  # the fields the search index is built from
 EDITABLE = ("seq", "name", "sub_items", "type", "level", "department", "note", "partial",
             "devolved_part", "retained_part")
@@ -80,17 +80,35 @@ def _conditions(session: Session, f: PowerFilter) -> tuple[list[ColumnElement[bo
     return base, faceted
 
 
-def _facet_counts(session: Session, name: str, where: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
-    cond = and_(True, *where)
+Grouped = list[tuple[PowerType, ExerciseLevel, int, bool, int]]
+
+
+def _grouped(session: Session, where: list[ColumnElement[bool]]) -> Grouped:
+    """Counts by every facet dimension at once: one query serves the total and every facet that shares ``where``."""
+    dims = (Power.type, Power.level, Power.department_id, Power.partial)
+    return [tuple(row) for row in session.execute(select(*dims, func.count(Power.id)).where(*where).group_by(*dims))]
+
+
+def _grouped_by(session: Session, name: str, where: list[ColumnElement[bool]]) -> Grouped:
+    """Counts by one facet's dimension, shaped like _grouped()'s rows (the other dimensions left empty)."""
+    column = {"type": Power.type, "level": Power.level, "department": Power.department_id,
+              "partial": Power.partial}[name]
+    position = FACETS.index(name)
+    out: Grouped = []
+    for value, count in session.execute(select(column, func.count(Power.id)).where(*where).group_by(column)):
+        row: list[Any] = [None, None, None, None, count]
+        row[position] = value
+        out.append(tuple(row))  # type: ignore[arg-type]
+    return out
+
+
+def _facet(name: str, rows: Grouped, departments: dict[int, str]) -> list[dict[str, Any]]:
+    position = FACETS.index(name)
+    counts: dict[Any, int] = {}
+    for row in rows:
+        counts[row[position]] = counts.get(row[position], 0) + row[4]
     if name == "department":
-        rows = session.execute(
-            select(Department.id, Department.name, func.count(Power.id))
-            .join(Power, Power.department_id == Department.id).where(cond)
-            .group_by(Department.id, Department.name).order_by(Department.id)
-        ).all()
-        return [{"id": i, "name": n, "count": c} for i, n, c in rows]
-    column = {"type": Power.type, "level": Power.level, "partial": Power.partial}[name]
-    counts = dict(session.execute(select(column, func.count(Power.id)).where(cond).group_by(column)).all())
+        return [{"id": i, "name": departments[i], "count": counts[i]} for i in sorted(counts) if counts[i]]
     if name == "partial":
         return [{"value": v, "count": counts.get(v, 0)} for v in (True, False)]
     choices = PowerType if name == "type" else ExerciseLevel
@@ -112,11 +130,17 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
     keys = SORTS[sort.lstrip("-")] + (Power.decision_id, Power.seq, Power.id)
     stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys])
     stmt = stmt.limit(f.per_page).offset((f.page - 1) * f.per_page)
-    total = session.scalar(select(func.count(Power.id)).where(*where)) or 0
-    facets = {
-        name: _facet_counts(session, name, base + [c for k, c in faceted.items() if k != name])
-        for name in FACETS
-    }
+    # Each facet honours every filter but its own. Without facet filters they all share one WHERE, so one
+    # grouped query serves the total and all four (the search case); otherwise one small query each.
+    departments = dict(session.execute(select(Department.id, Department.name)).all())
+    if not faceted:
+        rows = _grouped(session, base)
+        facets = {name: _facet(name, rows, departments) for name in FACETS}
+        total = sum(row[4] for row in rows)
+    else:
+        facets = {name: _facet(name, _grouped_by(session, name, base + [c for k, c in faceted.items() if k != name]),
+                               departments) for name in FACETS}
+        total = session.scalar(select(func.count(Power.id)).where(*where)) or 0
     return PowerPage(list(session.scalars(stmt).unique()), total, f.page, f.per_page, facets)
 
 

@@ -53,7 +53,9 @@ def _confirmed(candidates: Select, column: ColumnElement[str], needle: str) -> S
 
 def matching(q: Query) -> Select:
     """SELECT power_id of every power whose text matches ``q`` (substring, pinyin or initials)."""
-    branches = [_confirmed(_having_all(q.substring_grams()), PowerText.haystack, q.text)]
+    candidates = _having_all(q.substring_grams())
+    # One or two characters are a gram themselves: having it is containing it, nothing to confirm.
+    branches = [candidates if len(q.text) <= 2 else _confirmed(candidates, PowerText.haystack, q.text)]
     if q.pinyin_like:
         branches.append(_confirmed(_having_all(q.initials_grams()), PowerText.initials, q.text))
         for seg in q.segmentations:
