@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from registry.domain import searchtext
 from registry.domain.choices import ExerciseLevel, PowerType
 from registry.domain.roles import Action, Caller
-from registry.models import Decision, Department, Power, PowerGram, PowerText, SubItem
+from registry.models import Decision, Power, PowerGram, PowerText, SubItem
 from registry.models.base import utcnow
 from registry.services.authz import authorize
 from registry.services.errors import Conflict
@@ -36,14 +36,16 @@ class Vocabulary:
 
 
 def _vocabulary(session: Session) -> Vocabulary:
-    real = list(session.scalars(select(Power).join(Power.decision).where(Decision.synthetic.is_(False))).unique())
+    # In id order: the draws below pick by position, and the same seed must give the same data.
+    real = list(session.scalars(select(Power).join(Power.decision).where(Decision.synthetic.is_(False))
+                                .order_by(Power.id)).unique())
     if not real:
         raise Conflict("load the real annex first (registry seed): synthetic powers are recombined from it")
     names = [p.name for p in real]
     return Vocabulary(
         heads=[n[: max(1, len(n) // 2)] for n in names], tails=[n[len(n) // 2:] for n in names],
         sub_items=[s for p in real for s in p.sub_items], notes=[p.note for p in real if p.note],
-        departments=list(session.scalars(select(Department.id).where(Department.id.in_({p.department_id for p in real})))),
+        departments=sorted({p.department_id for p in real}),
     )
 
 

@@ -22,8 +22,8 @@ from pypinyin.contrib.tone_convert import to_normal
 from pypinyin.pinyin_dict import pinyin_dict
 
 BREAK = "|"  # between fields and around text that has no pinyin: no pinyin match runs across it
-SEP = "'"  # between syllables
-MAX_SEGMENTATIONS = 32
+SEP = "'"  # between syllables, while a document is being built
+PINYIN_WINDOW = 64  # letters kept after each syllable boundary; a longer query is not read as pinyin
 
 
 def normalise(text: str) -> str:
@@ -58,7 +58,7 @@ class Document:
 
     name: str
     haystack: str  # every field, one per line
-    pinyin: str  # 'qu'shui'xu'ke'|'...: syllables between SEP, fields and non-Chinese runs as BREAK
+    pinyin: str  # |qushuixuke|shuixuke|xuke|ke|: the letters from each syllable boundary on, per run
     initials: str  # |qsxk|...: first letters of syllables, fields and non-Chinese runs as BREAK
     grams: frozenset[str]
 
@@ -73,41 +73,26 @@ def document(name: str, sub_items: list[str], note: str | None) -> Document:
         syllable_runs.append(BREAK)
         syllable_runs.extend(_field_syllables(text))
     syllable_runs.append(BREAK)
-    pinyin = SEP + SEP.join(syllable_runs) + SEP
+    runs = [r.split(SEP) for r in SEP.join(syllable_runs).split(BREAK) if r.strip(SEP)]
+    runs = [[s for s in run if s] for run in runs]
+    # From every syllable boundary, the letters that follow within the run: a pinyin query matches when it
+    # starts one of them, however its syllables are cut.
+    pinyin = BREAK + BREAK.join("".join(run[i:])[:PINYIN_WINDOW] for run in runs for i in range(len(run))) + BREAK
     initials = "".join(s[0] if s != BREAK else BREAK for s in syllable_runs)
     grams.update("p" + s for s in syllable_runs if s != BREAK)
     grams.update("i" + a + b for a, b in zip(initials, initials[1:], strict=False) if BREAK not in (a, b))
     return Document(fields[0], "\n".join(fields), pinyin, initials, frozenset(grams))
 
 
-def _segmentations(letters: str) -> list[list[str]]:
-    """Ways to read ``letters`` as syllables, the last one possibly cut short (at most MAX_SEGMENTATIONS)."""
-    out: list[list[str]] = []
-
-    def walk(start: int, taken: list[str]) -> None:
-        if len(out) >= MAX_SEGMENTATIONS:
-            return
-        rest = letters[start:]
-        if rest in _prefixes():
-            out.append([*taken, rest])
-        for end in range(start + 1, len(letters)):
-            if letters[start:end] in syllables():
-                walk(end, [*taken, letters[start:end]])
-
-    walk(0, [])
-    return out
-
-
 @dataclass(frozen=True)
 class Query:
-    """A normalised query: its text, and for two ASCII letters or more its pinyin readings."""
+    """A normalised query; two ASCII letters or more are also read as pinyin and as initials."""
 
     text: str
-    segmentations: tuple[tuple[str, ...], ...]
 
     @property
     def pinyin_like(self) -> bool:
-        return len(self.text) >= 2 and self.text.isascii() and self.text.isalpha()
+        return 2 <= len(self.text) <= PINYIN_WINDOW and self.text.isascii() and self.text.isalpha()
 
     def substring_grams(self) -> frozenset[str]:
         """Grams every document containing the text has: its characters alone, or its bigrams."""
@@ -118,34 +103,27 @@ class Query:
     def initials_grams(self) -> frozenset[str]:
         return frozenset("i" + a + b for a, b in zip(self.text, self.text[1:], strict=False))
 
-    def pinyin_grams(self, segmentation: tuple[str, ...]) -> list[frozenset[str]]:
-        """Per syllable, the grams one of which a matching document has (a cut-short last one: any completion)."""
-        out = [frozenset({"p" + s}) for s in segmentation[:-1]]
-        last = segmentation[-1]
-        out.append(frozenset("p" + s for s in syllables() if s.startswith(last)))
-        return out
+    def first_syllable_grams(self) -> frozenset[str]:
+        """A document the query spells from a boundary has one of these syllables there: one the query starts
+        with, or (a query shorter than a syllable) one that starts with the query."""
+        return frozenset("p" + s for s in syllables() if self.text.startswith(s) or s.startswith(self.text))
 
-    def pinyin_pattern(self, segmentation: tuple[str, ...]) -> str:
-        """The run a document's pinyin string must contain (a LIKE pattern body, before escaping)."""
-        return SEP + SEP.join(segmentation)
+    @property
+    def pinyin_needle(self) -> str:
+        return BREAK + self.text
 
 
 def query(text: str) -> Query:
-    q = normalise(text)
-    if len(q) >= 2 and q.isascii() and q.isalpha():
-        return Query(q, tuple(tuple(s) for s in _segmentations(q)))
-    return Query(q, ())
+    return Query(normalise(text))
 
 
 def matches(doc: Document, q: Query) -> bool:
     """The rule, written plainly: what the index must find, and what the tests compare it with."""
-    if q.text in doc.haystack:
+    if any(q.text in field for field in doc.haystack.split("\n")):
         return True
     if not q.pinyin_like:
         return False
-    if q.text in doc.initials:
-        return True
-    return any(SEP + SEP.join(seg) in doc.pinyin for seg in q.segmentations)
+    return q.text in doc.initials or q.pinyin_needle in doc.pinyin
 
 
 def rank(doc_name: str, q: Query) -> int:

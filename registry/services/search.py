@@ -7,7 +7,7 @@ answer is exactly registry.domain.searchtext.matches() on both databases.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, case, delete, func, insert, intersect, select, union
+from sqlalchemy import ColumnElement, Select, case, delete, false, func, insert, select, union
 from sqlalchemy.orm import Session
 
 from registry.domain import searchtext
@@ -53,17 +53,15 @@ def _confirmed(candidates: Select, column: ColumnElement[str], needle: str) -> S
 
 def matching(q: Query) -> Select:
     """SELECT power_id of every power whose text matches ``q`` (substring, pinyin or initials)."""
+    if not q.text or "\n" in q.text:
+        return select(PowerText.power_id).where(false())  # a substring lies within one field
     candidates = _having_all(q.substring_grams())
     # One or two characters are a gram themselves: having it is containing it, nothing to confirm.
     branches = [candidates if len(q.text) <= 2 else _confirmed(candidates, PowerText.haystack, q.text)]
     if q.pinyin_like:
         branches.append(_confirmed(_having_all(q.initials_grams()), PowerText.initials, q.text))
-        for seg in q.segmentations:
-            groups = q.pinyin_grams(seg)
-            candidates = intersect(*[select(PowerGram.power_id).where(PowerGram.gram.in_(sorted(g)))
-                                     for g in groups]) if len(groups) > 1 else \
-                select(PowerGram.power_id).where(PowerGram.gram.in_(sorted(groups[0])))
-            branches.append(_confirmed(candidates, PowerText.pinyin, q.pinyin_pattern(seg)))
+        first = select(PowerGram.power_id).where(PowerGram.gram.in_(sorted(q.first_syllable_grams())))
+        branches.append(_confirmed(first, PowerText.pinyin, q.pinyin_needle))
     return union(*branches) if len(branches) > 1 else branches[0]
 
 
