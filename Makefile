@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install run init-db seed test lint seed-data clean
+.PHONY: install run init-db seed test lint seed-data clean bench
 
 install: $(STAMP)
 
@@ -35,6 +35,11 @@ test: install
 
 lint: install
 	$(BIN)/ruff check registry seed tests migrations
+
+# The benchmark (issue 6): the registry under gunicorn against a minimal Flask ceiling and Datasette, at 103 and
+# ~100,000 rows; about 15 minutes, figures printed and written to bench/results/.
+bench: install
+	bash bench/run.sh
 
 # Rewrites seed/annex.json from the source document in ../shared/seeds.
 seed-data: install
