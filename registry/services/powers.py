@@ -122,10 +122,11 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
     # The sort may need Department; contains_eager reuses that join instead of adding a second one.
     stmt: Select = select(Power).join(Power.department).options(contains_eager(Power.department)).where(*where)
     sort = f.sort or ("relevance" if f.q else "seq")
-    if sort == "relevance" and f.q:
-        stmt = stmt.join(PowerText, PowerText.power_id == Power.id).order_by(search.relevance(f.q))
+    if sort == "relevance":
+        # Relevance first (only a search has one), then annex order.
+        if f.q:
+            stmt = stmt.join(PowerText, PowerText.power_id == Power.id).order_by(search.relevance(f.q))
         sort = "seq"
-    sort = sort if sort != "relevance" else "seq"
     descending = sort.startswith("-")
     keys = SORTS[sort.lstrip("-")] + (Power.decision_id, Power.seq, Power.id)
     stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys])

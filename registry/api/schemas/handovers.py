@@ -223,11 +223,8 @@ class PlannedOut(Schema):
     kind = fields.Nested(ChoiceOut, required=True, attribute="planned_day_kind")
 
 
-def _confirmation(who: str, at: str):
-    def dump(h: Any) -> dict[str, Any] | None:
-        by = getattr(h, who)
-        return None if by is None else ConfirmedOut().dump({"by": by, "at": getattr(h, at)})
-    return dump
+def _confirmation(by: str | None, at: Any) -> dict[str, Any] | None:
+    return None if by is None else ConfirmedOut().dump({"by": by, "at": at})
 
 
 class HandoverOut(Schema):
@@ -264,8 +261,8 @@ class HandoverOut(Schema):
         return flow.is_overdue(h.status, h.planned_date, today_in_china())
 
     def _confirmations(self, h: Any) -> dict[str, Any]:
-        return {"handover": _confirmation("handed_over_by", "handed_over_at")(h),
-                "acceptance": _confirmation("accepted_by", "accepted_at")(h)}
+        return {"handover": _confirmation(h.handed_over_by, h.handed_over_at),
+                "acceptance": _confirmation(h.accepted_by, h.accepted_at)}
 
     def _next(self, h: Any) -> list[dict[str, Any]]:
         return [StepOut().dump({"to": s.to, "ready": not s.missing, "needs_reason": s.needs_reason,
