@@ -9,7 +9,11 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
+from registry.api import caching
+from registry.services import freshness
+from registry.services.freshness import data_version
 from tests.conftest import Databases, bearer, cli, dispose, make_app
 from tests.handover_steps import WATER_POWER, step
 
@@ -86,5 +90,91 @@ def test_without_the_cache_conditional_get_still_works(databases: Databases) -> 
         assert client.get("/api/v1/powers?q=取水").get_data() == first.get_data()
         assert client.get("/api/v1/powers?q=取水", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
         assert "registry.response_cache" not in app.extensions
+    finally:
+        dispose(app)
+
+
+def test_a_write_through_another_process_invalidates_this_ones_cache(app: Flask, tokens: dict[str, str]) -> None:
+    """Two apps on one database stand for two gunicorn workers (or a worker and the CLI): each has its own
+    engine, pool and response cache, and a write through either is seen by the other on its next request."""
+    mine = app.test_client()
+    other_app = make_app(app.config["REGISTRY_SETTINGS"].database_url)
+    try:
+        before = {url: mine.get(url) for url in READS}
+        assert all(mine.get(url).get_data() == old.get_data() for url, old in before.items())  # now cached
+        rename(other_app.test_client(), tokens)
+        for url, old in before.items():
+            assert mine.get(url, headers={"If-None-Match": old.headers["ETag"]}).status_code == 200, url
+            assert mine.get(url).headers["ETag"] != old.headers["ETag"], url
+        assert mine.get("/api/v1/powers?q=取水").json["items"][0]["name"] == "取水许可(改)"
+        assert "取水许可(改)" in mine.get("/api/v1/powers/export.csv").get_data(as_text=True)
+    finally:
+        dispose(other_app)
+
+
+def test_the_version_moves_with_writes_from_another_engine(app: Flask, tokens: dict[str, str]) -> None:
+    other_app = make_app(app.config["REGISTRY_SETTINGS"].database_url)
+    try:
+        first = data_version(app.extensions["registry.engine"])
+        assert data_version(app.extensions["registry.engine"]) == first  # reading moves nothing
+        new_office(other_app.test_client(), tokens)
+        assert data_version(app.extensions["registry.engine"]) != first
+    finally:
+        dispose(other_app)
+
+
+def test_reloading_the_same_synthetic_data_is_a_new_version(app: Flask, client: FlaskClient) -> None:
+    """Removing and loading the same seed again gives new rows (new ids on PostgreSQL): never the old answer."""
+    cli(app, "seed", "--synthetic", "20", "--random-seed", "3")
+    loaded = client.get("/api/v1/powers?q=许可")
+    cli(app, "seed", "--remove-synthetic")
+    assert client.get("/api/v1/powers?q=许可").headers["ETag"] != loaded.headers["ETag"]
+    cli(app, "seed", "--synthetic", "20", "--random-seed", "3")
+    again = client.get("/api/v1/powers?q=许可", headers={"If-None-Match": loaded.headers["ETag"]})
+    assert again.status_code == 200 and again.headers["ETag"] != loaded.headers["ETag"]
+
+
+def test_a_body_made_while_a_write_landed_is_not_kept(app: Flask, tokens: dict[str, str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The version is read before the view; if a write lands before the body is made, the body (newer than
+    the version) is served but not cached under the old version."""
+    client = app.test_client()
+    other = make_app(app.config["REGISTRY_SETTINGS"].database_url)
+    calls: list[str] = []
+
+    def version_then_write(engine):
+        calls.append(version := data_version(engine))
+        if len(calls) == 1:
+            rename(other.test_client(), tokens)  # lands after the version was read, before the view reads
+        return version
+
+    monkeypatch.setattr(caching, "data_version", version_then_write)
+    try:
+        served = client.get("/api/v1/powers?q=取水")
+    finally:
+        dispose(other)
+    assert served.json["items"][0]["name"] == "取水许可(改)"  # the body is at least as new as its version
+    assert len(calls) == 2 and calls[0] != calls[1]
+    assert not [key for key in app.extensions[caching.CACHE_KEY] if key[0] == calls[0]]
+    monkeypatch.undo()
+    assert client.get("/api/v1/powers?q=取水", headers={"If-None-Match": served.headers["ETag"]}).status_code == 200
+
+
+def test_a_cache_hit_runs_one_statement_and_no_transaction(databases: Databases) -> None:
+    """The hot path: a hit reads the version with one statement (no session, no BEGIN/ROLLBACK), then answers."""
+    if databases.backend != "sqlite":
+        pytest.skip("counted with SQLite's statement trace")
+    app = make_app(databases.seeded())
+    try:
+        engine = app.extensions["registry.engine"]
+        statements: list[str] = []
+        event.listen(engine, "connect", lambda dbapi_conn, _rec: dbapi_conn.set_trace_callback(statements.append))
+        engine.dispose()  # new connections, traced from their first statement
+        client = app.test_client()
+        first = client.get("/api/v1/powers?q=取水")
+        statements.clear()
+        hit = client.get("/api/v1/powers?q=取水")
+        assert hit.get_data() == first.get_data()
+        assert [s for s in statements if not s.startswith("PRAGMA")] == [freshness._sql(engine)]
     finally:
         dispose(app)

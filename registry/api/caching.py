@@ -2,6 +2,8 @@
 
 The version (registry.services.freshness) changes with every write, so a cached body or an ETag can
 never outlive the data it was made from; a client that sends the ETag back gets 304 with no body.
+The version is read before the view runs, so a body is never older than its version; it is kept only if the
+version is still the same once the body is made (a write that landed meanwhile leaves nothing in the cache).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def conditional(view: F) -> F:
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        version = data_version(db.session())
+        engine = db.get_engine()
+        version = data_version(engine)
         tag = _etag(version)
         if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
             return Response(status=304, headers={"ETag": tag, "Cache-Control": "no-cache"})
@@ -54,7 +57,7 @@ def conditional(view: F) -> F:
         response.headers["Cache-Control"] = "no-cache"  # may be stored, but revalidated every time
         if cache is not None and response.status_code == 200 and not response.is_streamed:
             body = response.get_data()
-            if len(body) <= MAX_BODY:
+            if len(body) <= MAX_BODY and data_version(engine) == version:
                 with _lock:
                     cache[key] = (body, response.status_code, list(response.headers.items()))
         return response

@@ -2,22 +2,50 @@
 by it can be stale.
 
 Every write to registry data appends an audit entry, so the trail's head moves; synthetic scale data is
-written outside the trail, so its decisions are part of the token too. The Beijing date is part of it
-because some answers (who handles an item today, what is overdue) change at midnight without a write.
+written outside the trail, so its decisions (id and creation time: a reload gets new ones) are part of the
+token too. The Beijing date is part of it because some answers (who handles an item today, what is overdue)
+change at midnight without a write.
+
+It is read on every public GET (registry.api.caching), so it is one statement, compiled once per dialect and
+run on a pooled DBAPI connection of its own: no Session, no ORM, no BEGIN/ROLLBACK round of SQLAlchemy's.
+Reading it outside the request's transaction, and before the view reads anything, means whatever the view
+then reads is at least as new as the token: a body is never older than the version it is keyed by.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, func, select
 
 from registry.domain.workdays import today_in_china
-from registry.models import Decision
-from registry.services import audit
+from registry.models import AuditEntry, Decision
+
+_HEAD = select(func.coalesce(func.max(AuditEntry.seq), 0).label("seq")).subquery("head")
+# One row when there is no synthetic data, else one per synthetic decision, each carrying the trail's size.
+VERSION = (select(_HEAD.c.seq, Decision.id, Decision.created_at)
+           .select_from(_HEAD.outerjoin(Decision, Decision.synthetic.is_(True)))
+           .order_by(Decision.id))
+_compiled: dict[tuple[str, str], str] = {}
 
 
-def data_version(session: Session) -> str:
-    size, _ = audit.head(session)
-    synthetic = session.scalars(select(Decision.doc_number).where(Decision.synthetic.is_(True))
-                                .order_by(Decision.id)).all()
-    return f"{size}|{'+'.join(synthetic)}|{today_in_china().isoformat()}"
+def _sql(engine: Engine) -> str:
+    key = (engine.dialect.name, engine.dialect.driver)
+    sql = _compiled.get(key)
+    if sql is None:
+        sql = _compiled[key] = str(VERSION.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    return sql
+
+
+def data_version(engine: Engine) -> str:
+    """The current data version, read from the database (never memoised: another process may have written)."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(_sql(engine))
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+    finally:
+        connection.close()  # back to the pool, which rolls back whatever the driver began
+    synthetic = "+".join(f"{decision_id}@{created}" for _, decision_id, created in rows if decision_id is not None)
+    return f"{rows[0][0]}|{synthetic}|{today_in_china().isoformat()}"
