@@ -23,7 +23,7 @@ from registry.services import accounts, errors, security
 F = TypeVar("F", bound=Callable)
 RULE_ATTR = "_registry_access"
 PUBLIC = "public"
-API_PREFIX = "/api/"
+API_PREFIX = problems.API_PREFIX
 # Endpoints Flask or flask-smorest add themselves; all of them only read.
 BUILTIN_PUBLIC = frozenset({"static", "api-docs.openapi_json"})
 STAFF = tuple(Role)

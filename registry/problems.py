@@ -1,4 +1,5 @@
-"""The one place that turns errors into RFC 9457 problem responses (application/problem+json)."""
+"""The one place that turns errors into responses: RFC 9457 problems (application/problem+json) for the API,
+an HTML page in plain Chinese for the pages people read."""
 
 from __future__ import annotations
 
@@ -6,13 +7,29 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, json, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from registry.services import errors
 
 PROBLEM_JSON = "application/problem+json"
+API_PREFIX = "/api/"
+MACHINE_PATHS = ("/healthz",)
 log = logging.getLogger(__name__)
+# What a person reads for each status on a page; the detail stays in the log and the API.
+PAGE_TITLES = {
+    400: ("请求无效", "请求的内容无法处理，请返回上一页检查后重试。"),
+    401: ("需要登录", "请先登录。"),
+    403: ("无权访问", "您的账号无权查看或办理此项。"),
+    404: ("页面不存在", "找不到您要的页面或事项，请检查链接，或回到首页重新查询。"),
+    405: ("请求方式不支持", "此页面不支持这种请求方式。"),
+    409: ("无法办理", "当前状态下不能办理此项。"),
+    412: ("内容已被他人修改", "您看到的内容已过期，请刷新后重试。"),
+    413: ("提交内容过大", "提交的内容超过了允许的大小。"),
+    422: ("填写有误", "提交的内容有误，请返回检查。"),
+    428: ("缺少版本信息", "请刷新页面后重试。"),
+    429: ("请求过于频繁", "请稍后再试。"),
+}
 
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,
@@ -22,6 +39,21 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.PreconditionRequired: 428,
     errors.StaleVersion: 412,
 }
+
+
+def _for_a_page() -> bool:
+    return not request.path.startswith(API_PREFIX) and request.path not in MACHINE_PATHS
+
+
+def page(status: int, headers: dict[str, str] | None = None) -> Response:
+    """The error as a page: a title and a sentence, never a stack trace, SQL or internal detail."""
+    title, message = PAGE_TITLES.get(status, ("出错了", "请求无法完成，请稍后再试。") if status >= 500
+                                      else ("请求无法完成", "请返回上一页重试。"))
+    resp = Response(render_template("error.html", title=title, message=message, status=status), status=status,
+                    mimetype="text/html")
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
 
 
 def problem(status: int, detail: str | None = None, *, type_: str = "about:blank",
@@ -62,7 +94,7 @@ def handle_http_exception(error: HTTPException) -> Response:
         original = getattr(error, "original_exception", None)
         if original is not None:
             log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
-        return problem(500, "The server could not complete the request.")
+        return page(500) if _for_a_page() else problem(500, "The server could not complete the request.")
     data = getattr(error, "data", None) or {}
     messages = data.get("messages")
     errors_map = _flatten_locations(messages) if isinstance(messages, dict) else None
@@ -73,6 +105,8 @@ def handle_http_exception(error: HTTPException) -> Response:
         detail = "The request body is not valid JSON."
         errors_map = None
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    if _for_a_page():
+        return page(status, headers)
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="registry"'
     return problem(status, detail, errors_map=errors_map, headers=headers)
@@ -80,12 +114,16 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 def handle_domain_error(error: errors.DomainError) -> Response:
     status = STATUS_BY_ERROR.get(type(error), 400)
+    if _for_a_page():
+        return page(status)
     return problem(status, error.detail, type_=f"urn:registry:problem:{error.slug}",
                    errors_map=error.errors, **error.extra)
 
 
 def handle_unexpected(error: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
+    if _for_a_page():
+        return page(500)
     return problem(500, "The server could not complete the request.")
 
 

@@ -78,6 +78,13 @@ def next_steps(handover: Handover, today: date | None = None) -> list[Step]:
             for to in flow.allowed_next(handover.status)]
 
 
+def for_powers(session: Session, power_ids: list[int]) -> dict[int, Handover]:
+    """The handovers of many powers at once (a page of a list), by power id."""
+    if not power_ids:
+        return {}
+    return {h.power_id: h for h in session.scalars(select(Handover).where(Handover.power_id.in_(power_ids))).unique()}
+
+
 def history(session: Session, power_id: int) -> list[HandoverEvent]:
     handover = get_handover(session, power_id)
     return list(session.scalars(select(HandoverEvent).where(HandoverEvent.handover_id == handover.id)

@@ -13,8 +13,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import ColumnElement
 
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
+from registry.domain.handover import Status
 from registry.domain.roles import Action, Caller
-from registry.models import Decision, Department, Power, PowerText, SubItem
+from registry.models import Decision, Department, Handover, Power, PowerText, SubItem
 from registry.models.base import utcnow
 from registry.services import audit, handovers, reference, search, snapshots
 from registry.services.authz import authorize
@@ -41,6 +42,7 @@ class PowerFilter:
     department: list[str] = field(default_factory=list)
     decision: list[str] = field(default_factory=list)
     partial: bool | None = None
+    status: list[Status] = field(default_factory=list)  # the handover's status
     q: str | None = None
     include_retired: bool = False
     sort: str | None = None  # default: relevance when searching, else seq
@@ -77,6 +79,8 @@ def _conditions(session: Session, f: PowerFilter) -> tuple[list[ColumnElement[bo
             reference.resolve_ids(session, Department, "name", "department", f.department))
     if f.partial is not None:
         faceted["partial"] = Power.partial.is_(f.partial)
+    if f.status:
+        faceted["status"] = Power.id.in_(select(Handover.power_id).where(Handover.status.in_(f.status)))
     return base, faceted
 
 
@@ -100,6 +104,13 @@ def _grouped_by(session: Session, name: str, where: list[ColumnElement[bool]]) -
         row[position] = value
         out.append(tuple(row))  # type: ignore[arg-type]
     return out
+
+
+def _status_facet(session: Session, where: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
+    """Counts by handover status (a power without a handover record, such as synthetic data, has none)."""
+    counts = dict(session.execute(select(Handover.status, func.count(Power.id)).join(Handover.power)
+                                  .where(*where).group_by(Handover.status)).all())
+    return [{"code": s.value, "label": s.label, "count": counts.get(s, 0)} for s in Status]
 
 
 def _facet(name: str, rows: Grouped, departments: dict[int, str]) -> list[dict[str, Any]]:
@@ -142,6 +153,7 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
         facets = {name: _facet(name, _grouped_by(session, name, base + [c for k, c in faceted.items() if k != name]),
                                departments) for name in FACETS}
         total = session.scalar(select(func.count(Power.id)).where(*where)) or 0
+    facets["status"] = _status_facet(session, base + [c for k, c in faceted.items() if k != "status"])
     return PowerPage(list(session.scalars(stmt).unique()), total, f.page, f.per_page, facets)
 
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template, request
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, Response, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import Markup, escape
 
-from registry.access import API_PREFIX, note
-from registry.web import auth
+from registry.access import API_PREFIX, current_caller, note
+from registry.api.schemas.handovers import HandoverEventOut
+from registry.domain.highlight import segments
+from registry.domain.moments import as_utc
+from registry.domain.roles import Role
+from registry.domain.workdays import CHINA
+from registry.web import auditor, auth, console, edit, handover, public
+from registry.web.wording import event_sentence
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 csrf = CSRFProtect()
@@ -31,10 +41,56 @@ def _csrf_failed(error: CSRFError) -> tuple[str, int] | Response:
     return render_template("error.html", title="表单已失效", message="表单已过期或来源不明，请刷新页面后重试。"), 400
 
 
+def highlight(text: str | None, query: str | None) -> Markup:
+    """``text`` with what ``query`` matched wrapped in <mark>, everything escaped."""
+    return Markup("").join(Markup("<mark>{}</mark>").format(s.text) if s.matched else escape(s.text)
+                           for s in segments(text or "", query))
+
+
+def matches(text: str | None, query: str | None) -> bool:
+    return any(s.matched for s in segments(text or "", query))
+
+
+def beijing(moment: str | datetime | None, with_time: bool = False) -> str:
+    """A moment (UTC, as the schemas dump it) as the Beijing date, or date and minute."""
+    if not moment:
+        return ""
+    value = datetime.fromisoformat(moment.replace("Z", "+00:00")) if isinstance(moment, str) else as_utc(moment)
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def url_with(**changes: Any) -> str:
+    """This page's address with some query arguments replaced (for paging), the others kept as they were."""
+    args = request.args.to_dict(flat=False)
+    args.update({k: [str(v)] for k, v in changes.items()})
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def event_text(event: Any) -> str:
+    """A handover event (the model) in the same plain words the public page uses."""
+    return event_sentence(HandoverEventOut().dump(event))
+
+
+def role_label(role: str) -> str:
+    try:
+        return Role(role).label
+    except ValueError:
+        return role
+
+
 def init_app(app: Flask) -> None:
     app.config.update(WTF_CSRF_CHECK_DEFAULT=False)
     app.session_interface = SessionCookies()
     csrf.init_app(app)
     app.before_request(_check_csrf)
     app.register_error_handler(CSRFError, _csrf_failed)
-    app.register_blueprint(auth.bp)
+    app.add_template_filter(highlight)
+    app.add_template_filter(matches)
+    app.add_template_filter(beijing, "beijing_date")
+    app.add_template_filter(lambda m: beijing(m, with_time=True), "beijing_time")
+    app.add_template_global(url_with)
+    app.add_template_global(current_caller)
+    app.add_template_global(role_label)
+    app.add_template_global(event_text)
+    for blueprint in (auth.bp, public.bp, console.bp, handover.bp, edit.bp, auditor.bp):
+        app.register_blueprint(blueprint)

@@ -16,6 +16,7 @@ from registry.api.schemas.common import (
     UtcDateTime,
 )
 from registry.domain.choices import ExerciseLevel, PowerType
+from registry.domain.handover import Status
 from registry.models.base import MAX_ID
 from registry.services.powers import SORTS, PowerFilter
 
@@ -124,6 +125,7 @@ class PowerQuery(QuerySchema):
     decision = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
                            metadata={"description": "decision id or document number, repeatable"})
     partial = fields.Boolean()
+    status = fields.List(Choice(Status), metadata={"description": "交接状态 of the power's handover, repeatable"})
     q = fields.String(validate=validate.Length(min=1, max=100),
                       metadata={"description": "any substring of name, sub-items or note (NFKC, case-folded), "
                                                "or pinyin (qushui) or pinyin initials (qsxk)"})
@@ -157,6 +159,8 @@ class Facets(Schema):
     level = fields.List(fields.Nested(ChoiceCount), required=True)
     department = fields.List(fields.Nested(DepartmentCount), required=True)
     partial = fields.List(fields.Nested(PartialCount), required=True)
+    status = fields.List(fields.Nested(ChoiceCount), required=True,
+                         metadata={"description": "by the handover's status (powers without a handover: none)"})
 
 
 class PowerPageOut(Schema):

@@ -1,0 +1,60 @@
+"""The citizen lookup: a search with its handover statuses and, when nothing is found, what to try instead;
+and everything one power's public page shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from registry.models import Handover, HandoverEvent, Power
+from registry.services import feed, handler, handovers, powers, suggest
+from registry.services.handler import Handler
+from registry.services.powers import PowerFilter, PowerPage
+from registry.services.suggest import Suggestion
+
+HISTORY_LIMIT = 500
+
+
+@dataclass
+class Lookup:
+    page: PowerPage
+    handovers: dict[int, Handover]
+    suggestions: list[Suggestion] = field(default_factory=list)
+    unfiltered_total: int | None = None  # with filters and no result: how many the query alone finds
+
+
+def _filtered(f: PowerFilter) -> bool:
+    return bool(f.type or f.level or f.department or f.status or f.partial is not None)
+
+
+def search(session: Session, f: PowerFilter) -> Lookup:
+    """One page of results; an empty one comes with the count without filters and shorter queries that find."""
+    page = powers.list_powers(session, f)
+    out = Lookup(page, handovers.for_powers(session, [p.id for p in page.items]))
+    if page.total == 0 and f.q:
+        if _filtered(f):
+            plain = replace(f, type=[], level=[], department=[], status=[], partial=None, page=1, per_page=1)
+            out.unfiltered_total = powers.list_powers(session, plain).total
+        if not out.unfiltered_total:
+            out.suggestions = suggest.shorter_queries(session, f.q)
+    return out
+
+
+@dataclass
+class PowerView:
+    power: Power
+    handover: Handover | None  # synthetic scale data has none
+    handler: Handler | None
+    events: list[HandoverEvent]
+
+
+def power_view(session: Session, power_id: int, on: date) -> PowerView:
+    """A power, its handover, who handles it on ``on``, and its handover events oldest first."""
+    power = powers.get_power(session, power_id)
+    handover = handovers.for_powers(session, [power_id]).get(power_id)
+    if handover is None:
+        return PowerView(power, None, None, [])
+    return PowerView(power, handover, handler.handler(session, power_id, on),
+                     feed.events(session, feed.FeedQuery(power=power_id, limit=HISTORY_LIMIT)))

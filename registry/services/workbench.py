@@ -1,0 +1,46 @@
+"""What the staff handover page shows: the handover, the steps this caller may take, its history, the choices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from registry.domain.choices import DepartmentKind
+from registry.domain.handover import Side, Status
+from registry.domain.roles import Action, Caller, refusal
+from registry.models import Department, Handover, HandoverEvent, HandoverMethod
+from registry.services import handovers, methods, reference
+from registry.services.handovers import Step
+
+
+@dataclass
+class Desk:
+    handover: Handover
+    steps: list[Step]  # the workflow's next steps that this caller may take
+    events: list[HandoverEvent]
+    offices: list[Department]  # zone offices that can receive the power
+    methods: list[HandoverMethod]
+    may_edit: bool
+    may_check: bool
+    sides: list[Side]  # the confirmations this caller may give
+
+
+def _may(caller: Caller, action: Action, department_id: int) -> bool:
+    return refusal(caller, action, department_id) is None
+
+
+def desk(session: Session, caller: Caller, power_id: int) -> Desk:
+    handover = handovers.get_handover(session, power_id)
+    department_id = handover.power.department_id
+    steps = [s for s in handovers.next_steps(handover)
+             if _may(caller, Action.HANDOVER_RECALL if s.to == Status.RECALLED else Action.HANDOVER_MOVE,
+                     department_id)]
+    sides = [side for side, action in ((Side.HANDOVER, Action.HANDOVER_CONFIRM), (Side.ACCEPTANCE, Action.HANDOVER_ACCEPT))
+             if _may(caller, action, department_id)]
+    return Desk(
+        handover=handover, steps=steps, events=handovers.history(session, power_id),
+        offices=reference.list_departments(session, DepartmentKind.ZONE), methods=methods.list_methods(session),
+        may_edit=_may(caller, Action.HANDOVER_EDIT, department_id),
+        may_check=_may(caller, Action.HANDOVER_CHECK, department_id), sides=sides,
+    )

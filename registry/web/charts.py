@@ -1,0 +1,102 @@
+"""Bar charts for the progress page, laid out on the server as SVG geometry (no script, no colour needed).
+
+Pure: counts in, rectangles out. Each segment kind has its own fill pattern and every bar carries its
+numbers as text, so the charts read in greyscale and the table beside them holds the same figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from registry.domain.handover import Status
+
+WIDTH = 640
+LABEL_WIDTH = 150
+VALUE_WIDTH = 110
+BAR_HEIGHT = 22
+ROW_GAP = 12
+TOP = 8
+
+
+@dataclass(frozen=True)
+class Group:
+    """Statuses counted together on the department chart, with the pattern that draws them."""
+
+    key: str
+    label: str
+    statuses: tuple[Status, ...]
+    pattern: str
+
+
+GROUPS = (
+    Group("done", "已完成交接", (Status.HANDED_OVER, Status.OPERATING), "solid"),
+    Group("moving", "交接中", (Status.IN_PROGRESS, Status.AWAITING_AUTHORISATION), "hatch"),
+    Group("waiting", "待交接", (Status.PENDING,), "dots"),
+    Group("stopped", "暂缓或收回", (Status.SUSPENDED, Status.RECALLED), "blank"),
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    key: str
+    label: str
+    value: int
+    x: float
+    width: float
+    pattern: str
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    total: int
+    y: float
+    segments: tuple[Segment, ...]
+    summary: str  # the numbers written beside the bar
+
+
+@dataclass(frozen=True)
+class Chart:
+    rows: tuple[Row, ...]
+    width: int
+    height: int
+    label_width: int
+    bar_width: int
+    bar_height: int
+
+
+def _bar_width() -> int:
+    return WIDTH - LABEL_WIDTH - VALUE_WIDTH
+
+
+def _rows(items: list[tuple[str, list[tuple[Group, int]], str]], scale: int) -> Chart:
+    bar = _bar_width()
+    rows = []
+    for n, (label, parts, summary) in enumerate(items):
+        x, segments = float(LABEL_WIDTH), []
+        for group, value in parts:
+            width = bar * value / scale if scale else 0.0
+            if value:
+                segments.append(Segment(group.key, group.label, value, round(x, 2), round(width, 2), group.pattern))
+            x += width
+        rows.append(Row(label, sum(v for _, v in parts), TOP + n * (BAR_HEIGHT + ROW_GAP), tuple(segments), summary))
+    height = TOP * 2 + len(rows) * (BAR_HEIGHT + ROW_GAP)
+    return Chart(tuple(rows), WIDTH, height, LABEL_WIDTH, bar, BAR_HEIGHT)
+
+
+def by_status(counts: list[tuple[Status, int]]) -> Chart:
+    """One bar per status, scaled to the largest."""
+    scale = max((c for _, c in counts), default=0)
+    group_of = {s: g for g in GROUPS for s in g.statuses}
+    return _rows([(s.label, [(group_of[s], c)], f"{c} 项") for s, c in counts], scale)
+
+
+def by_department(counts: dict[str, dict[Status, int]]) -> Chart:
+    """One stacked bar per department (done, moving, waiting, stopped), all on the scale of the largest."""
+    items = []
+    for name, per_status in counts.items():
+        parts = [(g, sum(per_status.get(s, 0) for s in g.statuses)) for g in GROUPS]
+        total = sum(v for _, v in parts)
+        items.append((name, parts, f"完成 {parts[0][1]}/{total}"))
+    scale = max((sum(v for _, v in parts) for _, parts, _ in items), default=0)
+    return _rows(items, scale)

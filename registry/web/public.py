@@ -1,0 +1,96 @@
+"""The citizens' pages: search with filters, one page per power, and handover progress. No login, no script."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from registry import db
+from registry.access import public
+from registry.api.schemas.handovers import HandlerOut, HandoverEventOut, StatsOut
+from registry.domain.choices import DepartmentKind, PowerType
+from registry.domain.handover import Status
+from registry.domain.workdays import today_in_china
+from registry.models.base import MAX_ID
+from registry.services import lookup, progress, reference
+from registry.services.powers import PowerFilter
+from registry.web import charts
+from registry.web.forms import SearchForm
+from registry.web.schemas import PublicHandover, PublicListItem, PublicPower
+from registry.web.wording import WHAT_THE_STATUS_MEANS, event_sentence
+
+bp = Blueprint("public", __name__)
+PER_PAGE = 20
+
+
+def _valid(form: SearchForm, name: str) -> bool:
+    return not form[name].errors
+
+
+def _filter(form: SearchForm) -> PowerFilter:
+    """The search as the service takes it; a field that failed validation is left out (its error is shown)."""
+    q = (form.q.data or "").strip() if _valid(form, "q") else ""
+    partial = form.partial.data if _valid(form, "partial") else ""
+    return PowerFilter(
+        q=q or None,
+        type=[PowerType(t) for t in form.type.data or []] if _valid(form, "type") else [],
+        department=[str(d) for d in form.department.data or []] if _valid(form, "department") else [],
+        status=[Status(s) for s in form.status.data or []] if _valid(form, "status") else [],
+        partial={"true": True, "false": False}.get(partial or ""),
+        page=(form.page.data or 1) if _valid(form, "page") else 1,
+        per_page=PER_PAGE,
+    )
+
+
+@bp.get("/")
+@public
+def home():
+    """Search the devolved powers by any part of a name, sub-item or note, by pinyin or initials, with filters."""
+    session = db.session()
+    form = SearchForm(formdata=request.args)
+    form.department.choices = [(d.id, d.name) for d in reference.list_departments(session, DepartmentKind.CITY)]
+    form.validate()
+    f = _filter(form)
+    found = lookup.search(session, f)
+    items = PublicListItem(many=True).dump(found.page.items)
+    for item in items:
+        handover = found.handovers.get(item["id"])
+        item["status"] = handover.status.label if handover else None
+    return render_template("public/home.html", form=form, f=f, page=found.page, items=items,
+                           facets=found.page.facets, suggestions=found.suggestions,
+                           unfiltered_total=found.unfiltered_total,
+                           searched=bool(f.q) or bool(request.args))
+
+
+@bp.get(f"/powers/<int(max={MAX_ID}):power_id>")
+@public
+def power(power_id: int):
+    """One power at a stable address: what it is, who handles it today, its source and its handover."""
+    today = today_in_china()
+    view = lookup.power_view(db.session(), power_id, today)
+    events = HandoverEventOut(many=True).dump(view.events)
+    for event in events:
+        event["sentence"] = event_sentence(event)
+    return render_template(
+        "public/power.html", power=PublicPower().dump(view.power),
+        handover=PublicHandover().dump(view.handover) if view.handover else None,
+        handler=HandlerOut().dump(view.handler) if view.handler else None,
+        meaning=WHAT_THE_STATUS_MEANS.get(view.handover.status) if view.handover else None,
+        events=events, today=today,
+    )
+
+
+@bp.get("/progress")
+@public
+def progress_page():
+    """How many powers are handed over, by status and by guiding department: charts and the same figures as tables."""
+    stats = progress.stats(db.session())
+    per_department: dict[str, dict[Status, int]] = {}
+    for cell in stats.cells:
+        row = per_department.setdefault(cell.department.name, {})
+        row[cell.status] = row.get(cell.status, 0) + cell.count
+    by_status = [(Status(s["code"]), s["count"]) for s in stats.by_status]
+    return render_template(
+        "public/progress.html", stats=StatsOut().dump(stats), groups=charts.GROUPS,
+        status_chart=charts.by_status(by_status), department_chart=charts.by_department(per_department),
+        per_department=per_department, statuses=list(Status),
+    )

@@ -1,0 +1,72 @@
+"""What the public pages may show: output schemas with no staff names, notes, evidence or versions.
+
+The citizen templates get only what these schemas dump, so a field added to a model or to the staff
+schemas cannot reach a public page by accident.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from registry.api.schemas.common import ChoiceOut, UtcDateTime
+from registry.api.schemas.powers import DepartmentRef
+from registry.api.schemas.reference import DepartmentOut
+
+
+class PublicDecision(Schema):
+    id = fields.Integer()
+    doc_number = fields.String()
+    title = fields.String()
+    issuer = fields.String()
+    issued_on = fields.Date()
+    annex_title = fields.String()
+    synthetic = fields.Boolean()
+
+
+class PublicPower(Schema):
+    """An annex item as published."""
+
+    id = fields.Integer()
+    decision = fields.Nested(PublicDecision)
+    seq = fields.Integer()
+    name = fields.String()
+    sub_items = fields.List(fields.String())
+    type = fields.Nested(ChoiceOut)
+    level = fields.Nested(ChoiceOut)
+    department = fields.Nested(DepartmentOut)
+    note = fields.String(allow_none=True)
+    partial = fields.Boolean()
+    devolved_part = fields.String(allow_none=True)
+    retained_part = fields.String(allow_none=True)
+    retired = fields.Boolean()
+
+
+class PublicHandover(Schema):
+    """Where the handover stands, as citizens may read it: no notes, names, evidence or confirmations' authors."""
+
+    status = fields.Nested(ChoiceOut)
+    status_since = UtcDateTime()
+    receiving_office = fields.Nested(DepartmentOut, allow_none=True)
+    method = fields.Function(lambda h: h.method.name if h.method else None)
+    content = fields.String(allow_none=True)
+    scope = fields.String(allow_none=True)
+    planned_date = fields.Date(allow_none=True)
+    effective_date = fields.Date(allow_none=True)
+    recalled_on = fields.Date(allow_none=True)
+    legal_basis = fields.String(allow_none=True)
+    authorisation_needed = fields.Boolean()
+    progress = fields.Float()
+
+
+class PublicListItem(Schema):
+    """One search result: the item and its handover status."""
+
+    id = fields.Integer()
+    seq = fields.Integer()
+    name = fields.String()
+    sub_items = fields.List(fields.String())
+    note = fields.String(allow_none=True)
+    type = fields.Nested(ChoiceOut)
+    department = fields.Nested(DepartmentRef)
+    partial = fields.Boolean()
+    decision = fields.Nested(PublicDecision, only=("id", "doc_number"))

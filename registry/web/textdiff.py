@@ -1,0 +1,44 @@
+"""A changed value shown as a person reads it, with what was removed and what was added marked character by
+character (difflib), so an auditor sees the one word that changed in a long item name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any
+
+EMPTY = "（空）"
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str
+    changed: bool
+
+
+def shown(value: Any) -> str:
+    """A snapshot value as text: lists one per line, evidence as its parts, booleans as 是/否."""
+    if value is None or value == "" or value == []:
+        return EMPTY
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "\n".join(shown(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{shown(v)}" for k, v in value.items())
+    return str(value)
+
+
+def inline(before: Any, after: Any) -> tuple[list[Piece], list[Piece]]:
+    """(before, after) as pieces: in ``before`` the removed text is marked, in ``after`` the added text."""
+    old, new = shown(before), shown(after)
+    if EMPTY in (old, new):
+        return [Piece(old, old != EMPTY)], [Piece(new, new != EMPTY)]
+    left: list[Piece] = []
+    right: list[Piece] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if i2 > i1:
+            left.append(Piece(old[i1:i2], op != "equal"))
+        if j2 > j1:
+            right.append(Piece(new[j1:j2], op != "equal"))
+    return left, right
