@@ -26,7 +26,8 @@ seed: init-db
 	$(BIN)/registry seed
 
 run: seed
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --config gunicorn_conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) \
+		--access-logfile - wsgi:app
 
 test: install
 	$(BIN)/python -m seed.parse_annex --check

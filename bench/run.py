@@ -88,6 +88,8 @@ ENDPOINTS = [
 ]
 SEARCHES = ("q2", "q4", "pinyin")
 CEILING_PATH = "/ping"
+# What `make run` adds for the registry (its per-worker warm-up); the ceiling and the peer have none.
+REGISTRY_CONFIG = ["--config", str(ROOT / "gunicorn_conf.py")]
 
 
 # ---------------------------------------------------------------- servers
@@ -396,9 +398,9 @@ def run_scale(rows: int, stamp: str) -> ScaleResult:
     registry_env = dataset.registry_env(db)
     servers: dict[str, Server] = {}
     for name, gunicorn, app, extra, env, health in (
-        ("registry", venv_gunicorn, "wsgi:app", [], registry_env, "/healthz"),
-        ("nocache", venv_gunicorn, "wsgi:app", [], registry_env | {"REGISTRY_RESPONSE_CACHE_ENTRIES": "0"},
-         "/healthz"),
+        ("registry", venv_gunicorn, "wsgi:app", REGISTRY_CONFIG, registry_env, "/healthz"),
+        ("nocache", venv_gunicorn, "wsgi:app", REGISTRY_CONFIG,
+         registry_env | {"REGISTRY_RESPONSE_CACHE_ENTRIES": "0"}, "/healthz"),
         ("ceiling", venv_gunicorn, "bench.ceiling:app", [], dict(os.environ), CEILING_PATH),
         ("peer", peer_gunicorn, "bench.peer_app:app", ["--worker-class", "uvicorn_worker.UvicornWorker"],
          os.environ | {"BENCH_PEER_DB": str(peer_db)}, f"/{PEER_DB}.json"),

@@ -1,4 +1,5 @@
-"""The production path: gunicorn serves wsgi:app, configured only by REGISTRY_* environment variables.
+"""The production path: gunicorn serves wsgi:app with gunicorn_conf.py, configured only by REGISTRY_* environment
+variables.
 
 One gunicorn (two workers) per backend serves a seeded database of its own; every request goes over real
 HTTP with urllib, and every wait is bounded.
@@ -6,6 +7,7 @@ HTTP with urllib, and every wait is bounded.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import socket
@@ -18,13 +20,18 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from conftest import AUDIT_KEY, SECRET_KEY, dispose, make_app
 
+from registry.domain import searchtext
+
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
+CONFIG = ROOT / "gunicorn_conf.py"  # what `make run` and the benchmark load
+WARMED = b"worker warmed up: pinyin syllable table ready"
 START_TIMEOUT_S = 20
 STOP_TIMEOUT_S = 10
 REQUEST_TIMEOUT_S = 10
@@ -41,6 +48,7 @@ class Reply:
 @dataclass(frozen=True)
 class Server:
     base: str
+    log: Path | None = None
 
     def call(self, method: str, path: str, body: dict | None = None, headers: dict[str, str] | None = None) -> Reply:
         """One HTTP request; error statuses are answers too, not exceptions."""
@@ -91,12 +99,12 @@ def served(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
         "REGISTRY_SECRET_KEY": SECRET_KEY,
         "REGISTRY_AUDIT_KEY": AUDIT_KEY,
     }
-    args = [str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
+    args = [str(GUNICORN), "--config", str(CONFIG), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
             "--timeout", "30", "--graceful-timeout", "5", "--no-control-socket", "wsgi:app"]
     with log.open("wb") as out:
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        server = Server(f"http://127.0.0.1:{port}")
+        server = Server(f"http://127.0.0.1:{port}", log)
         _wait_healthy(proc, server, log)
         yield server
     finally:
@@ -188,3 +196,30 @@ def test_healthz_when_the_database_is_unreachable(tmp_path: Path, url: str) -> N
         dispose(app)
     assert (resp.status_code, resp.mimetype) == (503, "application/json")
     assert resp.json["status"] == "unavailable"
+
+
+def test_every_worker_is_warmed_up_before_its_first_request(served: Server) -> None:
+    """The pinyin syllable table is built by the worker hook (gunicorn_conf.post_worker_init), once per worker."""
+    assert served.log is not None
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while served.log.read_bytes().count(WARMED) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert served.log.read_bytes().count(WARMED) == 2, served.log.read_text()
+    reply = served.call("GET", "/api/v1/powers?q=qushui")
+    assert reply.status == 200 and reply.body["items"][0]["name"] == "取水许可"
+
+
+def test_the_warm_up_runs_in_the_hook_not_at_import_or_in_create_app(databases) -> None:
+    """Test apps and gunicorn's master (which reads the config file) never pay for it; a worker does, once."""
+    searchtext.syllables.cache_clear()
+    spec = importlib.util.spec_from_file_location("gunicorn_conf_under_test", CONFIG)
+    assert spec is not None and spec.loader is not None
+    config = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(config)
+    app = make_app(databases.seeded())
+    dispose(app)
+    assert searchtext.syllables.cache_info().currsize == 0
+    lines: list[str] = []
+    config.post_worker_init(SimpleNamespace(log=SimpleNamespace(info=lambda msg, *args: lines.append(msg % args))))
+    assert searchtext.syllables.cache_info().currsize == 1
+    assert lines and lines[0].startswith(WARMED.decode())
