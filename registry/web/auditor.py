@@ -15,7 +15,7 @@ from registry.services import audit
 from registry.services.audit import AuditFilter
 from registry.services.snapshots import KINDS
 from registry.services.verify import verify
-from registry.web.forms import AuditFilterForm, VerifyForm
+from registry.web.forms import AuditFilterForm, VerifyForm, options
 from registry.web.textdiff import inline
 
 bp = Blueprint("auditor", __name__, url_prefix="/console/audit")
@@ -30,8 +30,8 @@ ACTION_LABELS = {"create": "新建", "update": "修改", "retire": "撤销", "re
 
 def _form() -> AuditFilterForm:
     form = AuditFilterForm(formdata=request.args)
-    form.entity_type.choices = [("", "全部")] + [(k, ENTITY_LABELS.get(k, k)) for k in KINDS]
-    form.action.choices = [("", "全部")] + [(a, ACTION_LABELS.get(a, a)) for a in ACTIONS]
+    form.entity_type.choices = options([("", "全部")] + [(k, ENTITY_LABELS.get(k, k)) for k in KINDS])
+    form.action.choices = options([("", "全部")] + [(a, ACTION_LABELS.get(a, a)) for a in ACTIONS])
     form.validate()
     return form
 

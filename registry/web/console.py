@@ -13,7 +13,7 @@ from registry.domain.roles import ALLOWED, Action, Caller, Role
 from registry.domain.workdays import today_in_china
 from registry.services import bulk, lookup, reference
 from registry.web import feedback
-from registry.web.forms import BulkForm, SearchForm
+from registry.web.forms import BulkForm, SearchForm, options
 from registry.web.public import _filter
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -27,7 +27,7 @@ def may_move(caller: Caller) -> bool:
 
 def _render(form: SearchForm, bulk_form: BulkForm, problems: list[str] | None = None, status: int = 200):
     session = db.session()
-    form.department.choices = [(d.id, d.name) for d in reference.list_departments(session, DepartmentKind.CITY)]
+    form.department.choices = options((d.id, d.name) for d in reference.list_departments(session, DepartmentKind.CITY))
     form.validate()
     f = _filter(form)
     f.per_page = PER_PAGE

@@ -14,13 +14,18 @@ from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.roles import Action, Role, refusal
 from registry.models import Power
 from registry.services import powers, reference
+from registry.services.authz import authorize
 from registry.services.errors import StaleVersion
 from registry.web import feedback
-from registry.web.forms import PowerEditForm
+from registry.web.forms import PowerEditForm, options
 
 bp = Blueprint("edit", __name__, url_prefix="/console/powers")
 editors = roles(Role.ADMIN, Role.DEPARTMENT)  # a department user only for its own powers (the service checks)
 SHOWN = ("seq", "name", "sub_items", "type", "level", "note", "partial", "devolved_part", "retained_part")
+
+
+def _departments() -> list:
+    return options((d.id, d.name) for d in reference.list_departments(db.session(), DepartmentKind.CITY))
 
 
 def _data(power: Power) -> dict[str, Any]:
@@ -59,8 +64,7 @@ def _shown(name: str, value: Any) -> str:
 
 def _render(power: Power, form: PowerEditForm, problems: list[str] | None = None, current: Power | None = None,
             status: int = 200):
-    form.department.choices = [(d.id, d.name)
-                               for d in reference.list_departments(db.session(), DepartmentKind.CITY)]
+    form.department.choices = _departments()
     differing = []
     if current is not None:
         theirs = _data(current)
@@ -75,8 +79,9 @@ def _render(power: Power, form: PowerEditForm, problems: list[str] | None = None
 @bp.get(f"{POWER}/edit")
 @editors
 def form(power_id: int):
-    """The form, filled in from the power as it is now."""
+    """The form, filled in from the power as it is now (only for a caller who may change this power)."""
     power = powers.get_power(db.session(), power_id)
+    authorize(current_caller(), Action.POWER_UPDATE, power.department_id)
     return _render(power, PowerEditForm(formdata=None, data=_data(power)))
 
 
@@ -87,7 +92,7 @@ def save(power_id: int):
     session = db.session()
     power = powers.get_power(session, power_id)
     form = PowerEditForm()
-    form.department.choices = [(d.id, d.name) for d in reference.list_departments(session, DepartmentKind.CITY)]
+    form.department.choices = _departments()
     if not form.validate():
         return _render(power, form, ["请检查下面标出的内容。"], status=422)
     try:

@@ -18,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from registry.domain.choices import ExerciseLevel, PowerType
@@ -28,8 +29,13 @@ PLAUSIBLE_FIRST, PLAUSIBLE_LAST = date(2000, 1, 1), date(2100, 12, 31)
 REQUIRED = "必填"
 
 
-def _choices(choice_type) -> list[tuple[str, str]]:
-    return [(c.value, c.label) for c in choice_type]
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as a select's choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _choices(choice_type) -> list[SelectChoice]:
+    return options((c.value, c.label) for c in choice_type)
 
 
 def plausible(_form, field) -> None:
@@ -70,7 +76,7 @@ class SearchForm(FlaskForm):
     q = StringField("搜索事项", validators=[Optional(), Length(max=100, message="最多 100 个字")])
     type = SelectMultipleField("事项类型", choices=_choices(PowerType), validate_choice=True)
     department = SelectMultipleField("指导部门", coerce=int, validate_choice=True)
-    partial = RadioField("下放范围", choices=[("", "不限"), ("false", "全部下放"), ("true", "部分下放")],
+    partial = RadioField("下放范围", choices=options([("", "不限"), ("false", "全部下放"), ("true", "部分下放")]),
                          default="", validate_choice=True)
     status = SelectMultipleField("交接状态", choices=_choices(Status), validate_choice=True)
     page = IntegerField("页码", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
@@ -145,7 +151,7 @@ class CheckForm(EvidenceFields, VersionedForm):
 class BulkForm(FlaskForm):
     powers = SelectMultipleField("选择事项", coerce=int, validate_choice=False,
                                  validators=[DataRequired("请至少选择一个事项")])
-    to = SelectField("目标状态", choices=[("", "请选择")] + _choices(Status),
+    to = SelectField("目标状态", choices=options([("", "请选择")]) + _choices(Status),
                      validators=[DataRequired("请选择目标状态")])
     note = StringField("说明", validators=[Optional(), Length(max=1000)])
 
@@ -187,10 +193,10 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    entity_type = SelectField("对象", choices=[("", "全部")], validate_choice=True, default="")
+    entity_type = SelectField("对象", choices=options([("", "全部")]), validate_choice=True, default="")
     power = IntegerField("事项编号", validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     actor = StringField("操作人", validators=[Optional(), Length(max=100)])
-    action = SelectField("操作", choices=[("", "全部")], validate_choice=True, default="")
+    action = SelectField("操作", choices=options([("", "全部")]), validate_choice=True, default="")
     field = StringField("字段", validators=[Optional(), Length(max=64)])
     since = DateField("起始日期", validators=[Optional(), plausible])
     until = DateField("截止日期", validators=[Optional(), plausible])

@@ -19,7 +19,7 @@ from registry.domain.roles import ALLOWED, Action
 from registry.models import Handover
 from registry.services import handovers, workbench
 from registry.web import feedback
-from registry.web.forms import CheckForm, ConfirmForm, TermsForm, TransitionForm
+from registry.web.forms import CheckForm, ConfirmForm, TermsForm, TransitionForm, options
 
 bp = Blueprint("handover", __name__, url_prefix="/console/powers")
 editors = roles(*ALLOWED[Action.HANDOVER_EDIT])
@@ -52,8 +52,8 @@ def _terms_data(h: Handover) -> dict[str, Any]:
 
 def _terms_form(desk: workbench.Desk, posted: TermsForm | None) -> TermsForm:
     form = posted or TermsForm(formdata=None, prefix="terms", data=_terms_data(desk.handover))
-    form.receiving_office.choices = [("", "未指定")] + [(o.id, o.name) for o in desk.offices]
-    form.method.choices = [("", "未指定")] + [(m.id, m.name) for m in desk.methods]
+    form.receiving_office.choices = options([("", "未指定")] + [(o.id, o.name) for o in desk.offices])
+    form.method.choices = options([("", "未指定")] + [(m.id, m.name) for m in desk.methods])
     return form
 
 

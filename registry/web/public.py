@@ -14,7 +14,7 @@ from registry.models.base import MAX_ID
 from registry.services import lookup, progress, reference
 from registry.services.powers import PowerFilter
 from registry.web import charts
-from registry.web.forms import SearchForm
+from registry.web.forms import SearchForm, options
 from registry.web.schemas import PublicHandover, PublicListItem, PublicPower
 from registry.web.wording import WHAT_THE_STATUS_MEANS, event_sentence
 
@@ -47,7 +47,7 @@ def home():
     """Search the devolved powers by any part of a name, sub-item or note, by pinyin or initials, with filters."""
     session = db.session()
     form = SearchForm(formdata=request.args)
-    form.department.choices = [(d.id, d.name) for d in reference.list_departments(session, DepartmentKind.CITY)]
+    form.department.choices = options((d.id, d.name) for d in reference.list_departments(session, DepartmentKind.CITY))
     form.validate()
     f = _filter(form)
     found = lookup.search(session, f)
