@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Tag
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from tests.conftest import PASSWORD, STAFF
@@ -43,7 +44,7 @@ class Form:
 
     def submit(self, client: FlaskClient, **values: str | list[str] | None) -> TestResponse:
         self.fill(**values)
-        data = [(k, v) for k, vs in self.values.items() for v in vs]
+        data = MultiDict([(k, v) for k, vs in self.values.items() for v in vs])
         if self.method == "get":
             return client.get(self.action, query_string=data)
         return client.post(self.action, data=data)
@@ -62,7 +63,8 @@ def read_form(tag: Tag) -> Form:
                 chosen = [first.get("value", first.text)] if first else []
             values.setdefault(name, []).extend(chosen)
         elif control.name == "textarea":
-            values.setdefault(name, []).append(control.text.removeprefix("\n"))
+            # A browser drops the line break that follows <textarea>.
+            values.setdefault(name, []).append(control.text.removeprefix("\r\n").removeprefix("\n"))
         elif control.get("type") in ("checkbox", "radio"):
             values.setdefault(name, [])
             if control.has_attr("checked"):

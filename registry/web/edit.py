@@ -51,6 +51,8 @@ def _changes(form: PowerEditForm, power: Power) -> dict[str, Any]:
 
 def _shown(name: str, value: Any) -> str:
     """A field's value as a person reads it, to compare what the form holds with what is stored."""
+    if isinstance(value, str):
+        value = value.strip()
     if value in (None, ""):
         return "（空）"
     if name == "type":
