@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, json, request, url_for
+from flask import Response, request, url_for
 
 from registry import annex, db
 from registry.access import current_caller, public, roles
@@ -149,8 +149,8 @@ def power_history(power_id: int):
 @blp.arguments(ExportQuery, location="query", as_kwargs=False)
 @blp.response(200, {"type": "string"}, content_type="text/csv")
 def export_csv(args: dict[str, Any]):
-    """The annex table as CSV (UTF-8 with BOM, so Excel reads it as published)."""
-    body = annex.to_csv(powers.all_powers(db.session(), args.get("decision")))
+    """The annex table as CSV (UTF-8 with BOM, so Excel reads it as published), streamed as it is read."""
+    body = annex.csv_chunks(annex.stream_rows(db.get_engine(), annex.decision_ids(db.session(), args.get("decision"))))
     return Response(body, mimetype="text/csv", content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=annex.csv"})
 
@@ -161,6 +161,6 @@ def export_csv(args: dict[str, Any]):
 @blp.arguments(ExportQuery, location="query", as_kwargs=False)
 @blp.response(200, {"type": "array", "items": {"type": "object"}})
 def export_json(args: dict[str, Any]):
-    """The annex table as JSON: one object per annex row, keyed by the published column names."""
-    rows = list(annex.rows(powers.all_powers(db.session(), args.get("decision"))))
-    return Response(json.dumps(rows, ensure_ascii=False), mimetype="application/json")
+    """The annex table as JSON: one object per annex row, keyed by the published column names; streamed."""
+    body = annex.json_chunks(annex.stream_rows(db.get_engine(), annex.decision_ids(db.session(), args.get("decision"))))
+    return Response(body, mimetype="application/json")
