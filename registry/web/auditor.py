@@ -11,12 +11,12 @@ from registry.access import roles
 from registry.api.schemas.audit import ACTIONS, AuditEntryOut
 from registry.domain.roles import ALLOWED, Action
 from registry.domain.workdays import CHINA
-from registry.services import audit
+from registry.services import audit, methods, reference
 from registry.services.audit import AuditFilter
 from registry.services.snapshots import KINDS
 from registry.services.verify import verify
 from registry.web.forms import AuditFilterForm, VerifyForm, options
-from registry.web.textdiff import inline
+from registry.web.trailview import Names, rows
 
 bp = Blueprint("auditor", __name__, url_prefix="/console/audit")
 auditors = roles(*ALLOWED[Action.AUDIT_READ])
@@ -54,11 +54,13 @@ def _filter(form: AuditFilterForm) -> AuditFilter:
 
 def _render(report=None, status: int = 200):
     form = _form()
-    found = audit.list_entries(db.session(), _filter(form))
+    session = db.session()
+    found = audit.list_entries(session, _filter(form))
+    names = Names({d.id: d.name for d in reference.list_departments(session)},
+                  {m.id: m.name for m in methods.list_methods(session, include_retired=True)})
     entries = AuditEntryOut(many=True).dump(found.items)
     for entry in entries:
-        for change in entry["diff"]:
-            change["old"], change["new"] = inline(change["before"], change["after"])
+        entry["rows"] = rows(entry["entity_type"], entry["diff"], names)
     return render_template("console/audit.html", form=form, page=found, entries=entries, report=report,
                            verify_form=VerifyForm(formdata=None), entity_labels=ENTITY_LABELS,
                            action_labels=ACTION_LABELS), status

@@ -29,10 +29,13 @@ def shown(value: Any) -> str:
     return str(value)
 
 
-def inline(before: Any, after: Any) -> tuple[list[Piece], list[Piece]]:
-    """(before, after) as pieces: in ``before`` the removed text is marked, in ``after`` the added text."""
+def inline(before: Any, after: Any, whole: bool = False) -> tuple[list[Piece], list[Piece]]:
+    """(before, after) as pieces: in ``before`` the removed text is marked, in ``after`` the added text.
+
+    ``whole`` marks each value as one piece: a status or an office is replaced, not edited letter by letter.
+    """
     old, new = shown(before), shown(after)
-    if EMPTY in (old, new):
+    if whole or EMPTY in (old, new):
         return [Piece(old, old != EMPTY)], [Piece(new, new != EMPTY)]
     left: list[Piece] = []
     right: list[Piece] = []
