@@ -233,7 +233,7 @@ def test_atom_on_seed(reader: FlaskClient) -> None:
     assert updated == sorted(updated, reverse=True), "newest entry first"
     assert moment(text_of(root, "updated")) == updated[0] == moment(newest[0]["at"])
     link = got[0].find(f"{ATOM}link")
-    assert link is not None and link.get("href") == "http://localhost/api/v1/powers/103/handler"
+    assert link is not None and link.get("href") == "http://localhost/powers/103"
 
 
 def test_atom_feed_names_an_author(reader: FlaskClient) -> None:

@@ -61,6 +61,6 @@ def events_atom():
         entry.id(f"{self_url}#event-{event.id}")
         entry.title(_title(event))
         entry.updated(as_utc(event.at))
-        entry.link(href=url_for("progress.get_handler", power_id=event.power_id, _external=True))
+        entry.link(href=url_for("public.power", power_id=event.power_id, _external=True))  # the citizen page
         entry.content(_title(event) + (f"(生效日期 {event.effective_on.isoformat()})" if event.effective_on else ""))
     return Response(fg.atom_str(pretty=True), mimetype="application/atom+xml")

@@ -35,6 +35,8 @@ def inline(before: Any, after: Any, whole: bool = False) -> tuple[list[Piece], l
     ``whole`` marks each value as one piece: a status or an office is replaced, not edited letter by letter.
     """
     old, new = shown(before), shown(after)
+    # A number or a yes/no changes as a whole: "1[0]" → "1[1]" tells a reader nothing.
+    whole = whole or not isinstance(before, str | list) or not isinstance(after, str | list)
     if whole or EMPTY in (old, new):
         return [Piece(old, old != EMPTY)], [Piece(new, new != EMPTY)]
     left: list[Piece] = []

@@ -89,10 +89,12 @@ def test_inline_marks_only_what_changed(before, after, removed: list[str], added
     assert "".join(p.text for p in old) == shown(before) and "".join(p.text for p in new) == shown(after)
 
 
-def test_whole_values_are_replaced_not_edited() -> None:
-    old, new = inline("交接中", "已交接", whole=True)
-    assert [(p.text, p.changed) for p in old] == [("交接中", True)]
-    assert [(p.text, p.changed) for p in new] == [("已交接", True)]
+@pytest.mark.parametrize(("before", "after", "whole"), [("交接中", "已交接", True), (10, 11, False),
+                                                     (False, True, False)])
+def test_whole_values_are_replaced_not_edited(before, after, whole: bool) -> None:
+    old, new = inline(before, after, whole=whole)
+    assert [(p.text, p.changed) for p in old] == [(shown(before), True)]
+    assert [(p.text, p.changed) for p in new] == [(shown(after), True)]
 
 
 NAMES = Names({1: "市水利局", 8: "重庆经开区行政审批服务中心"}, {1: "直接下放"})
