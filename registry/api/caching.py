@@ -55,7 +55,9 @@ def conditional(view: F) -> F:
         response = make_response(view(*args, **kwargs))
         response.headers["ETag"] = tag
         response.headers["Cache-Control"] = "no-cache"  # may be stored, but revalidated every time
-        if cache is not None and response.status_code == 200 and not response.is_streamed:
+        # A body that sets a cookie belongs to one client; the session cookie itself is added after this runs.
+        if (cache is not None and response.status_code == 200 and not response.is_streamed
+                and "Set-Cookie" not in response.headers):
             body = response.get_data()
             if len(body) <= MAX_BODY and data_version(engine) == version:
                 with _lock:

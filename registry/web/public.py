@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 
 from registry import db
 from registry.access import public
+from registry.api.caching import conditional
 from registry.api.schemas.handovers import HandlerOut, HandoverEventOut, StatsOut
 from registry.domain.choices import DepartmentKind, PowerType
 from registry.domain.handover import Status
@@ -43,6 +44,7 @@ def _filter(form: SearchForm) -> PowerFilter:
 
 @bp.get("/")
 @public
+@conditional
 def home():
     """Search the devolved powers by any part of a name, sub-item or note, by pinyin or initials, with filters."""
     session = db.session()
@@ -63,6 +65,7 @@ def home():
 
 @bp.get(f"/powers/<int(max={MAX_ID}):power_id>")
 @public
+@conditional
 def power(power_id: int):
     """One power at a stable address: what it is, who handles it today, its source and its handover."""
     today = today_in_china()
@@ -81,6 +84,7 @@ def power(power_id: int):
 
 @bp.get("/progress")
 @public
+@conditional
 def progress_page():
     """How many powers are handed over, by status and by guiding department: charts and the same figures as tables."""
     stats = progress.stats(db.session())

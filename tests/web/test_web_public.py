@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from registry.domain import searchtext
 from registry.domain.choices import PowerType
 from seed import parse_annex
 from tests.handover_steps import PARTIAL_POWER, WATER_POWER, drive, step, zone_office
-from tests.pages import external_urls, soup, text
+from tests.pages import external_urls, login, soup, text
 
 SOURCE = parse_annex.parse_file()
 ITEMS = {p["seq"]: p for p in SOURCE["powers"]}
@@ -229,3 +230,27 @@ def test_the_api_gives_the_status_facet(reader: FlaskClient) -> None:
     assert body["total"] == len(plain_rule("取水"))
     assert {s["code"]: s["count"] for s in body["facets"]["status"]}["pending"] == len(plain_rule("取水"))
     assert reader.get("/api/v1/powers", query_string={"status": "bogus"}).status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=取水", f"/powers/{WATER_POWER}", "/progress"])
+def test_public_pages_answer_304_while_nothing_changed_and_never_serve_a_stale_page(
+        client: FlaskClient, tokens: dict[str, str], path: str) -> None:
+    first = client.get(path)
+    tag = first.headers["ETag"]
+    assert client.get(path, headers={"If-None-Match": tag}).status_code == 304
+    assert client.get(path).get_data() == first.get_data()  # from the cache: the same page
+    office = zone_office(client, tokens)
+    drive(client, tokens, WATER_POWER, "handed_over", office["id"])
+    after = client.get(path, headers={"If-None-Match": tag})
+    assert after.status_code == 200 and after.headers["ETag"] != tag
+    assert after.get_data() != first.get_data()  # the status shown, or its count, changed
+
+
+def test_a_cached_public_page_carries_no_one_elses_session(app: Flask) -> None:
+    staff = app.test_client()
+    login(staff, "zone")
+    seen = staff.get("/progress")
+    assert "registry_session=" in " ".join(seen.headers.getlist("Set-Cookie"))
+    anonymous = app.test_client().get("/progress")
+    assert anonymous.get_data() == seen.get_data()
+    assert anonymous.headers.getlist("Set-Cookie") == []
