@@ -4,11 +4,13 @@ service, commits once, and comes back here (or shows the page again with the err
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 
 from registry import db
 from registry.access import current_caller, roles, staff
@@ -99,85 +101,69 @@ def page(power_id: int):
     return _render(power_id)
 
 
-@bp.post(f"{POWER}/terms")
-@editors
-def terms(power_id: int):
-    """Fix or change the terms: office, method, content, scope, dates, legal basis, authorisation."""
-    form = _terms_form(_desk(power_id), TermsForm(prefix="terms"))
-    if not form.validate():
-        return _render(power_id, {"terms": form}, ["请检查下面标出的内容。"], 422, where="terms")
+def _terms_changes(form: TermsForm) -> dict[str, Any]:
     evidence = {"doc_number": _blank(form.authorisation_doc_number.data), "link": _blank(form.authorisation_link.data),
                 "date": form.authorisation_date.data.isoformat() if form.authorisation_date.data else None}
-    changes = {
+    return {
         "receiving_office": form.receiving_office.data, "method": form.method.data,
         "content": _blank(form.content.data), "scope": _blank(form.scope.data),
         "planned_date": form.planned_date.data, "effective_date": form.effective_date.data,
         "legal_basis": _blank(form.legal_basis.data), "authorisation_needed": form.authorisation_needed.data,
         "authorisation": {k: v for k, v in evidence.items() if v} or None, "notes": _blank(form.notes.data),
     }
+
+
+def _act(power_id: int, key: str, form: FlaskForm, write: Callable[[Session], object], done: str, anchor: str,
+         fields: dict[str, str]):
+    """Validate the posted form, make the one service call, commit once; or show the page again with the errors."""
+    if not form.validate():
+        return _render(power_id, {key: form}, ["请检查下面标出的内容。"], 422, where=key)
     session = db.session()
     try:
-        handovers.update_terms(session, current_caller(), power_id, changes, form.expected_version or 0,
-                               _blank(form.note.data))
+        write(session)
         session.commit()
     except feedback.FORM_ERRORS as error:
-        return _refused(power_id, "terms", form, error, TERMS_FIELDS)
-    return _done(power_id, "交接条件已保存。", "terms")
+        return _refused(power_id, key, form, error, fields)
+    return _done(power_id, done, anchor)
+
+
+@bp.post(f"{POWER}/terms")
+@editors
+def terms(power_id: int):
+    """Fix or change the terms: office, method, content, scope, dates, legal basis, authorisation."""
+    form = _terms_form(_desk(power_id), TermsForm(prefix="terms"))
+    return _act(power_id, "terms", form, lambda session: handovers.update_terms(
+        session, current_caller(), power_id, _terms_changes(form), form.expected_version or 0,
+        _blank(form.note.data)), "交接条件已保存。", "terms", TERMS_FIELDS)
 
 
 @bp.post(f"{POWER}/transition/{TO}")
 @movers
 def transition(power_id: int, to: str):
     """Take one step of the workflow."""
-    target = Status(to)
-    key = f"to-{to}"
-    form = TransitionForm(prefix=key)
-    if not form.validate():
-        return _render(power_id, {key: form}, ["请检查下面标出的内容。"], 422, where=key)
-    session = db.session()
-    try:
-        handovers.transition(session, current_caller(), power_id, target, note=_blank(form.note.data),
-                             evidence=form.evidence(), effective_on=form.recall_date.data,
-                             expected_version=form.expected_version)
-        session.commit()
-    except feedback.FORM_ERRORS as error:
-        return _refused(power_id, key, form, error, STEP_FIELDS)
-    return _done(power_id, f"交接状态已转为「{target.label}」。", "status")
+    target, form = Status(to), TransitionForm(prefix=f"to-{to}")
+    return _act(power_id, f"to-{to}", form, lambda session: handovers.transition(
+        session, current_caller(), power_id, target, note=_blank(form.note.data), evidence=form.evidence(),
+        effective_on=form.recall_date.data, expected_version=form.expected_version),
+        f"交接状态已转为「{target.label}」。", "status", STEP_FIELDS)
 
 
 @bp.post(f"{POWER}/confirm/{SIDE}")
 @confirmers
 def confirm(power_id: int, side: str):
     """One side's confirmation of the terms: the city department hands over, the zone accepts."""
-    chosen = Side(side)
-    key = f"side-{side}"
-    form = ConfirmForm(prefix=key)
-    if not form.validate():
-        return _render(power_id, {key: form}, ["请检查下面标出的内容。"], 422, where=key)
-    session = db.session()
-    try:
-        handovers.confirm(session, current_caller(), power_id, chosen, note=_blank(form.note.data),
-                          evidence=form.evidence(), expected_version=form.expected_version)
-        session.commit()
-    except feedback.FORM_ERRORS as error:
-        return _refused(power_id, key, form, error, STEP_FIELDS)
-    return _done(power_id, f"已{chosen.label}。", "confirmations")
+    chosen, form = Side(side), ConfirmForm(prefix=f"side-{side}")
+    return _act(power_id, f"side-{side}", form, lambda session: handovers.confirm(
+        session, current_caller(), power_id, chosen, note=_blank(form.note.data), evidence=form.evidence(),
+        expected_version=form.expected_version), f"已{chosen.label}。", "confirmations", STEP_FIELDS)
 
 
 @bp.post(f"{POWER}/check/{ITEM}")
 @checkers
 def check(power_id: int, item: str):
     """Mark a checklist item done with its evidence, or reopen it saying why."""
-    chosen = ChecklistItem(item)
-    key = f"check-{item}"
-    form = CheckForm(prefix=key)
-    if not form.validate():
-        return _render(power_id, {key: form}, ["请检查下面标出的内容。"], 422, where=key)
-    session = db.session()
-    try:
-        handovers.check(session, current_caller(), power_id, chosen, form.marks_done, note=_blank(form.note.data),
-                        evidence=form.evidence() if form.marks_done else None, expected_version=form.expected_version)
-        session.commit()
-    except feedback.FORM_ERRORS as error:
-        return _refused(power_id, key, form, error, STEP_FIELDS)
-    return _done(power_id, f"「{chosen.label}」已{'完成' if form.marks_done else '重新打开'}。", key)
+    chosen, form = ChecklistItem(item), CheckForm(prefix=f"check-{item}")
+    return _act(power_id, f"check-{item}", form, lambda session: handovers.check(
+        session, current_caller(), power_id, chosen, form.marks_done, note=_blank(form.note.data),
+        evidence=form.evidence() if form.marks_done else None, expected_version=form.expected_version),
+        f"「{chosen.label}」已{'完成' if form.marks_done else '重新打开'}。", f"check-{item}", STEP_FIELDS)
