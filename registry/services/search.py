@@ -7,8 +7,25 @@ answer is exactly registry.domain.searchtext.matches() on both databases.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, case, delete, false, func, insert, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    String,
+    and_,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    select,
+    union,
+    union_all,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from registry.domain import searchtext
 from registry.domain.searchtext import Query
@@ -41,9 +58,61 @@ def reindex(session: Session, only_missing: bool = True) -> int:
     return len(ids)
 
 
+def _posting(gram: str | ColumnElement[str]) -> Select:
+    return select(PowerGram.power_id).where(PowerGram.gram == gram)
+
+
+class _HasAll(FunctionElement):
+    """True for a posting ``walk`` (gram, power_id) when its power has every one of the (sorted) grams: the walked
+    posting is one of them and the others are probed in the primary key (gram, power_id).
+
+    Which gram's postings are walked is what costs. SQLite keeps no statistics, so it is told: the gram with the
+    fewest postings, counted in the primary key's range (~1.5 ms per 70,000 postings; ties to the first in sort
+    order). PostgreSQL's planner has statistics: it gets the first gram as the walk and semi-joins for the others,
+    and orders them itself (a runtime choice would hide the gram from it, and a probe of the walked gram would
+    skew its row estimates).
+    """
+
+    name = "has_all"  # untyped: a Boolean would be rendered "(...) = 1" on SQLite, hiding the terms from its planner
+    inherit_cache = True
+
+
+def _probe(gram: ColumnElement[str], power_id: ColumnElement[int]) -> ColumnElement[bool]:
+    probe = aliased(PowerGram)
+    return select(probe.power_id).where(probe.gram == gram, probe.power_id == power_id).exists()
+
+
+@compiles(_HasAll)
+def _walk_first(element: _HasAll, compiler, **kw) -> str:
+    walked, power_id, first, *others = element.clauses  # the statement's own bound values: cached compilations stay right
+    return f"({compiler.process(and_(walked == first, *[_probe(g, power_id) for g in others]), **kw)})"
+
+
+def _rarest(grams: list[ColumnElement[str]]) -> ScalarSelect:
+    """The gram with the fewest postings, ties to the first in sort order."""
+    counts = union_all(*[select(g.label("gram"), select(func.count()).select_from(_posting(g).subquery())
+                                .scalar_subquery().label("n")) for g in grams]).subquery("gram_count")
+    return select(counts.c.gram).order_by(counts.c.n, counts.c.gram).limit(1).scalar_subquery()
+
+
+@compiles(_HasAll, "sqlite")
+def _walk_rarest(element: _HasAll, compiler, **kw) -> str:
+    walked, power_id, *grams = element.clauses
+    return f"({compiler.process(and_(walked == _rarest(grams), *[_probe(g, power_id) for g in grams]), **kw)})"
+
+
 def _having_all(grams: frozenset[str]) -> Select:
-    return (select(PowerGram.power_id).where(PowerGram.gram.in_(sorted(grams)))
-            .group_by(PowerGram.power_id).having(func.count() == len(grams)))
+    """SELECT power_id of the powers that have every one of ``grams``.
+
+    One gram is its postings, in power_id order straight from the primary key. Several: walk one gram's postings
+    and probe the primary key for the others (see _HasAll), so on SQLite the cost follows the rarest gram rather
+    than the sum of all of them (取水许可 at 100,000 powers: 3,921 postings walked, not 71,322 grouped).
+    """
+    ordered = sorted(grams)
+    if len(ordered) == 1:
+        return _posting(ordered[0])
+    walk = aliased(PowerGram, name="walk")
+    return select(walk.power_id).where(_HasAll(walk.gram, walk.power_id, *[literal(g, String) for g in ordered]))
 
 
 def _confirmed(candidates: Select, column: ColumnElement[str], needle: str) -> Select:
