@@ -16,7 +16,7 @@ from registry.domain.highlight import segments
 from registry.domain.moments import as_utc
 from registry.domain.roles import Role
 from registry.domain.workdays import CHINA
-from registry.web import auditor, auth, console, edit, handover, public
+from registry.web import auditor, auth, console, edit, feedback, handover, public
 from registry.web.wording import event_sentence
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -79,7 +79,8 @@ def role_label(role: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.config.update(WTF_CSRF_CHECK_DEFAULT=False)
+    # WTForms' own Chinese catalogue (Flask-WTF's i18n would need Flask-Babel).
+    app.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_I18N_ENABLED=False)
     app.session_interface = SessionCookies()
     csrf.init_app(app)
     app.before_request(_check_csrf)
@@ -88,6 +89,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(matches)
     app.add_template_filter(beijing, "beijing_date")
     app.add_template_filter(lambda m: beijing(m, with_time=True), "beijing_time")
+    app.add_template_filter(feedback.words, "zh")
     app.add_template_global(url_with)
     app.add_template_global(current_caller)
     app.add_template_global(role_label)

@@ -51,6 +51,13 @@ def web_link(_form, field) -> None:
             raise ValidationError("须为 http 或 https 链接")
 
 
+class Form(FlaskForm):
+    """The pages' base form: WTForms' own messages in Chinese (its bundled zh catalogue)."""
+
+    class Meta:
+        locales = ("zh",)
+
+
 def optional_id(value: str | int | None) -> int | None:
     """A select's value: an id, or None for its empty choice."""
     if value in (None, "", "None"):
@@ -58,16 +65,16 @@ def optional_id(value: str | int | None) -> int | None:
     return int(value)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     name = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=100)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=1024)])
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(Form):
     """Only the CSRF token: signing out is a POST so another site cannot sign a user out."""
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """The citizens' search and filters: a GET form, so a search is a link that can be shared (no CSRF)."""
 
     class Meta:
@@ -82,7 +89,7 @@ class SearchForm(FlaskForm):
     page = IntegerField("页码", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """A form for a versioned record: the version it was rendered from goes back with it (If-Match)."""
 
     version = HiddenField(validators=[InputRequired()])
@@ -148,7 +155,7 @@ class CheckForm(EvidenceFields, VersionedForm):
         return self.done.data == "1"
 
 
-class BulkForm(FlaskForm):
+class BulkForm(Form):
     powers = SelectMultipleField("选择事项", coerce=int, validate_choice=False,
                                  validators=[DataRequired("请至少选择一个事项")])
     to = SelectField("目标状态", choices=options([("", "请选择")]) + _choices(Status),
@@ -187,7 +194,7 @@ class PowerEditForm(VersionedForm):
         return [line.strip() for line in (self.sub_items.data or "").splitlines() if line.strip()]
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """The auditor's filters: a GET form (no CSRF), so a filtered view is a link."""
 
     class Meta:
@@ -207,5 +214,5 @@ class AuditFilterForm(FlaskForm):
             raise ValidationError("字段名只含字母、数字和下划线")
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     """Only the CSRF token: the verify button."""

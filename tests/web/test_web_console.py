@@ -101,7 +101,7 @@ def test_a_step_that_needs_a_reason_says_so_next_to_the_field(app: Flask, tokens
     zone = staff(app, "zone")
     resp = form(page(zone), "/transition/suspended").submit(zone)
     assert resp.status_code == 409
-    assert field_errors(resp) == {"to-suspended-note": ["say why"]}
+    assert field_errors(resp) == {"to-suspended-note": ["请说明原因"]}
     assert status_of(app.test_client(), tokens) == "pending"
     resp = form(page(zone), "/transition/suspended").submit(zone, **{"to-suspended-note": "等待机构调整"})
     assert resp.status_code == 303 and status_of(app.test_client(), tokens) == "suspended"
@@ -112,7 +112,7 @@ def test_a_step_that_needs_a_reason_says_so_next_to_the_field(app: Flask, tokens
     [
         ({"link": "ftp://example/x"}, "check-files-link", "须为 http 或 https 链接"),
         ({"evidence_date": "1999-01-01", "doc_number": "x"}, "check-files-evidence_date", "日期须在 2000 年至 2100 年之间"),
-        ({"evidence_date": "not a date", "doc_number": "x"}, "check-files-evidence_date", "Not a valid date value."),
+        ({"evidence_date": "not a date", "doc_number": "x"}, "check-files-evidence_date", "不是有效的日期值。"),
         ({}, "check-files-doc_number", "标记完成须提供文号或链接"),
     ],
     ids=["not-a-web-link", "implausible-date", "not-a-date", "no-evidence"],
@@ -176,9 +176,9 @@ def test_a_stale_edit_form_is_refused_and_shows_the_other_change(app: Flask, tok
     [
         ({"reason": ""}, "reason", "请说明修改原因"),
         ({"name": "", "reason": "x"}, "name", "必填"),
-        ({"seq": "0", "reason": "x"}, "seq", "Number must be between 1 and 1000000."),
+        ({"seq": "0", "reason": "x"}, "seq", "数值大小必须介于 1 到 1000000 之间。"),
         ({"partial": "y", "reason": "x"}, "devolved_part", "部分下放的事项须填写下放部分"),
-        ({"seq": "39", "reason": "x"}, "seq", "already used by power 39"),
+        ({"seq": "39", "reason": "x"}, "seq", "已被事项 39 使用"),
     ],
     ids=["no-reason", "no-name", "seq-zero", "partial-without-part", "seq-taken"],
 )

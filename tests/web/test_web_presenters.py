@@ -6,6 +6,7 @@ import pytest
 
 from registry.domain.handover import Status
 from registry.web import charts
+from registry.web.feedback import words
 from registry.web.textdiff import EMPTY, inline, shown
 from registry.web.trailview import Names, rows
 from registry.web.wording import event_sentence
@@ -123,3 +124,22 @@ def test_a_checklist_change_is_one_row_per_item_that_changed() -> None:
     (row,) = rows("handover", diff, NAMES)
     assert (row.label, row.field) == ("交接清单 · 档案资料移交", "checklist.files")
     assert "办理人：经开区甲" in "".join(p.text for p in row.new)
+
+
+@pytest.mark.parametrize(
+    ("service", "console"),
+    [
+        ("say why", "请说明原因"),
+        ("待交接 → 交接中 is not possible yet", "「待交接」转为「交接中」暂不能办理"),
+        ("已交接 → 交接中 is not a step of the workflow", "「已交接」不能直接转为「交接中」"),
+        ("指定承接部门 (name the receiving zone office)", "指定承接部门"),
+        ("市级部门确认移交 (the city department confirms)", "市级部门确认移交"),
+        ("业务指导和培训未完成", "业务指导和培训未完成"),
+        ("序号 39 is already used in this decision by power 39", "序号 39 已被事项 39 使用"),
+        ("经开区确认承接 was already given by 经开区甲", "经开区甲 已作出「经开区确认承接」"),
+        ("需依法取得授权: record the authorising document first", "需依法取得授权：请先登记授权文件"),
+        ("something new the service says", "something new the service says"),
+    ],
+)
+def test_service_messages_in_the_consoles_words(service: str, console: str) -> None:
+    assert words(service) == console
