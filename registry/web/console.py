@@ -14,7 +14,6 @@ from registry.domain.workdays import today_in_china
 from registry.services import bulk, lookup, reference
 from registry.web import feedback
 from registry.web.forms import BulkForm, SearchForm, options
-from registry.web.public import _filter
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 movers = roles(*ALLOWED[Action.HANDOVER_MOVE] | ALLOWED[Action.HANDOVER_RECALL])
@@ -29,8 +28,7 @@ def _render(form: SearchForm, bulk_form: BulkForm, problems: list[str] | None = 
     session = db.session()
     form.department.choices = options((d.id, d.name) for d in reference.list_departments(session, DepartmentKind.CITY))
     form.validate()
-    f = _filter(form)
-    f.per_page = PER_PAGE
+    f = form.to_filter(PER_PAGE)
     found = lookup.search(session, f)
     today = today_in_china()
     rows = []

@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from registry.domain.choices import ExerciseLevel, PowerType
 from registry.domain.handover import Status
 from registry.models.base import MAX_ID
+from registry.services.powers import PowerFilter
 
 PLAUSIBLE_FIRST, PLAUSIBLE_LAST = date(2000, 1, 1), date(2100, 12, 31)
 REQUIRED = "必填"
@@ -87,6 +88,22 @@ class SearchForm(Form):
                          default="", validate_choice=True)
     status = SelectMultipleField("交接状态", choices=_choices(Status), validate_choice=True)
     page = IntegerField("页码", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
+
+    def _valid(self, name: str):
+        """A field's value once validated; None for a field that failed (its error is shown, its filter dropped)."""
+        return None if self[name].errors else self[name].data
+
+    def to_filter(self, per_page: int) -> PowerFilter:
+        """The search as the service takes it."""
+        partial = self._valid("partial")
+        return PowerFilter(
+            q=(self._valid("q") or "").strip() or None,
+            type=[PowerType(t) for t in self._valid("type") or []],
+            department=[str(d) for d in self._valid("department") or []],
+            status=[Status(s) for s in self._valid("status") or []],
+            partial={"true": True, "false": False}.get(partial or ""),
+            page=self._valid("page") or 1, per_page=per_page,
+        )
 
 
 class VersionedForm(Form):

@@ -8,12 +8,11 @@ from registry import db
 from registry.access import public
 from registry.api.caching import conditional
 from registry.api.schemas.handovers import HandlerOut, HandoverEventOut, StatsOut
-from registry.domain.choices import DepartmentKind, PowerType
+from registry.domain.choices import DepartmentKind
 from registry.domain.handover import Status
 from registry.domain.workdays import today_in_china
 from registry.models.base import MAX_ID
 from registry.services import lookup, progress, reference
-from registry.services.powers import PowerFilter
 from registry.web import charts
 from registry.web.forms import SearchForm, options
 from registry.web.schemas import PublicHandover, PublicListItem, PublicPower
@@ -21,25 +20,6 @@ from registry.web.wording import WHAT_THE_STATUS_MEANS, event_sentence
 
 bp = Blueprint("public", __name__)
 PER_PAGE = 20
-
-
-def _valid(form: SearchForm, name: str) -> bool:
-    return not form[name].errors
-
-
-def _filter(form: SearchForm) -> PowerFilter:
-    """The search as the service takes it; a field that failed validation is left out (its error is shown)."""
-    q = (form.q.data or "").strip() if _valid(form, "q") else ""
-    partial = form.partial.data if _valid(form, "partial") else ""
-    return PowerFilter(
-        q=q or None,
-        type=[PowerType(t) for t in form.type.data or []] if _valid(form, "type") else [],
-        department=[str(d) for d in form.department.data or []] if _valid(form, "department") else [],
-        status=[Status(s) for s in form.status.data or []] if _valid(form, "status") else [],
-        partial={"true": True, "false": False}.get(partial or ""),
-        page=(form.page.data or 1) if _valid(form, "page") else 1,
-        per_page=PER_PAGE,
-    )
 
 
 @bp.get("/")
@@ -51,7 +31,7 @@ def home():
     form = SearchForm(formdata=request.args)
     form.department.choices = options((d.id, d.name) for d in reference.list_departments(session, DepartmentKind.CITY))
     form.validate()
-    f = _filter(form)
+    f = form.to_filter(PER_PAGE)
     found = lookup.search(session, f)
     items = PublicListItem(many=True).dump(found.page.items)
     for item in items:
