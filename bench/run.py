@@ -83,6 +83,9 @@ ENDPOINTS = [
              f"/{PEER_DB}/powers.json?type=licensing&_size=20"),
     Endpoint("one", f"one power ({POWER_ID})", f"/api/v1/powers/{POWER_ID}", f"/{PEER_DB}/powers/{POWER_ID}.json"),
     Endpoint("export", "annex export csv", "/api/v1/powers/export.csv", f"/{PEER_DB}/powers.csv?_stream=on"),
+    # The citizens' search page against Datasette's own HTML table page for the same search.
+    Endpoint("page", "citizen search page 取水", f"/?q={enc('取水')}",
+             f"/{PEER_DB}/powers?_search={enc('取水')}&_size=20"),
     Endpoint("write", "audited write (checklist)", f"/api/v1/powers/{POWER_ID}/handover/checklist", None,
              method="checklist"),
 ]
@@ -329,6 +332,9 @@ def _result_count(side: str, ep: Endpoint, status: int, body: bytes, ctype: str)
     if ep.key == "export":
         text = body.decode("utf-8-sig")
         return max(0, sum(1 for _ in csv.reader(io.StringIO(text))) - 1)
+    if ep.key == "page":
+        found = re.search(r"共 (\d+) 项" if side != "peer" else r"([\d,]+) rows?\b", body.decode())
+        return int(found[1].replace(",", "")) if found else None
     data = json.loads(body)
     if ep.key == "one":
         return 1

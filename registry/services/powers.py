@@ -21,7 +21,7 @@ from registry.services import audit, handovers, reference, search, snapshots
 from registry.services.authz import authorize
 from registry.services.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 
-FACETS = ("type", "level", "department", "partial")  # in the order _grouped() selects them
+FACETS = ("type", "level", "department", "partial", "status")  # in the order _grouped() selects them
 SEARCHED = frozenset({"name", "sub_items", "note"})  # the fields the search index is built from
 EDITABLE = ("seq", "name", "sub_items", "type", "level", "department", "note", "partial",
             "devolved_part", "retained_part")
@@ -84,45 +84,43 @@ def _conditions(session: Session, f: PowerFilter) -> tuple[list[ColumnElement[bo
     return base, faceted
 
 
-Grouped = list[tuple[PowerType, ExerciseLevel, int, bool, int]]
+Grouped = list[tuple[Any, ...]]  # one value per facet dimension (FACETS order), then the count
+# Each facet's column; the handover status comes from the handover, outer-joined (synthetic powers have none).
+DIMENSIONS = {"type": Power.type, "level": Power.level, "department": Power.department_id,
+              "partial": Power.partial, "status": Handover.status}
+
+
+def _counted(*columns: ColumnElement[Any]) -> Select:
+    return (select(*columns, func.count(Power.id)).select_from(Power)
+            .outerjoin(Handover, Handover.power_id == Power.id).group_by(*columns))
 
 
 def _grouped(session: Session, where: list[ColumnElement[bool]]) -> Grouped:
     """Counts by every facet dimension at once: one query serves the total and every facet that shares ``where``."""
-    dims = (Power.type, Power.level, Power.department_id, Power.partial)
-    return [tuple(row) for row in session.execute(select(*dims, func.count(Power.id)).where(*where).group_by(*dims))]
+    return [tuple(row) for row in session.execute(_counted(*DIMENSIONS.values()).where(*where))]
 
 
 def _grouped_by(session: Session, name: str, where: list[ColumnElement[bool]]) -> Grouped:
     """Counts by one facet's dimension, shaped like _grouped()'s rows (the other dimensions left empty)."""
-    column = {"type": Power.type, "level": Power.level, "department": Power.department_id,
-              "partial": Power.partial}[name]
     position = FACETS.index(name)
     out: Grouped = []
-    for value, count in session.execute(select(column, func.count(Power.id)).where(*where).group_by(column)):
-        row: list[Any] = [None, None, None, None, count]
+    for value, count in session.execute(_counted(DIMENSIONS[name]).where(*where)):
+        row: list[Any] = [None] * len(FACETS) + [count]
         row[position] = value
-        out.append(tuple(row))  # type: ignore[arg-type]
+        out.append(tuple(row))
     return out
-
-
-def _status_facet(session: Session, where: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
-    """Counts by handover status (a power without a handover record, such as synthetic data, has none)."""
-    counts = dict(session.execute(select(Handover.status, func.count(Power.id)).join(Handover.power)
-                                  .where(*where).group_by(Handover.status)).all())
-    return [{"code": s.value, "label": s.label, "count": counts.get(s, 0)} for s in Status]
 
 
 def _facet(name: str, rows: Grouped, departments: dict[int, str]) -> list[dict[str, Any]]:
     position = FACETS.index(name)
     counts: dict[Any, int] = {}
     for row in rows:
-        counts[row[position]] = counts.get(row[position], 0) + row[4]
+        counts[row[position]] = counts.get(row[position], 0) + row[-1]
     if name == "department":
         return [{"id": i, "name": departments[i], "count": counts[i]} for i in sorted(counts) if counts[i]]
     if name == "partial":
         return [{"value": v, "count": counts.get(v, 0)} for v in (True, False)]
-    choices = PowerType if name == "type" else ExerciseLevel
+    choices = {"type": PowerType, "level": ExerciseLevel, "status": Status}[name]
     return [{"code": c.value, "label": c.label, "count": counts.get(c, 0)} for c in choices]
 
 
@@ -143,17 +141,16 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
     stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys])
     stmt = stmt.limit(f.per_page).offset((f.page - 1) * f.per_page)
     # Each facet honours every filter but its own. Without facet filters they all share one WHERE, so one
-    # grouped query serves the total and all four (the search case); otherwise one small query each.
+    # grouped query serves the total and all five (the search case); otherwise one small query each.
     departments = dict(session.execute(select(Department.id, Department.name)).all())
     if not faceted:
         rows = _grouped(session, base)
         facets = {name: _facet(name, rows, departments) for name in FACETS}
-        total = sum(row[4] for row in rows)
+        total = sum(row[-1] for row in rows)
     else:
         facets = {name: _facet(name, _grouped_by(session, name, base + [c for k, c in faceted.items() if k != name]),
                                departments) for name in FACETS}
         total = session.scalar(select(func.count(Power.id)).where(*where)) or 0
-    facets["status"] = _status_facet(session, base + [c for k, c in faceted.items() if k != "status"])
     return PowerPage(list(session.scalars(stmt).unique()), total, f.page, f.per_page, facets)
 
 
