@@ -137,6 +137,20 @@ def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.fixture(scope="session")
+def sqlite_databases(tmp_path_factory: pytest.TempPathFactory) -> Databases:
+    """SQLite whatever the backends: for tests of SQLite's own behaviour (its query plans, its statement trace)."""
+    return Databases("sqlite", tmp_path_factory.mktemp("sqlite-only"))
+
+
+@pytest.fixture(scope="session")
+def sqlite_app(sqlite_databases: Databases) -> Iterator[Flask]:
+    """A seeded SQLite app for tests that only read, on every run (never parametrized, so never skipped)."""
+    app = make_app(sqlite_databases.seeded())
+    yield app
+    dispose(app)
+
+
+@pytest.fixture(scope="session")
 def shared_app(databases: Databases) -> Iterator[Flask]:
     """A seeded app for tests that only read; never write through it."""
     app = make_app(databases.seeded())

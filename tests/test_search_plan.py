@@ -26,26 +26,20 @@ def walked(grams: list[str]) -> str:
     return db.session().scalar(select(search._rarest([literal(g, String) for g in sorted(grams)])))
 
 
-def sqlite_only() -> None:
-    if db.session().get_bind().dialect.name != "sqlite":
-        pytest.skip("SQLite is told which gram to walk; PostgreSQL's planner chooses")
-
-
 @pytest.mark.parametrize("text", ["取水许可", "建设工程", "qsxk", "林木采伐许可证"])
-def test_the_walk_starts_from_the_gram_with_fewest_postings(shared_app: Flask, text: str) -> None:
+def test_the_walk_starts_from_the_gram_with_fewest_postings(sqlite_app: Flask, text: str) -> None:
+    """SQLite is told which gram to walk (PostgreSQL's planner chooses: see the test below)."""
     q = searchtext.query(text)
     grams = sorted(q.initials_grams() if text.isascii() else q.substring_grams())
-    with shared_app.app_context():
-        sqlite_only()
+    with sqlite_app.app_context():
         counts = {g: postings(g) for g in grams}
         assert walked(grams) == min(grams, key=lambda g: (counts[g], g))
         assert len(set(counts.values())) > 1  # the choice is not decided by sort order alone
 
 
-def test_a_gram_nobody_has_is_the_rarest_and_ties_go_to_sort_order(shared_app: Flask) -> None:
-    with shared_app.app_context():
+def test_a_gram_nobody_has_is_the_rarest_and_ties_go_to_sort_order(sqlite_app: Flask) -> None:
+    with sqlite_app.app_context():
         assert db.session().scalars(search._having_all(frozenset({"2取水", "2囧囧"}))).all() == []
-        sqlite_only()
         assert walked(["2取水", "2水许", "2囧囧"]) == "2囧囧"
         assert walked(["2囧囧", "2乙乙"]) == "2乙乙"  # both absent: the first in sort order
 
@@ -58,23 +52,22 @@ def test_postgresql_walks_the_first_gram_and_plans_the_rest() -> None:
     assert sql.count("EXISTS") == 2 and "'2水许'" in sql and "'2许可'" in sql
 
 
-def _plan(shared_app: Flask, text: str) -> list[str]:
-    with shared_app.app_context():
+def _plan(sqlite_app: Flask, text: str) -> list[str]:
+    """SQLite's query plan for a search."""
+    with sqlite_app.app_context():
         session = db.session()
-        if session.get_bind().dialect.name != "sqlite":
-            pytest.skip("SQLite's query plan")
         stmt = search.matching(searchtext.query(text))
         sql = str(stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
         return [row[3] for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
 
 
-def test_one_gram_is_read_straight_from_the_primary_key(shared_app: Flask) -> None:
-    plan = _plan(shared_app, "取水")
+def test_one_gram_is_read_straight_from_the_primary_key(sqlite_app: Flask) -> None:
+    plan = _plan(sqlite_app, "取水")
     assert plan == ["SEARCH power_gram USING PRIMARY KEY (gram=?)"]
 
 
-def test_several_grams_walk_one_and_probe_the_others(shared_app: Flask) -> None:
-    plan = _plan(shared_app, "取水许可")
+def test_several_grams_walk_one_and_probe_the_others(sqlite_app: Flask) -> None:
+    plan = _plan(sqlite_app, "取水许可")
     assert "SEARCH walk USING PRIMARY KEY (gram=?)" in plan
     assert sum(step.endswith("USING PRIMARY KEY (gram=? AND power_id=?)") for step in plan) == 3
     assert not [step for step in plan if "GROUP BY" in step]
