@@ -16,7 +16,7 @@ from registry.domain.highlight import segments
 from registry.domain.moments import as_utc
 from registry.domain.roles import Role
 from registry.domain.workdays import CHINA
-from registry.web import auditor, auth, console, edit, feedback, handover, public
+from registry.web import auditor, auth, console, edit, feedback, handover, offices, public
 from registry.web.wording import event_sentence
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -94,5 +94,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(current_caller)
     app.add_template_global(role_label)
     app.add_template_global(event_text)
-    for blueprint in (auth.bp, public.bp, console.bp, handover.bp, edit.bp, auditor.bp):
+    for blueprint in (auth.bp, public.bp, console.bp, handover.bp, edit.bp, auditor.bp, offices.bp):
         app.register_blueprint(blueprint)

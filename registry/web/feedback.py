@@ -22,6 +22,7 @@ WORDS = {
     "required when partial is true": "部分下放的事项须填写下放部分",
     "must be empty when partial is false": "全部下放的事项不填此项",
     "already confirmed": "已确认过",
+    "already used": "已被使用",
     "required to mark an item done": "标记完成须提供文号或链接",
     "required to reopen an item": "重新打开须说明原因",
     "only for a recall": "只有收回时填写日期",
@@ -52,6 +53,7 @@ PATTERNS = [(re.compile(p), r) for p, r in (
     (r"^序号 (\d+) is already used in this decision by power (\d+)$", r"序号 \1 已被事项 \2 使用"),
     (r"^already used by power (\d+)$", r"已被事项 \1 使用"),
     (r"^(.+) is no longer offered$", r"「\1」已停用"),
+    (r"^a department named (.+) already exists$", r"已有名为「\1」的部门"),
     (r"^power (\d+) does not exist$", r"事项 \1 不存在"),
     (r"^需依法取得授权: record the authorising document first$", "需依法取得授权：请先登记授权文件"),
     # A precondition's Chinese sentence with its English gloss: the Chinese is enough here.

@@ -233,3 +233,16 @@ class AuditFilterForm(Form):
 
 class VerifyForm(Form):
     """Only the CSRF token: the verify button."""
+
+
+class OfficeForm(Form):
+    """A department's name and the contact details citizens see on a power's page."""
+
+    name = StringField("名称", validators=[DataRequired(REQUIRED), Length(max=100)])
+    address = StringField("地址", validators=[Optional(), Length(max=300)])
+    phone = StringField("电话", validators=[Optional(), Length(max=64)])
+    hours = StringField("办公时间", validators=[Optional(), Length(max=200)])
+    reason = StringField("修改说明", validators=[Optional(), Length(max=1000)])
+
+    def details(self) -> dict[str, str | None]:
+        return {name: (self[name].data or "").strip() or None for name in ("name", "address", "phone", "hours")}

@@ -134,3 +134,7 @@ def test_the_console_list_and_a_stale_edit(new_page: Callable[..., Page], server
     expect(admin.get_by_role("region", name="他人修改后的当前内容与您填写的不同")).to_contain_text("水利局先改")
     assert_accessible(admin)
     shot(admin, "console-stale-edit")
+    admin.get_by_role("link", name="部门与承接机构").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("部门与承接机构")
+    assert_accessible(admin)
+    shot(admin, "console-offices")
