@@ -39,8 +39,7 @@ def home():
         item["status"] = handover.status.label if handover else None
     return render_template("public/home.html", form=form, f=f, page=found.page, items=items,
                            facets=found.page.facets, suggestions=found.suggestions,
-                           unfiltered_total=found.unfiltered_total,
-                           searched=bool(f.q) or bool(request.args))
+                           unfiltered_total=found.unfiltered_total)
 
 
 @bp.get(f"/powers/<int(max={MAX_ID}):power_id>")

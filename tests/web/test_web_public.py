@@ -254,3 +254,11 @@ def test_a_cached_public_page_carries_no_one_elses_session(app: Flask) -> None:
     anonymous = app.test_client().get("/progress")
     assert anonymous.get_data() == seen.get_data()
     assert anonymous.headers.getlist("Set-Cookie") == []
+
+
+def test_a_chosen_department_without_results_can_still_be_unticked(reader: FlaskClient) -> None:
+    page = soup(reader.get("/"))
+    finance = next(i["value"] for i in page.select('input[name="department"]') if "市财政局" in i.parent.get_text())
+    page = soup(reader.get("/", query_string={"q": "取水", "department": finance}))
+    shown = {i.parent.get_text(" ", strip=True): i.has_attr("checked") for i in page.select('input[name="department"]')}
+    assert shown == {"市财政局 (0)": True, f"市水利局 ({len(plain_rule('取水'))})": False}
