@@ -10,9 +10,18 @@ The registry runs twice: as deployed (response cache on) and with REGISTRY_RESPO
 repeats one URL and the as-deployed figures are then cache hits. Each endpoint is loaded with wrk for
 BENCH_DURATION seconds at 1 and at 10 connections, one at a time.
 
+Then, since one repeated URL is a cache hit: varied queries (bench/varied.py), wrk walking a Zipf-drawn sequence of
+distinct search URLs taken from the real annex, per class (1-, 2-, 4-character, pinyin, and the citizen page with
+all of them), against the registry as deployed and without its cache, with the cache hit rate estimated by
+replaying the URLs sent through one LRU per worker. Last, a soak: the registry as deployed, at 10 connections on
+the mixed stream (API and page, every class) for BENCH_SOAK seconds, each worker's VmRSS sampled every
+SOAK_EVERY_S seconds, and a verdict on its growth over the soak's second half.
+
 Environment: BENCH_DURATION (seconds per measurement, default 6), BENCH_SCALES (default "103,100000"),
 BENCH_WARMUP (seconds of warm-up per endpoint, default 1), BENCH_QUIET_WAIT (seconds to wait for other processes
-to leave the CPU before each scale's load, default 180; the report says how much CPU they took meanwhile).
+to leave the CPU before each scale's load, default 180; the report says how much CPU they took meanwhile),
+BENCH_VARIED_DURATION (seconds per varied-queries measurement, default 4), BENCH_SOAK (seconds of soak at the
+largest scale, default 120; scales of 103 rows or fewer soak half as long; 0 skips it).
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import dataset
+from bench import dataset, varied
 from bench.dataset import BENCH, PEER_PYTHON, ROOT, VENV_BIN, log
 
 DURATION_S = int(os.environ.get("BENCH_DURATION", "6"))
@@ -53,6 +62,16 @@ DISTURBED = 0.15  # cores taken by other processes during a measurement above wh
 WRK_TIMEOUT = "30s"  # the annex export at 100k rows takes seconds; wrk's default (2 s) would count it as lost
 START_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 15
+VARIED_S = int(os.environ.get("BENCH_VARIED_DURATION", "4"))
+SOAK_S = int(os.environ.get("BENCH_SOAK", "120"))
+SOAK_EVERY_S = 10
+SOAK_CONNECTIONS = 10
+# "Flat": a worker's VmRSS grew by at most this much over the soak's second half. RSS moves in pages and with
+# the allocator's arenas (a worker's own figure wanders by a MiB or so between samples at rest), and the one
+# thing meant to grow under varied load, the response cache, is bounded (512 bodies of 2-30 KiB) and is full
+# within the first half (the estimate counts its evictions); 2 MiB is ~1.3% of a 150 MiB worker. A leak of 100
+# bytes per request at the soak's rate would show several MiB per half.
+SOAK_FLAT_MIB = 2.0
 RESULTS = BENCH / "results"
 RUNS = dataset.CACHE / "run"
 PEER_DB = "peer"
@@ -245,14 +264,25 @@ class CpuWatch:
 
 
 
-def wrk(url: str, connections: int, duration: int, mode: str = "get", token: str = "", tag: str = "") -> dict:
+def wrk_command(url: str, connections: int, duration: int, mode: str = "get", token: str = "", tag: str = "",
+                extra_env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
     argv = ["wrk", "--threads", "1", "--connections", str(connections), "--duration", f"{duration}s",
             "--timeout", WRK_TIMEOUT, "--script", str(BENCH / "wrk.lua"), url]
-    env = os.environ | {"BENCH_WRK_MODE": mode, "BENCH_WRK_TOKEN": token, "BENCH_WRK_TAG": tag}
+    env = os.environ | {"BENCH_WRK_MODE": mode, "BENCH_WRK_TOKEN": token, "BENCH_WRK_TAG": tag} | (extra_env or {})
+    return argv, env
+
+
+def wrk(url: str, connections: int, duration: int, mode: str = "get", token: str = "", tag: str = "",
+        extra_env: dict[str, str] | None = None) -> dict:
+    argv, env = wrk_command(url, connections, duration, mode, token, tag, extra_env)
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120, env=env)
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
-    if proc.returncode != 0 or line is None:
-        sys.exit(f"FATAL: wrk failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return wrk_result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def wrk_result(returncode: int, stdout: str, stderr: str) -> dict:
+    line = next((ln for ln in stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if returncode != 0 or line is None:
+        sys.exit(f"FATAL: wrk failed ({returncode}):\n{stdout}\n{stderr}")
     r = json.loads(line.removeprefix("BENCH_JSON "))
     seconds = r["duration_us"] / 1e6
     errors = sum(r[k] for k in r if k.startswith("errors_"))
@@ -260,7 +290,7 @@ def wrk(url: str, connections: int, duration: int, mode: str = "get", token: str
             "p50_ms": r["p50_us"] / 1000, "p90_ms": r["p90_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
             "mean_ms": r["mean_us"] / 1000, "max_ms": r["max_us"] / 1000, "errors": errors,
             "errors_detail": {k.removeprefix("errors_"): r[k] for k in r if k.startswith("errors_") and r[k]},
-            "mb_per_s": r["bytes"] / seconds / 2**20 if seconds else 0.0}
+            "mb_per_s": r["bytes"] / seconds / 2**20 if seconds else 0.0, "dispatched": r.get("dispatched", 0)}
 
 
 def measure(url: str, mode: str = "get", token: str = "", tag: str = "", single_s: float = 0.0) -> dict[str, dict]:
@@ -323,6 +353,120 @@ def wait_for_quiet(servers: list[Server], limit_s: float = QUIET_WAIT_S) -> None
         log(f"waiting for the machine to be quiet: other processes use {other:.2f} cores")
 
 
+# ---------------------------------------------------------------- varied queries and the soak
+
+
+@dataclass
+class VariedState:
+    """Per scale: where each server is in each stream, and the cache estimate for the registry as deployed."""
+
+    streams: dict[str, varied.Stream]
+    offsets: dict[tuple[str, str], int] = field(default_factory=dict)
+    sims: dict[str, varied.CacheSim | None] = field(
+        default_factory=lambda: {"registry": varied.CacheSim(), "nocache": None})
+
+    def run(self, side: str, base: str, key: str, connections: int, duration: int, tag: str,
+            popen: bool = False) -> Any:
+        """wrk on a stream from where this server left it; with popen, the started wrk and a function that turns
+        its output into the figures (for the soak, which samples memory meanwhile)."""
+        stream = self.streams[key]
+        offset = self.offsets.get((side, key), 0)
+        argv, env = wrk_command(base + "/", connections, duration, "urls", tag=tag,
+                                extra_env={"BENCH_WRK_URLS": str(stream.path), "BENCH_WRK_OFFSET": str(offset)})
+
+        def account(r: dict) -> dict:
+            sent = stream.sent(offset, r["dispatched"])
+            self.offsets[(side, key)] = offset + len(sent)
+            sim = self.sims.get(side)
+            hits = sim.replay(sent) if sim else 0
+            r.update(offset=offset, distinct_sent=len(set(sent)), pool=stream.distinct,
+                     hit_rate_est=hits / len(sent) if sent else 0.0)
+            return r
+
+        if popen:
+            return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    env=env), account
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120, env=env)
+        return account(wrk_result(proc.returncode, proc.stdout, proc.stderr))
+
+
+def measure_varied(state: VariedState, side: str, base: str, key: str, tag: str) -> dict[str, dict]:
+    """One stream at each concurrency, with no warm-up (the stream goes on where it was: the cache holds what
+    the earlier traffic left, as a live server's would)."""
+    out: dict[str, dict] = {}
+    for c in CONCURRENCY:
+        for attempt in (1, 2):
+            watch = CpuWatch(_under_test)
+            r = state.run(side, base, key, c, VARIED_S, f"{tag}-c{c}-{attempt}")
+            r["other_cores"] = round(watch.other_cores(), 3)
+            flag = f"  ERRORS {r['errors_detail']}" if r["errors"] else ""
+            if r["other_cores"] > DISTURBED:
+                flag += f"  DISTURBED: other processes took {r['other_cores']:.2f} cores"
+            hit = f"est. hits {100 * r['hit_rate_est']:3.0f}%" if state.sims.get(side) else "no cache"
+            log(f"    c={c:<2} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms"
+                f"  ({r['requests']} requests, {r['distinct_sent']} distinct URLs, {hit}){flag}")
+            if r["other_cores"] <= DISTURBED or attempt == 2 or not _retry_budget(VARIED_S):
+                break
+            log("    measuring again once the machine is quiet")
+            waited = time.monotonic()
+            wait_for_quiet(_under_test, limit_s=min(60.0, _retry_left[0]))
+            _retry_left[0] -= time.monotonic() - waited
+        out[f"c{c}"] = r
+    return out
+
+
+def soak_seconds(rows: int) -> int:
+    return SOAK_S // 2 if rows <= dataset.REAL_ROWS else SOAK_S
+
+
+def soak(state: VariedState, server: Server, seconds: int, tag: str) -> dict:
+    """The registry under the mixed stream for `seconds`, each worker's VmRSS sampled every SOAK_EVERY_S."""
+    sim = state.sims["registry"]
+    evicted0 = sim.evictions if sim else 0
+    watch = CpuWatch(_under_test)
+    t0 = time.monotonic()
+    samples = [{"t_s": 0.0, "kib": server.rss_kib()}]
+    proc, account = state.run("registry", server.base, "mixed", SOAK_CONNECTIONS, seconds, tag, popen=True)
+    with proc:
+        while True:
+            wait = t0 + len(samples) * SOAK_EVERY_S - time.monotonic()
+            try:
+                stdout, stderr = proc.communicate(timeout=max(0.05, wait))
+                break
+            except subprocess.TimeoutExpired:
+                samples.append({"t_s": round(time.monotonic() - t0, 1), "kib": server.rss_kib()})
+    if time.monotonic() - t0 - samples[-1]["t_s"] > 1:  # the last sample, once wrk is done
+        samples.append({"t_s": round(time.monotonic() - t0, 1), "kib": server.rss_kib()})
+    r = account(wrk_result(proc.returncode, stdout, stderr))
+    r["other_cores"] = round(watch.other_cores(), 3)
+    r["evictions_est"] = (sim.evictions - evicted0) if sim else 0
+    return {"seconds": seconds, "connections": SOAK_CONNECTIONS, "every_s": SOAK_EVERY_S,
+            "cache_entries": varied.CACHE_ENTRIES, "load": r, "samples": samples, "verdict": soak_verdict(samples)}
+
+
+def soak_verdict(samples: list[dict]) -> dict:
+    """Per worker: growth over the second half of the soak (last sample minus the first at or after half-time),
+    in MiB and as a least-squares slope in MiB/min; flat when every worker grew by at most SOAK_FLAT_MIB."""
+    end = samples[-1]["t_s"]
+    workers: dict[str, dict] = {}
+    for pid in samples[0]["kib"]:
+        series = [(s["t_s"], s["kib"][pid] / 1024) for s in samples if pid in s["kib"]]
+        half = [(t, m) for t, m in series if t >= end / 2]
+        if len(half) < 2 or series[-1][0] < end:
+            workers[pid] = {"growth_mib": None, "mib_per_min": None, "flat": False, "note": "worker gone"}
+            continue
+        n = len(half)
+        mt, mm = sum(t for t, _ in half) / n, sum(m for _, m in half) / n
+        var = sum((t - mt) ** 2 for t, _ in half)
+        slope = sum((t - mt) * (m - mm) for t, m in half) / var * 60 if var else 0.0
+        growth = half[-1][1] - half[0][1]
+        workers[pid] = {"start_mib": round(series[0][1], 1), "end_mib": round(series[-1][1], 1),
+                        "growth_mib": round(growth, 2), "mib_per_min": round(slope, 2),
+                        "flat": growth <= SOAK_FLAT_MIB}
+    return {"threshold_mib": SOAK_FLAT_MIB, "workers": workers,
+            "flat": bool(workers) and all(w["flat"] for w in workers.values())}
+
+
 # ---------------------------------------------------------------- checks before load
 
 
@@ -382,13 +526,15 @@ class ScaleResult:
     load_s: float = 0.0
     other_cores: float = 0.0  # CPU other processes took during the load, in cores
     code: str = ""  # git HEAD (and whether registry/ had uncommitted changes) when the servers started
+    varied: dict = field(default_factory=dict)  # side -> stream -> c -> figures (bench/varied.py)
+    soak: dict = field(default_factory=dict)  # the registry's soak: load, VmRSS samples, verdict
 
 
 def _sides(ep: Endpoint) -> list[str]:
     return ["registry"] + (["nocache"] if ep.method == "get" else []) + (["peer"] if ep.peer else [])
 
 
-def run_scale(rows: int, stamp: str) -> ScaleResult:
+def run_scale(rows: int, stamp: str, streams: dict[str, varied.Stream]) -> ScaleResult:
     t0 = time.monotonic()
     workdir = RUNS / str(rows)
     if workdir.exists():
@@ -423,6 +569,13 @@ def run_scale(rows: int, stamp: str) -> ScaleResult:
             res.memory[name] = {"start_kib": s.rss_kib()}
         for ep in ENDPOINTS:
             res.counts[ep.key] = {side: check(side, servers[side].base, ep, token) for side in _sides(ep)}
+        state = VariedState(streams)
+        for key in varied.MEASURED:  # the most popular URL of each stream answers 200 (and is then cached)
+            top = streams[key].sequence[0]
+            status, raw, _ = fetch(servers["registry"].base + top)
+            if status != 200:
+                sys.exit(f"FATAL: registry {top} answered {status}: {raw[:500]!r}")
+            state.sims["registry"].replay([top])
         res.setup_s = time.monotonic() - t0
         _under_test[:] = servers.values()
         wait_for_quiet(_under_test)
@@ -444,10 +597,25 @@ def run_scale(rows: int, stamp: str) -> ScaleResult:
                 log(f"{SIDE_LABEL[side]} {ep.label}: {path}")
                 res.load[side][ep.key] = measure(servers[side].base + path, tag=f"{stamp}-{rows}-{side}-{ep.key}",
                                                  single_s=single)
+        for side in ("registry", "nocache"):  # varied queries: reads too, so before the writes
+            res.varied[side] = {}
+            for key in varied.MEASURED:
+                log(f"{SIDE_LABEL[side]} varied {varied.STREAMS[key]}: {streams[key].distinct} distinct URLs,"
+                    f" Zipf-drawn")
+                res.varied[side][key] = measure_varied(state, side, servers[side].base, key,
+                                                       tag=f"{stamp}-{rows}-{side}-varied-{key}")
         for ep in writes:
             log(f"registry {ep.label}: POST {ep.registry}")
             res.load["registry"][ep.key] = measure(servers["registry"].base + ep.registry, ep.method, token,
                                                    tag=f"{stamp}-{rows}-{ep.key}")
+        if writes and state.sims["registry"]:
+            state.sims["registry"].new_version()  # the writes moved the data version
+        if soak_seconds(rows) > 0:
+            log(f"registry soak: {soak_seconds(rows)} s at c={SOAK_CONNECTIONS} on the mixed stream"
+                f" ({streams['mixed'].distinct} distinct URLs), VmRSS every {SOAK_EVERY_S} s")
+            res.soak = soak(state, servers["registry"], soak_seconds(rows), tag=f"{stamp}-{rows}-soak")
+            for line in soak_lines(res.soak):
+                log("  " + line.strip())
         res.load_s = time.monotonic() - t1
         res.other_cores = watch.other_cores()
         for name, s in servers.items():
@@ -538,7 +706,98 @@ def targets(res: ScaleResult) -> list[dict]:
             for c in CONCURRENCY:
                 r = rat[f"2char/4char_{side}"][f"c{c}"]
                 add(side, f"c={c}: 2-char rps / 4-char rps", r, ">= 0.80", r is not None and r >= 0.8)
+    # The same targets under varied queries (no peer there): the honest version of the search targets.
+    for side in ("registry", "nocache"):
+        figures = res.varied.get(side, {})
+        if not figures:
+            continue
+        if res.rows <= dataset.REAL_ROWS:
+            for key in SEARCHES:
+                for c in CONCURRENCY:
+                    r = _varied_ratio(res, side, key, c)
+                    add(side, f"varied {key} c={c}: rps / ceiling rps", r, ">= 0.50", r is not None and r >= 0.5)
+        else:
+            for key in SEARCHES:
+                for c, limit in ((1, 30.0), (10, 100.0)):
+                    m = figures.get(key, {}).get(f"c{c}")
+                    p99 = m["p99_ms"] if m and m["requests"] else None
+                    add(side, f"varied {key} c={c}: p99 ms", p99, f"<= {limit:g}", p99 is not None and p99 <= limit)
+            for c in CONCURRENCY:
+                m2, m4 = figures.get("q2", {}).get(f"c{c}"), figures.get("q4", {}).get(f"c{c}")
+                r = _ratio(m2["rps"] if m2 else None, m4["rps"] if m4 else None)
+                add(side, f"varied c={c}: 2-char rps / 4-char rps", r, ">= 0.80", r is not None and r >= 0.8)
+    if res.soak:
+        v = res.soak["verdict"]
+        growths = [w["growth_mib"] for w in v["workers"].values() if w["growth_mib"] is not None]
+        add("registry", "soak: RSS growth, last half, MiB", max(growths) if growths else None,
+            f"<= {v['threshold_mib']:g} (flat)", v["flat"])
     return out
+
+
+def _varied_ratio(res: ScaleResult, side: str, key: str, c: int) -> float | None:
+    m = res.varied.get(side, {}).get(key, {}).get(f"c{c}")
+    ceiling = res.ceiling.get(f"c{c}")
+    return _ratio(m["rps"] if m and m["requests"] else None, ceiling["rps"] if ceiling else None)
+
+
+def varied_lines(res: ScaleResult) -> list[str]:
+    if not res.varied:
+        return []
+    lines = ["", f"varied queries: wrk walks a Zipf-drawn sequence of distinct URLs from the annex's own text"
+                 f" ({VARIED_S} s per measurement, no warm-up); distinct = URLs in the stream's pool / sent in"
+                 f" this run; hit% = estimated cache hits (the URLs sent, replayed through one"
+                 f" {varied.CACHE_ENTRIES}-entry LRU per worker)"]
+    head = (f"{'stream':<22}{'server':<9}{'distinct':>14} | {'c=1 rps':>9}{'p50':>9}{'p99':>9}{'hit%':>6}"
+            f"{'/ceil':>7} | {'c=10 rps':>9}{'p50':>9}{'p99':>9}{'hit%':>6}{'/ceil':>7} | errors")
+    lines += [head, "-" * len(head)]
+    for key in varied.MEASURED:
+        for i, side in enumerate(("registry", "nocache")):
+            fig = res.varied.get(side, {}).get(key)
+            if not fig:
+                continue
+            cells = ""
+            sent = []
+            for c in CONCURRENCY:
+                m = fig.get(f"c{c}")
+                mark = "*" if m.get("other_cores", 0) > DISTURBED else " "
+                hit = f"{100 * m['hit_rate_est']:5.0f}%" if side == "registry" else f"{'-':>6}"
+                cells += (f"{mark}{m['rps']:9.1f}{_ms(m['p50_ms'])}{_ms(m['p99_ms'])}{hit}"
+                          f"{_fmt_ratio(_varied_ratio(res, side, key, c)):>7} |")
+                sent.append(str(m["distinct_sent"]))
+            pool = next(iter(fig.values()))["pool"]
+            errs = sum(m["errors"] for m in fig.values() if m)
+            lines.append(f"{(varied.STREAMS[key] if i == 0 else ''):<22}{SIDE_LABEL[side]:<9}"
+                         f"{f'{pool}/' + '+'.join(sent):>14} |{cells} {errs}")
+    return lines
+
+
+def soak_lines(soak_res: dict) -> list[str]:
+    if not soak_res:
+        return []
+    r, v = soak_res["load"], soak_res["verdict"]
+    lines = ["", f"soak: registry as deployed ({soak_res['cache_entries']}-entry response cache per worker), wrk"
+                 f" c={soak_res['connections']} for {soak_res['seconds']} s on the mixed stream (API and page,"
+                 f" every class, {r['pool']} distinct URLs): {r['requests']} requests, {r['rps']:.1f} req/s,"
+                 f" p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, errors {r['errors']};"
+                 f" {r['distinct_sent']} distinct URLs sent, est. hits {100 * r['hit_rate_est']:.0f}%,"
+                 f" est. evictions {r.get('evictions_est', 0)}"
+                 + (f"; other processes took {r['other_cores']:.2f} cores" if r.get("other_cores", 0) > DISTURBED
+                    else "")]
+    samples = soak_res["samples"]
+    lines.append("  VmRSS per worker, MiB; t =" + "".join(f"{s['t_s']:>7.0f}" for s in samples) + " s")
+    for pid in samples[0]["kib"]:
+        lines.append(f"  pid {pid:<21}" + "".join(f"{s['kib'][pid] / 1024:>7.1f}" if pid in s["kib"] else
+                                               f"{'gone':>7}" for s in samples))
+    for pid, w in v["workers"].items():
+        if w["growth_mib"] is None:
+            lines.append(f"  pid {pid}: {w.get('note', '?')}")
+            continue
+        lines.append(f"  pid {pid}: {w['start_mib']:.1f} -> {w['end_mib']:.1f} MiB; over the last half"
+                     f" {w['growth_mib']:+.2f} MiB ({w['mib_per_min']:+.2f} MiB/min by least squares):"
+                     f" {'flat' if w['flat'] else 'GROWING'}")
+    lines.append(f"  verdict: {'flat' if v['flat'] else 'NOT flat'} (flat = every worker grew by at most"
+                 f" {v['threshold_mib']:g} MiB over the second half; see SOAK_FLAT_MIB in bench/run.py)")
+    return lines
 
 
 def report(res: ScaleResult, duration_s: int = DURATION_S) -> str:
@@ -592,11 +851,13 @@ def report(res: ScaleResult, duration_s: int = DURATION_S) -> str:
         parts = [f"pid {pid} {start.get(pid, 0) / 1024:.0f} -> {end[pid] / 1024:.0f}" if pid in end
                  else f"pid {pid} {start.get(pid, 0) / 1024:.0f} -> (gone)" for pid in start]
         lines.append(f"  {SIDE_LABEL.get(name, name):<9}" + ";  ".join(parts))
+    lines += varied_lines(res)
+    lines += soak_lines(res.soak)
     lines += ["", "targets (informative, not fatal):"]
     for t in targets(res):
         v = t["value"]
         shown = "-" if v is None else (f"{v:.2f}x" if "rps" in t["target"] else f"{v:.1f}")
-        lines.append(f"  {'PASS' if t['pass'] else 'FAIL'}  {SIDE_LABEL[t['side']]:<9}{t['target']:<34}"
+        lines.append(f"  {'PASS' if t['pass'] else 'FAIL'}  {SIDE_LABEL[t['side']]:<9}{t['target']:<41}"
                      f"{shown:>9}  (goal {t['goal']})")
     lines.append(f"setup {res.setup_s:.0f} s, load {res.load_s:.0f} s; other processes took {res.other_cores:.2f}"
                  f" of {os.cpu_count()} cores meanwhile")
@@ -634,7 +895,8 @@ def reprint(path: Path) -> None:
     for sc in data["scales"]:
         res = ScaleResult(sc["rows"], powers=sc["powers"], ceiling=sc["ceiling"], load=sc["load"],
                           counts=sc["counts"], memory=sc["memory_kib"], setup_s=sc["setup_s"], load_s=sc["load_s"],
-                          other_cores=sc.get("other_processes_cores", 0.0), code=sc.get("code", "?"))
+                          other_cores=sc.get("other_processes_cores", 0.0), code=sc.get("code", "?"),
+                          varied=sc.get("varied", {}), soak=sc.get("soak", {}))
         print(report(res, data["environment"]["duration_s"]))
 
 
@@ -654,7 +916,9 @@ def main() -> None:
         f"{env['gunicorn']}; {env['peer']}; {env['wrk']}")
     for rows in SCALES:  # build (or find) every database first, so the load phases run back to back
         dataset.cached_registry(rows)
-    results = [run_scale(rows, stamp) for rows in SCALES]
+    streams = varied.write_streams(RUNS / "varied")
+    log("varied streams: " + ", ".join(f"{k} {s.distinct} distinct URLs" for k, s in streams.items()))
+    results = [run_scale(rows, stamp, streams) for rows in SCALES]
     text = "\n".join(report(r) for r in results)
     total = time.monotonic() - started
     print(text, flush=True)
@@ -664,10 +928,15 @@ def main() -> None:
         "timestamp": stamp, "environment": env, "total_s": round(total, 1),
         "endpoints": {ep.key: {"label": ep.label, "registry": ep.registry, "peer": ep.peer} for ep in ENDPOINTS},
         "ceiling": CEILING_PATH,
+        "varied": {"streams": {k: {"label": varied.STREAMS[k], "distinct": s.distinct, "sequence_len": len(s.sequence),
+                                   "top": s.sequence[0]} for k, s in streams.items()},
+                   "zipf_s": varied.ZIPF_S, "seed": varied.SEED, "duration_s": VARIED_S,
+                   "cache_entries_assumed": varied.CACHE_ENTRIES, "soak_s": SOAK_S, "soak_every_s": SOAK_EVERY_S,
+                   "soak_flat_mib": SOAK_FLAT_MIB},
         "scales": [{"rows": r.rows, "powers": r.powers, "counts": r.counts, "ceiling": r.ceiling,
                     "load": r.load, "ratios": ratios(r), "memory_kib": r.memory,
                     "targets": targets(r), "code": r.code, "setup_s": round(r.setup_s, 1), "load_s": round(r.load_s, 1),
-                    "other_processes_cores": round(r.other_cores, 3)}
+                    "other_processes_cores": round(r.other_cores, 3), "varied": r.varied, "soak": r.soak}
                    for r in results],
     }, ensure_ascii=False, indent=1) + "\n")
     print(f"\nresults written to {out.relative_to(ROOT)}; whole run {total / 60:.1f} min", flush=True)

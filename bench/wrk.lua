@@ -3,21 +3,28 @@
 -- BENCH_WRK_MODE=checklist POSTs a checklist step to the URL with the bearer token BENCH_WRK_TOKEN and a different
 -- evidence document number on every request (bench-TAG-THREAD-N, TAG from BENCH_WRK_TAG), so each request is a
 -- real, audited write rather than a no-op. Read at load time: wrk decides on a static request before init().
+-- BENCH_WRK_MODE=urls GETs the paths listed in the file BENCH_WRK_URLS (one a line, already percent-encoded), in
+-- order, starting at line BENCH_WRK_OFFSET (0-based) and wrapping at the end; the file is read once, in init(),
+-- and every distinct request is formatted once. The report adds "dispatched": how many paths were handed out,
+-- so the caller knows exactly which ones were sent.
 
 local mode = os.getenv("BENCH_WRK_MODE") or "get"
+local threads = {}
+local next_tid = 0
+
+function setup(thread)
+  next_tid = next_tid + 1
+  thread:set("tid", next_tid)
+  table.insert(threads, thread)
+end
+
+counter = 0
 
 if mode == "checklist" then
   local tag = os.getenv("BENCH_WRK_TAG") or "run"
-  local counter = 0
-  local next_tid = 0
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_WRK_TOKEN") or "")
-
-  function setup(thread)
-    next_tid = next_tid + 1
-    thread:set("tid", next_tid)
-  end
 
   function request()
     counter = counter + 1
@@ -25,14 +32,43 @@ if mode == "checklist" then
                                tag, tid or 0, counter)
     return wrk.format(nil, nil, nil, body)
   end
+elseif mode == "urls" then
+  local reqs = {}
+  local n = 0
+  local offset = tonumber(os.getenv("BENCH_WRK_OFFSET") or "0")
+
+  function init(args)
+    local formatted = {}
+    for line in io.lines(os.getenv("BENCH_WRK_URLS")) do
+      if line ~= "" then
+        local r = formatted[line]
+        if not r then
+          r = wrk.format("GET", line)
+          formatted[line] = r
+        end
+        n = n + 1
+        reqs[n] = r
+      end
+    end
+  end
+
+  function request()
+    local r = reqs[(offset + counter) % n + 1]
+    counter = counter + 1
+    return r
+  end
 end
 
 function done(summary, latency, requests)
   local e = summary.errors
+  local dispatched = 0
+  for _, thread in ipairs(threads) do
+    dispatched = dispatched + (thread:get("counter") or 0)
+  end
   io.write(string.format(
     'BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"errors_connect":%d,"errors_read":%d,' ..
     '"errors_write":%d,"errors_status":%d,"errors_timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,' ..
-    '"mean_us":%.1f,"max_us":%d}\n',
+    '"mean_us":%.1f,"max_us":%d,"dispatched":%d}\n',
     summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean, latency.max))
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean, latency.max, dispatched))
 end
