@@ -14,7 +14,7 @@ from registry.access import API_PREFIX, current_caller, note
 from registry.api.schemas.handovers import HandoverEventOut
 from registry.domain.highlight import segments
 from registry.domain.moments import as_utc
-from registry.domain.roles import Role
+from registry.domain.roles import Action, Role, refusal
 from registry.domain.workdays import CHINA
 from registry.web import auditor, auth, console, edit, feedback, handover, offices, public
 from registry.web.wording import event_sentence
@@ -71,6 +71,11 @@ def event_text(event: Any) -> str:
     return event_sentence(HandoverEventOut().dump(event))
 
 
+def may(action: str, department_id: int | None = None) -> bool:
+    """Whether the signed-in user may take ``action`` (a code of roles.Action): the pages ask the one rule table."""
+    return refusal(current_caller(), Action(action), department_id) is None
+
+
 def role_label(role: str) -> str:
     try:
         return Role(role).label
@@ -93,6 +98,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(url_with)
     app.add_template_global(current_caller)
     app.add_template_global(role_label)
+    app.add_template_global(may)
     app.add_template_global(event_text)
     for blueprint in (auth.bp, public.bp, console.bp, handover.bp, edit.bp, auditor.bp, offices.bp):
         app.register_blueprint(blueprint)

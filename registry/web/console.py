@@ -7,40 +7,37 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from registry import db
 from registry.access import current_caller, roles, staff
 from registry.domain import handover as flow
-from registry.domain.choices import DepartmentKind
 from registry.domain.handover import Status
-from registry.domain.roles import ALLOWED, Action, Caller, Role
+from registry.domain.roles import ALLOWED, Action, refusal
 from registry.domain.workdays import today_in_china
-from registry.services import bulk, lookup, reference
+from registry.services import bulk, lookup
 from registry.web import feedback
-from registry.web.forms import BulkForm, SearchForm, options
+from registry.web.forms import BulkForm, SearchForm, city_departments
 
 bp = Blueprint("console", __name__, url_prefix="/console")
-movers = roles(*ALLOWED[Action.HANDOVER_MOVE] | ALLOWED[Action.HANDOVER_RECALL])
+MOVERS = ALLOWED[Action.HANDOVER_MOVE] | ALLOWED[Action.HANDOVER_RECALL]
+movers = roles(*MOVERS)
 PER_PAGE = 50
-
-
-def may_move(caller: Caller) -> bool:
-    return caller.role in ALLOWED[Action.HANDOVER_MOVE] | ALLOWED[Action.HANDOVER_RECALL]
 
 
 def _render(form: SearchForm, bulk_form: BulkForm, problems: list[str] | None = None, status: int = 200):
     session = db.session()
-    form.department.choices = options((d.id, d.name) for d in reference.list_departments(session, DepartmentKind.CITY))
+    form.department.choices = city_departments(session)
     form.validate()
     f = form.to_filter(PER_PAGE)
     found = lookup.search(session, f)
-    today = today_in_china()
+    today, caller = today_in_china(), current_caller()
     rows = []
     for power in found.page.items:
         handover = found.handovers.get(power.id)
         rows.append({"power": power, "handover": handover,
-                     "overdue": bool(handover and flow.is_overdue(handover.status, handover.planned_date, today))})
-    caller = current_caller()
+                     "overdue": bool(handover and flow.is_overdue(handover.status, handover.planned_date, today)),
+                     # Offered for bulk steps only where the rule table lets this caller act on the power.
+                     "selectable": handover is not None
+                     and refusal(caller, Action.HANDOVER_MOVE, power.department_id) is None})
     return render_template("console/index.html", form=form, f=f, page=found.page, rows=rows,
                            facets=found.page.facets, bulk_form=bulk_form, problems=problems or [],
-                           may_move=may_move(caller), caller=caller,
-                           mine=caller.department_id if caller.role == Role.DEPARTMENT else None), status
+                           may_move=caller.role in MOVERS), status
 
 
 @bp.get("/")

@@ -10,22 +10,18 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from registry import db
 from registry.access import current_caller, roles
 from registry.api.powers import POWER
-from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
+from registry.domain.choices import ExerciseLevel, PowerType
 from registry.domain.roles import Action, Role, refusal
 from registry.models import Power
-from registry.services import powers, reference
+from registry.services import powers
 from registry.services.authz import authorize
 from registry.services.errors import StaleVersion
 from registry.web import feedback
-from registry.web.forms import PowerEditForm, options
+from registry.web.forms import PowerEditForm, city_departments
 
 bp = Blueprint("edit", __name__, url_prefix="/console/powers")
 editors = roles(Role.ADMIN, Role.DEPARTMENT)  # a department user only for its own powers (the service checks)
 SHOWN = ("seq", "name", "sub_items", "type", "level", "note", "partial", "devolved_part", "retained_part")
-
-
-def _departments() -> list:
-    return options((d.id, d.name) for d in reference.list_departments(db.session(), DepartmentKind.CITY))
 
 
 def _data(power: Power) -> dict[str, Any]:
@@ -64,12 +60,12 @@ def _shown(name: str, value: Any) -> str:
     return str(value)
 
 
-def _render(power: Power, form: PowerEditForm, problems: list[str] | None = None, current: Power | None = None,
+def _render(power: Power, form: PowerEditForm, problems: list[str] | None = None, stale: bool = False,
             status: int = 200):
-    form.department.choices = _departments()
+    """The form; after a stale save, with what the stored power says beside what the user typed."""
     differing = []
-    if current is not None:
-        theirs = _data(current)
+    if stale:
+        theirs = _data(power)
         mine = {name: form[name].data for name in SHOWN} | {"sub_items": "\n".join(form.sub_item_list())}
         differing = [(form[name].label.text, _shown(name, theirs[name]), _shown(name, mine[name])) for name in SHOWN
                      if _shown(name, theirs[name]) != _shown(name, mine[name])]
@@ -84,7 +80,9 @@ def form(power_id: int):
     """The form, filled in from the power as it is now (only for a caller who may change this power)."""
     power = powers.get_power(db.session(), power_id)
     authorize(current_caller(), Action.POWER_UPDATE, power.department_id)
-    return _render(power, PowerEditForm(formdata=None, data=_data(power)))
+    form = PowerEditForm(formdata=None, data=_data(power))
+    form.department.choices = city_departments(db.session())
+    return _render(power, form)
 
 
 @bp.post(f"{POWER}/edit")
@@ -94,7 +92,7 @@ def save(power_id: int):
     session = db.session()
     power = powers.get_power(session, power_id)
     form = PowerEditForm()
-    form.department.choices = _departments()
+    form.department.choices = city_departments(session)
     if not form.validate():
         return _render(power, form, ["请检查下面标出的内容。"], status=422)
     try:
@@ -109,7 +107,7 @@ def save(power_id: int):
             # The form keeps what the user typed; its version is now the current one, so saving again is a
             # decision taken with the other change in view.
             form.version.data = str(current.version)
-            return _render(current, form, problems, current=current, status=feedback.status(error))
+            return _render(current, form, problems, stale=True, status=feedback.status(error))
         return _render(power, form, problems, status=feedback.status(error))
     flash("事项信息已保存，修改原因已记入审计记录。", "ok")
     return redirect(url_for("handover.page", power_id=power_id), 303)

@@ -6,6 +6,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,12 +22,14 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from registry.domain.choices import ExerciseLevel, PowerType
+from registry.api.schemas.audit import FIELD_NAME
+from registry.api.schemas.handovers import PLAUSIBLE
+from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.handover import Status
 from registry.models.base import MAX_ID
+from registry.services import reference
 from registry.services.powers import PowerFilter
 
-PLAUSIBLE_FIRST, PLAUSIBLE_LAST = date(2000, 1, 1), date(2100, 12, 31)
 REQUIRED = "必填"
 
 
@@ -39,10 +42,15 @@ def _choices(choice_type) -> list[SelectChoice]:
     return options((c.value, c.label) for c in choice_type)
 
 
+def city_departments(session: Session) -> list[SelectChoice]:
+    """The guiding departments, as a select's choices."""
+    return options((d.id, d.name) for d in reference.list_departments(session, DepartmentKind.CITY))
+
+
 def plausible(_form, field) -> None:
-    """The API's date bounds: the decision is of 2021; nothing before 2000 or after 2100."""
-    if field.data is not None and not PLAUSIBLE_FIRST <= field.data <= PLAUSIBLE_LAST:
-        raise ValidationError("日期须在 2000 年至 2100 年之间")
+    """The API's date bounds (the same Range): the decision is of 2021; nothing before 2000 or after 2100."""
+    if field.data is not None and not PLAUSIBLE.min <= field.data <= PLAUSIBLE.max:
+        raise ValidationError(f"日期须在 {PLAUSIBLE.min.year} 年至 {PLAUSIBLE.max.year} 年之间")
 
 
 def web_link(_form, field) -> None:
@@ -227,8 +235,8 @@ class AuditFilterForm(Form):
     page = IntegerField("页码", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
     def validate_field(self, field) -> None:
-        if field.data and not field.data.replace("_", "").isalnum():
-            raise ValidationError("字段名只含字母、数字和下划线")
+        if field.data and not FIELD_NAME.regex.match(field.data):
+            raise ValidationError("字段名只含小写字母和下划线，如 name、sub_items")
 
 
 class VerifyForm(Form):

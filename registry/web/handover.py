@@ -64,7 +64,7 @@ def _desk(power_id: int) -> workbench.Desk:
 
 
 def _render(power_id: int, posted: dict[str, FlaskForm] | None = None, problems: list[str] | None = None,
-            status: int = 200, where: str | None = None):
+            status: int = 200):
     """The page; a refused form comes back as it was posted, with its errors, the others as stored."""
     desk = _desk(power_id)
     posted = posted or {}
@@ -79,8 +79,8 @@ def _render(power_id: int, posted: dict[str, FlaskForm] | None = None, problems:
         for c in h.checks]
     return render_template(
         "console/handover.html", desk=desk, h=h, power=h.power, terms=_terms_form(desk, posted.get("terms")),
-        steps=steps, sides=sides, checks=checks, problems=problems or [], where=where,
-        terms_open=h.status in flow.EDITABLE, checklist_open=h.status in flow.EDITABLE,
+        steps=steps, sides=sides, checks=checks, problems=problems or [],
+        editable=h.status in flow.EDITABLE,
     ), status
 
 
@@ -91,7 +91,7 @@ def _done(power_id: int, message: str, anchor: str):
 
 def _refused(power_id: int, key: str, form: FlaskForm, error, fields: dict[str, str]):
     db.session().rollback()
-    return _render(power_id, {key: form}, feedback.bind(form, error, fields), feedback.status(error), where=key)
+    return _render(power_id, {key: form}, feedback.bind(form, error, fields), feedback.status(error))
 
 
 @bp.get(POWER)
@@ -117,7 +117,7 @@ def _act(power_id: int, key: str, form: FlaskForm, write: Callable[[Session], ob
          fields: dict[str, str]):
     """Validate the posted form, make the one service call, commit once; or show the page again with the errors."""
     if not form.validate():
-        return _render(power_id, {key: form}, ["请检查下面标出的内容。"], 422, where=key)
+        return _render(power_id, {key: form}, ["请检查下面标出的内容。"], 422)
     session = db.session()
     try:
         write(session)

@@ -8,13 +8,12 @@ from registry import db
 from registry.access import public
 from registry.api.caching import conditional
 from registry.api.schemas.handovers import HandlerOut, HandoverEventOut, StatsOut
-from registry.domain.choices import DepartmentKind
 from registry.domain.handover import Status
 from registry.domain.workdays import today_in_china
 from registry.models.base import MAX_ID
-from registry.services import lookup, progress, reference
+from registry.services import lookup, progress
 from registry.web import charts
-from registry.web.forms import SearchForm, options
+from registry.web.forms import SearchForm, city_departments
 from registry.web.schemas import PublicHandover, PublicListItem, PublicPower
 from registry.web.wording import WHAT_THE_STATUS_MEANS, event_sentence
 
@@ -29,7 +28,7 @@ def home():
     """Search the devolved powers by any part of a name, sub-item or note, by pinyin or initials, with filters."""
     session = db.session()
     form = SearchForm(formdata=request.args)
-    form.department.choices = options((d.id, d.name) for d in reference.list_departments(session, DepartmentKind.CITY))
+    form.department.choices = city_departments(session)
     form.validate()
     f = form.to_filter(PER_PAGE)
     found = lookup.search(session, f)
