@@ -88,6 +88,7 @@ def load(session: Session, caller: Caller, seed: dict) -> SeedReport:
             continue
         if session.scalar(select(Handover.id).where(Handover.power_id == power.id)) is None:
             handovers.create_for(session, caller, power, reason)  # a database from before handovers existed
+            search.index(session, power)
             report.created["handover"] += 1
         if not powers.changed_fields(power, data):
             report.unchanged += 1

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from registry.domain import searchtext
 from registry.domain.choices import ExerciseLevel, PowerType
 from registry.domain.roles import Action, Caller
-from registry.models import Decision, Power, PowerGram, PowerText, SubItem
+from registry.models import Decision, Power, SubItem
 from registry.models.base import utcnow
+from registry.services import search
 from registry.services.authz import authorize
 from registry.services.errors import Conflict
 
@@ -73,6 +74,7 @@ def load(session: Session, caller: Caller, n: int, seed: int) -> Decision:
     session.add(decision)
     session.flush()
     rng = random.Random(seed)
+    bulk = search.BulkIndex(session)
     now = utcnow()
     for start in range(0, n, BATCH):
         rows = [_power(rng, vocab, seq) for seq in range(start + 1, min(n, start + BATCH) + 1)]
@@ -81,17 +83,14 @@ def load(session: Session, caller: Caller, n: int, seed: int) -> Decision:
         subs = [{"power_id": pid, "position": i, "name": s} for pid, (_, names) in zip(ids, rows, strict=True)
                 for i, s in enumerate(names)]
         # Core inserts of plain rows: the ORM's per-row bookkeeping would dominate at this scale.
-        conn = session.connection()
         if subs:
-            conn.execute(insert(SubItem.__table__), subs)
-        texts, grams = [], []
+            session.connection().execute(insert(SubItem.__table__), subs)
         for pid, (row, names) in zip(ids, rows, strict=True):
-            doc = searchtext.document(row["name"], names, row["note"])
-            texts.append({"power_id": pid, "name": doc.name, "haystack": doc.haystack, "pinyin": doc.pinyin,
-                          "initials": doc.initials})
-            grams.extend({"gram": g, "power_id": pid} for g in doc.grams)
-        conn.execute(insert(PowerText.__table__), texts)
-        conn.execute(insert(PowerGram.__table__), grams)
+            key = search.facet_key(decision_id=decision.id, status=None,  # no handover: not law
+                                   **{k: row[k] for k in ("retired", "type", "level", "department_id", "partial")})
+            bulk.add(pid, searchtext.document(row["name"], names, row["note"]), key)
+        bulk.write()
+    bulk.finish()
     return decision
 
 
@@ -99,10 +98,9 @@ def remove(session: Session, caller: Caller) -> int:
     """Delete every synthetic decision and its powers (and their index entries); returns how many powers."""
     authorize(caller, Action.REFERENCE_MANAGE)
     decisions = select(Decision.id).where(Decision.synthetic.is_(True)).scalar_subquery()
-    powers = select(Power.id).where(Power.decision_id.in_(decisions)).scalar_subquery()
     count = session.scalar(select(func.count()).select_from(Power).where(Power.decision_id.in_(decisions))) or 0
-    for model in (PowerGram, PowerText, SubItem):
-        session.execute(delete(model).where(model.power_id.in_(powers)))
+    search.forget(session, decisions)
+    session.execute(delete(SubItem).where(SubItem.power_id.in_(select(Power.id).where(Power.decision_id.in_(decisions)))))
     session.execute(delete(Power).where(Power.decision_id.in_(decisions)))
     session.execute(delete(Decision).where(Decision.synthetic.is_(True)))
     return count

@@ -43,8 +43,29 @@ def syllables() -> frozenset[str]:
 
 
 @cache
-def _prefixes() -> frozenset[str]:
-    return frozenset(s[:i] for s in syllables() for i in range(1, len(s) + 1))
+def _completions() -> dict[str, frozenset[str]]:
+    """Every prefix of a syllable, with the syllables that start with it: what a cut-short syllable may be."""
+    out: dict[str, set[str]] = {}
+    for s in syllables():
+        for i in range(1, len(s) + 1):
+            out.setdefault(s[:i], set()).add(s)
+    return {prefix: frozenset(full) for prefix, full in out.items()}
+
+
+def _syllable_ends(text: str, start: int) -> list[int]:
+    """Where the whole syllables that start at ``start`` of the text end."""
+    ends = []
+    for end in range(start + 1, len(text) + 1):
+        if text[start:end] not in _completions():
+            break
+        if text[start:end] in syllables():
+            ends.append(end)
+    return ends
+
+
+def _pair(first: str, second: str) -> str:
+    """The gram of two consecutive syllables of one run: at most 1 + 6 + 1 + 6 letters, in PowerGram's 16."""
+    return "P" + first + SEP + second
 
 
 def _field_syllables(text: str) -> list[str]:
@@ -80,6 +101,7 @@ def document(name: str, sub_items: list[str], note: str | None) -> Document:
     pinyin = BREAK + BREAK.join("".join(run[i:])[:PINYIN_WINDOW] for run in runs for i in range(len(run))) + BREAK
     initials = "".join(s[0] if s != BREAK else BREAK for s in syllable_runs)
     grams.update("p" + s for s in syllable_runs if s != BREAK)
+    grams.update(_pair(a, b) for run in runs for a, b in zip(run, run[1:], strict=False))
     grams.update("i" + a + b for a, b in zip(initials, initials[1:], strict=False) if BREAK not in (a, b))
     return Document(fields[0], "\n".join(fields), pinyin, initials, frozenset(grams))
 
@@ -105,8 +127,31 @@ class Query:
 
     def first_syllable_grams(self) -> frozenset[str]:
         """A document the query spells from a boundary has one of these syllables there: one the query starts
-        with, or (a query shorter than a syllable) one that starts with the query."""
+        with, or (a query shorter than a syllable) one that starts with the query. Superseded by pinyin_grams."""
         return frozenset("p" + s for s in syllables() if self.text.startswith(s) or s.startswith(self.text))
+
+    def pinyin_grams(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(exact, to_confirm): a document with an exact gram matches as pinyin; any other match has one to confirm."""
+        if not self.pinyin_like:
+            return frozenset(), frozenset()
+        text, completions = self.text, _completions()
+
+        @cache
+        def spelled_on(start: int) -> bool:
+            """The text from ``start`` on is whole syllables, then one perhaps cut short (qu+shu+"i" is not)."""
+            return text[start:] in completions or any(
+                spelled_on(end) for end in _syllable_ends(text, start) if end < len(text))
+
+        # The gram of the first syllable or two of what the text spells names the whole text when it is one
+        # syllable cut short ("p" + t1), or one and then a second cut short ("P" + t1 + "'" + t2).
+        exact = {"p" + s for s in completions.get(text, ())}
+        to_confirm: set[str] = set()
+        for first in _syllable_ends(text, 0):
+            exact.update(_pair(text[:first], t2) for t2 in completions.get(text[first:], ()))
+            # Three syllables or more: the first two narrow the candidates down; the pinyin column decides.
+            to_confirm.update(_pair(text[:first], text[first:second]) for second in _syllable_ends(text, first)
+                              if second < len(text) and spelled_on(second))
+        return frozenset(exact), frozenset(to_confirm)
 
     @property
     def pinyin_needle(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,14 +16,13 @@ from sqlalchemy.sql import ColumnElement
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.handover import Status
 from registry.domain.roles import Action, Caller
-from registry.models import Decision, Department, Handover, Power, PowerText, SubItem
+from registry.models import Decision, Department, GramCount, Handover, Power, PowerText, SubItem
 from registry.models.base import utcnow
 from registry.services import audit, handovers, reference, search, snapshots
 from registry.services.authz import authorize
 from registry.services.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 
 FACETS = ("type", "level", "department", "partial", "status")  # in the order _grouped() selects them
-SEARCHED = frozenset({"name", "sub_items", "note"})  # the fields the search index is built from
 EDITABLE = ("seq", "name", "sub_items", "type", "level", "department", "note", "partial",
             "devolved_part", "retained_part")
 SORTS = {
@@ -59,56 +59,62 @@ class PowerPage:
     facets: dict[str, list[dict[str, Any]]]
 
 
-def _conditions(session: Session, f: PowerFilter) -> tuple[list[ColumnElement[bool]], dict[str, ColumnElement[bool]]]:
-    """Split the filter into always-on conditions and one condition per facet."""
-    base: list[ColumnElement[bool]] = []
+@dataclass
+class Scope:
+    """The filter resolved: SQL conditions on Power (always-on, and one per facet), the same facets as predicates
+    on grouped rows, and the base filters as conditions on GramCount."""
+
+    base: list[ColumnElement[bool]] = field(default_factory=list)
+    faceted: dict[str, ColumnElement[bool]] = field(default_factory=dict)
+    keeps: dict[str, Callable[[tuple[Any, ...]], bool]] = field(default_factory=dict)
+    counted: list[ColumnElement[bool]] = field(default_factory=list)
+
+    def keep(self, row: tuple[Any, ...], but: str | None = None) -> bool:
+        """Whether a grouped row passes every facet filter (but one)."""
+        return all(test(row) for name, test in self.keeps.items() if name != but)
+
+
+def _scope(session: Session, f: PowerFilter) -> Scope:
+    scope = Scope()
     if not f.include_retired:
-        base.append(Power.retired.is_(False))
+        scope.base.append(Power.retired.is_(False))
+        scope.counted.append(GramCount.retired.is_(False))
     if f.decision:
-        base.append(Power.decision_id.in_(
-            reference.resolve_ids(session, Decision, "doc_number", "decision", f.decision)))
-    if f.q:
-        base.append(search.condition(f.q))
-    faceted: dict[str, ColumnElement[bool]] = {}
+        ids = reference.resolve_ids(session, Decision, "doc_number", "decision", f.decision)
+        scope.base.append(Power.decision_id.in_(ids))
+        scope.counted.append(GramCount.decision_id.in_(ids))
+    position = {name: FACETS.index(name) for name in FACETS}
+
+    def facet(name: str, condition: ColumnElement[bool], values: set[Any]) -> None:
+        scope.faceted[name] = condition
+        scope.keeps[name] = lambda row: row[position[name]] in values
+
     if f.type:
-        faceted["type"] = Power.type.in_(f.type)
+        facet("type", Power.type.in_(f.type), set(f.type))
     if f.level:
-        faceted["level"] = Power.level.in_(f.level)
+        facet("level", Power.level.in_(f.level), set(f.level))
     if f.department:
-        faceted["department"] = Power.department_id.in_(
-            reference.resolve_ids(session, Department, "name", "department", f.department))
+        ids = reference.resolve_ids(session, Department, "name", "department", f.department)
+        facet("department", Power.department_id.in_(ids), set(ids))
     if f.partial is not None:
-        faceted["partial"] = Power.partial.is_(f.partial)
+        facet("partial", Power.partial.is_(f.partial), {f.partial})
     if f.status:
-        faceted["status"] = Power.id.in_(select(Handover.power_id).where(Handover.status.in_(f.status)))
-    return base, faceted
+        facet("status", Power.id.in_(select(Handover.power_id).where(Handover.status.in_(f.status))), set(f.status))
+    return scope
 
 
-Grouped = list[tuple[Any, ...]]  # one value per facet dimension (FACETS order), then the count
+Grouped = search.Grouped  # one value per facet dimension (FACETS order), then the count
 # Each facet's column; the handover status comes from the handover, outer-joined (synthetic powers have none).
 DIMENSIONS = {"type": Power.type, "level": Power.level, "department": Power.department_id,
               "partial": Power.partial, "status": Handover.status}
 
 
-def _counted(*columns: ColumnElement[Any]) -> Select:
-    return (select(*columns, func.count(Power.id)).select_from(Power)
-            .outerjoin(Handover, Handover.power_id == Power.id).group_by(*columns))
-
-
 def _grouped(session: Session, where: list[ColumnElement[bool]]) -> Grouped:
-    """Counts by every facet dimension at once: one query serves the total and every facet that shares ``where``."""
-    return [tuple(row) for row in session.execute(_counted(*DIMENSIONS.values()).where(*where))]
-
-
-def _grouped_by(session: Session, name: str, where: list[ColumnElement[bool]]) -> Grouped:
-    """Counts by one facet's dimension, shaped like _grouped()'s rows (the other dimensions left empty)."""
-    position = FACETS.index(name)
-    out: Grouped = []
-    for value, count in session.execute(_counted(DIMENSIONS[name]).where(*where)):
-        row: list[Any] = [None] * len(FACETS) + [count]
-        row[position] = value
-        out.append(tuple(row))
-    return out
+    """Counts by every facet dimension at once: the total and every facet come from these rows."""
+    columns = list(DIMENSIONS.values())
+    return [tuple(row) for row in session.execute(
+        select(*columns, func.count(Power.id)).select_from(Power).outerjoin(Handover, Handover.power_id == Power.id)
+        .where(*where).group_by(*columns))]
 
 
 def _facet(name: str, rows: Grouped, departments: dict[int, str]) -> list[dict[str, Any]]:
@@ -124,34 +130,45 @@ def _facet(name: str, rows: Grouped, departments: dict[int, str]) -> list[dict[s
     return [{"code": c.value, "label": c.label, "count": counts.get(c, 0)} for c in choices]
 
 
-def list_powers(session: Session, f: PowerFilter) -> PowerPage:
-    """One page of powers, the total, and facet counts that honour every filter but their own."""
-    base, faceted = _conditions(session, f)
-    where = base + list(faceted.values())
+def _page(session: Session, f: PowerFilter, where: list[ColumnElement[bool]]) -> list[Power]:
+    """One page in the chosen order (relevance first when searching, then annex order), by SQL over the matches."""
     # The sort may need Department; contains_eager reuses that join instead of adding a second one.
     stmt: Select = select(Power).join(Power.department).options(contains_eager(Power.department)).where(*where)
-    sort = f.sort or ("relevance" if f.q else "seq")
+    sort = f.sort or "relevance"
     if sort == "relevance":
-        # Relevance first (only a search has one), then annex order.
         if f.q:
             stmt = stmt.join(PowerText, PowerText.power_id == Power.id).order_by(search.relevance(f.q))
         sort = "seq"
     descending = sort.startswith("-")
     keys = SORTS[sort.lstrip("-")] + (Power.decision_id, Power.seq, Power.id)
     stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys])
-    stmt = stmt.limit(f.per_page).offset((f.page - 1) * f.per_page)
-    # Each facet honours every filter but its own. Without facet filters they all share one WHERE, so one
-    # grouped query serves the total and all five (the search case); otherwise one small query each.
+    return list(session.scalars(stmt.limit(f.per_page).offset((f.page - 1) * f.per_page)).unique())
+
+
+def list_powers(session: Session, f: PowerFilter) -> PowerPage:
+    """One page of powers, the total, and facet counts that honour every filter but their own.
+
+    Counts come from one set of grouped rows, filtered per facet in Python. An unsearched list, or a search one
+    gram answers (one or two characters, most two-syllable pinyin), takes them from GramCount and its page from
+    the gram's postings, so its cost does not grow with the number of matches; any other search groups its
+    matches in SQL.
+    """
+    scope = _scope(session, f)
+    where = scope.base + list(scope.faceted.values())
+    gram = search.sole_gram(session, f.q) if f.q else search.ALL
+    rows = search.counted(session, gram, scope.counted) if gram is not None else \
+        _grouped(session, scope.base + [search.condition(f.q)])
     departments = dict(session.execute(select(Department.id, Department.name)).all())
-    if not faceted:
-        rows = _grouped(session, base)
-        facets = {name: _facet(name, rows, departments) for name in FACETS}
-        total = sum(row[-1] for row in rows)
+    facets = {name: _facet(name, [r for r in rows if scope.keep(r, but=name)], departments) for name in FACETS}
+    total = sum(r[-1] for r in rows if scope.keep(r))
+    if gram and f.sort in (None, "relevance"):
+        in_scope = sum(r[-1] for r in search.counted(session, search.ALL, scope.counted))
+        ids = search.ranked_ids(session, gram, where, (f.page - 1) * f.per_page, f.per_page, total, in_scope)
+        found = {p.id: p for p in session.scalars(select(Power).where(Power.id.in_(ids))).unique()}
+        items = [found[i] for i in ids]
     else:
-        facets = {name: _facet(name, _grouped_by(session, name, base + [c for k, c in faceted.items() if k != name]),
-                               departments) for name in FACETS}
-        total = session.scalar(select(func.count(Power.id)).where(*where)) or 0
-    return PowerPage(list(session.scalars(stmt).unique()), total, f.page, f.per_page, facets)
+        items = _page(session, f, where + ([search.condition(f.q)] if f.q else []))
+    return PowerPage(items, total, f.page, f.per_page, facets)
 
 
 def get_power(session: Session, power_id: int) -> Power:
@@ -164,8 +181,7 @@ def get_power(session: Session, power_id: int) -> Power:
 def all_powers(session: Session, decision: list[str] | None = None, include_retired: bool = False) -> list[Power]:
     """Every power in annex order, for exports."""
     f = PowerFilter(decision=decision or [], include_retired=include_retired)
-    base, _ = _conditions(session, f)
-    return list(session.scalars(select(Power).where(*base).order_by(*SORTS["seq"])).unique())
+    return list(session.scalars(select(Power).where(*_scope(session, f).base).order_by(*SORTS["seq"])).unique())
 
 
 def _check_version(power: Power, expected_version: int) -> None:
@@ -252,8 +268,8 @@ def create_power(session: Session, caller: Caller, data: dict[str, Any], reason:
     session.add(power)
     _flush(session, power)
     audit.record(session, caller, "create", power, None, reason)
-    search.index(session, power)
     handovers.create_for(session, caller, power, reason)
+    search.index(session, power)
     return power
 
 
@@ -279,7 +295,6 @@ def update_power(session: Session, caller: Caller, power_id: int, changes: dict[
     changed = changed_fields(power, changes)
     if not changed:
         return power
-    text_changed = not changed.keys().isdisjoint(SEARCHED)
     if "department" in changed:
         authorize(caller, Action.POWER_REASSIGN)
     _require_reason(reason)
@@ -297,8 +312,7 @@ def update_power(session: Session, caller: Caller, power_id: int, changes: dict[
     power.updated_at = utcnow()  # also bumps the version when only sub-items changed
     _flush(session, power)
     audit.record(session, caller, "update", power, before, reason)
-    if text_changed:
-        search.index(session, power)
+    search.index(session, power)  # its text or its facets changed
     return power
 
 
@@ -316,6 +330,7 @@ def _set_retired(session: Session, caller: Caller, power_id: int, expected_versi
     power.updated_at = utcnow()
     _flush(session, power)
     audit.record(session, caller, "retire" if retired else "restore", power, before, reason)
+    search.index(session, power)  # counted as retired or in force
     return power
 
 

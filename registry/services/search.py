@@ -7,55 +7,184 @@ answer is exactly registry.domain.searchtext.matches() on both databases.
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
 from sqlalchemy import (
     ColumnElement,
     ScalarSelect,
     Select,
     String,
     and_,
+    bindparam,
     case,
     delete,
     false,
     func,
     insert,
     literal,
+    literal_column,
     select,
     union,
     union_all,
+    update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from registry.domain import searchtext
+from registry.domain.choices import ExerciseLevel, PowerType
+from registry.domain.handover import Status
 from registry.domain.searchtext import Query
-from registry.models import Power, PowerGram, PowerText
+from registry.models import GramCount, Handover, Power, PowerGram, PowerText
+from registry.models.search import NO_STATUS, UNRANKED
 
 REINDEX_BATCH = 500
+KEY = ("decision_id", "retired", "type", "level", "department_id", "partial", "status")  # FacetKey's columns
+ALL = ""  # the gram every power is counted under: the unsearched list's total and facets
+Key = tuple[int, bool, PowerType, ExerciseLevel, int, bool, str]
+Counts = Counter[tuple[str, Key]]
+
+
+def facet_key(*, decision_id: int, retired: bool, type: PowerType, level: ExerciseLevel, department_id: int,
+              partial: bool, status: Status | None) -> Key:
+    """What a power is counted under: its base filters and facets, its handover's status if it has one."""
+    return (decision_id, retired, type, level, department_id, partial, status.value if status else NO_STATUS)
+
+
+def power_key(power: Power, status: Status | None) -> Key:
+    return facet_key(decision_id=power.decision_id, retired=power.retired, type=power.type, level=power.level,
+                     department_id=power.department_id, partial=power.partial, status=status)
+
+
+def _stored_key(entry: PowerText) -> Key:
+    return tuple(getattr(entry, name) for name in KEY)  # type: ignore[return-value]
+
+
+def tiers(doc: searchtext.Document) -> dict[str, int]:
+    """Each gram of the document with searchtext.rank() of its name for the gram's own text (one character or a
+    bigram, the whole of a one- or two-character query); other grams are UNRANKED."""
+    return {g: searchtext.rank(doc.name, searchtext.Query(g[1:])) if g[0] in "12" else UNRANKED for g in doc.grams}
+
+
+def _count_rows(counts: Counts) -> list[dict]:
+    rows = [{"gram": gram, **dict(zip(KEY, key, strict=True)), "n": n} for (gram, key), n in counts.items() if n]
+    # One order for every writer, so concurrent PostgreSQL transactions lock shared count rows without deadlock.
+    return sorted(rows, key=lambda r: (r["gram"], *(str(r[k]) for k in KEY)))
+
+
+def add_counts(session: Session, counts: Counts) -> None:
+    """Add ``counts`` (negative to take away) to GramCount, dropping rows that reach zero."""
+    rows = _count_rows(counts)
+    if not rows:
+        return
+    table = GramCount.__table__
+    dialect_insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    stmt = dialect_insert(table)
+    session.execute(stmt.on_conflict_do_update(index_elements=["gram", *KEY], set_={"n": table.c.n + stmt.excluded.n}),
+                    rows)
+    lowered = sorted({r["gram"] for r in rows if r["n"] < 0})
+    for start in range(0, len(lowered), REINDEX_BATCH):
+        session.execute(delete(table).where(table.c.n == 0, table.c.gram.in_(lowered[start:start + REINDEX_BATCH])))
+
+
+def _status(session: Session, power_id: int) -> Status | None:
+    return session.scalar(select(Handover.status).where(Handover.power_id == power_id))
 
 
 def index(session: Session, power: Power) -> None:
-    """(Re)build the index entry of one power; called by every service write that changes its text."""
+    """Bring one power's index entry, postings and counts in step with its text, facets and handover; called by
+    every service write that changes any of them (the counts follow the key stored with the entry, so the order
+    of the writes before it does not matter)."""
     doc = searchtext.document(power.name, power.sub_items, power.note)
-    session.execute(delete(PowerGram).where(PowerGram.power_id == power.id))
-    entry = session.get(PowerText, power.id) or PowerText(power_id=power.id)
+    grams, key = tiers(doc), power_key(power, _status(session, power.id))
+    entry = session.get(PowerText, power.id)
+    old: dict[str, int] = {}
+    counts: Counts = Counter()
+    if entry is not None:
+        old = dict(session.execute(select(PowerGram.gram, PowerGram.tier).where(PowerGram.power_id == power.id)).all())
+        counts.update({(g, _stored_key(entry)): -1 for g in (ALL, *old)})
+    else:
+        entry = PowerText(power_id=power.id)
+    counts.update({(g, key): 1 for g in (ALL, *grams)})
+    table = PowerGram.__table__
+    gone = sorted(old.keys() - grams.keys())
+    for start in range(0, len(gone), REINDEX_BATCH):
+        session.execute(delete(table).where(table.c.power_id == power.id, table.c.gram.in_(gone[start:start + REINDEX_BATCH])))
+    added = [{"gram": g, "power_id": power.id, "tier": grams[g]} for g in sorted(grams.keys() - old.keys())]
+    if added:
+        session.execute(insert(table), added)
+    moved = [{"g": g, "p": power.id, "t": grams[g]} for g in sorted(grams.keys() & old.keys()) if grams[g] != old[g]]
+    if moved:
+        session.execute(update(table).where(table.c.gram == bindparam("g"), table.c.power_id == bindparam("p"))
+                        .values(tier=bindparam("t")), moved)
+    add_counts(session, counts)
     entry.name, entry.haystack, entry.pinyin, entry.initials = doc.name, doc.haystack, doc.pinyin, doc.initials
+    for name, value in zip(KEY, key, strict=True):
+        setattr(entry, name, value)
     session.add(entry)
-    if doc.grams:
-        session.execute(insert(PowerGram), [{"gram": g, "power_id": power.id} for g in sorted(doc.grams)])
     session.flush()
+
+
+class BulkIndex:
+    """Index many powers that have no entry yet (seeding at scale, a rebuild): rows written per batch, the counts
+    summed in memory and written once at the end."""
+
+    def __init__(self, session: Session) -> None:
+        self.session, self.texts, self.grams, self.counts = session, [], [], Counter()
+
+    def add(self, power_id: int, doc: searchtext.Document, key: Key) -> None:
+        self.texts.append({"power_id": power_id, "name": doc.name, "haystack": doc.haystack, "pinyin": doc.pinyin,
+                           "initials": doc.initials, **dict(zip(KEY, key, strict=True))})
+        ranked = tiers(doc)
+        self.grams.extend({"gram": g, "power_id": power_id, "tier": t} for g, t in ranked.items())
+        self.counts.update((g, key) for g in (ALL, *ranked))
+
+    def write(self) -> None:
+        """Write the text and postings collected so far (Core inserts: the ORM's bookkeeping would dominate)."""
+        conn = self.session.connection()
+        if self.texts:
+            conn.execute(insert(PowerText.__table__), self.texts)
+        if self.grams:
+            conn.execute(insert(PowerGram.__table__), self.grams)
+        self.texts, self.grams = [], []
+
+    def finish(self) -> None:
+        self.write()
+        add_counts(self.session, self.counts)
+        self.counts = Counter()
 
 
 def reindex(session: Session, only_missing: bool = True) -> int:
     """Index every power (or only those without an entry); returns how many were indexed."""
+    if not only_missing:
+        for model in (GramCount, PowerGram, PowerText):
+            session.execute(delete(model))
     stmt = select(Power.id).order_by(Power.id)
     if only_missing:
         stmt = stmt.where(~select(PowerText.power_id).where(PowerText.power_id == Power.id).exists())
     ids = list(session.scalars(stmt))
+    bulk = BulkIndex(session)
     for start in range(0, len(ids), REINDEX_BATCH):
-        for power in session.scalars(select(Power).where(Power.id.in_(ids[start:start + REINDEX_BATCH]))).unique():
-            index(session, power)
+        batch = ids[start:start + REINDEX_BATCH]
+        statuses = dict(session.execute(select(Handover.power_id, Handover.status).where(Handover.power_id.in_(batch))).all())
+        for power in session.scalars(select(Power).where(Power.id.in_(batch))).unique():
+            bulk.add(power.id, searchtext.document(power.name, power.sub_items, power.note),
+                     power_key(power, statuses.get(power.id)))
+        bulk.write()
+    bulk.finish()
     return len(ids)
+
+
+def forget(session: Session, decision_ids: Select) -> None:
+    """Drop the index of every power of these decisions (before the powers themselves are deleted)."""
+    powers = select(Power.id).where(Power.decision_id.in_(decision_ids)).scalar_subquery()
+    for model in (PowerGram, PowerText):
+        session.execute(delete(model).where(model.power_id.in_(powers)))
+    session.execute(delete(GramCount).where(GramCount.decision_id.in_(decision_ids)))
 
 
 def _posting(gram: str | ColumnElement[str]) -> Select:
@@ -120,6 +249,22 @@ def _confirmed(candidates: Select, column: ColumnElement[str], needle: str) -> S
                                             column.contains(needle, autoescape=True))
 
 
+def _any_of(grams: frozenset[str]) -> Select:
+    return select(PowerGram.power_id).where(PowerGram.gram.in_(sorted(grams)))
+
+
+def _pinyin_branches(q: Query) -> list[Select]:
+    """The letters read as initials, and as syllables: pairs of syllables name most matches exactly; longer
+    spellings are confirmed in the pinyin column."""
+    branches = [_confirmed(_having_all(q.initials_grams()), PowerText.initials, q.text)]
+    exact, to_confirm = q.pinyin_grams()
+    if exact:
+        branches.append(_any_of(exact))
+    if to_confirm:
+        branches.append(_confirmed(_any_of(to_confirm), PowerText.pinyin, q.pinyin_needle))
+    return branches
+
+
 def matching(q: Query) -> Select:
     """SELECT power_id of every power whose text matches ``q`` (substring, pinyin or initials)."""
     if not q.text or "\n" in q.text:
@@ -128,9 +273,7 @@ def matching(q: Query) -> Select:
     # One or two characters are a gram themselves: having it is containing it, nothing to confirm.
     branches = [candidates if len(q.text) <= 2 else _confirmed(candidates, PowerText.haystack, q.text)]
     if q.pinyin_like:
-        branches.append(_confirmed(_having_all(q.initials_grams()), PowerText.initials, q.text))
-        first = select(PowerGram.power_id).where(PowerGram.gram.in_(sorted(q.first_syllable_grams())))
-        branches.append(_confirmed(first, PowerText.pinyin, q.pinyin_needle))
+        branches += _pinyin_branches(q)
     return union(*branches) if len(branches) > 1 else branches[0]
 
 
@@ -144,3 +287,61 @@ def relevance(text: str) -> ColumnElement[int]:
     q = searchtext.query(text).text
     return case((PowerText.name == q, 0), (PowerText.name.startswith(q, autoescape=True), 1),
                 (PowerText.name.contains(q, autoescape=True), 2), else_=3)
+
+
+def sole_gram(session: Session, text: str) -> str | None:
+    """The gram whose postings are exactly the matches of ``text``, if one is: the text's own character or bigram
+    (one or two characters), or the one syllable gram of letters whose other readings find nothing (qushui). Such a
+    search is answered from GramCount and the gram's postings alone."""
+    q = searchtext.query(text)
+    if not q.text or "\n" in q.text:
+        return None
+    if not q.pinyin_like:
+        return next(iter(q.substring_grams())) if len(q.text) <= 2 else None
+    exact, to_confirm = q.pinyin_grams()
+    if len(exact) != 1 or to_confirm:
+        return None
+    substring = _having_all(q.substring_grams())
+    others = [substring if len(q.text) <= 2 else _confirmed(substring, PowerText.haystack, q.text),
+              _confirmed(_having_all(q.initials_grams()), PowerText.initials, q.text)]
+    if session.scalar(select(union(*others).subquery().select().exists())):
+        return None
+    return next(iter(exact))
+
+
+Grouped = list[tuple[Any, ...]]  # type, level, department id, partial, handover status (or None), count
+
+
+def counted(session: Session, gram: str, where: list[ColumnElement[bool]]) -> Grouped:
+    """The powers with ``gram`` (ALL: every power) counted by facet, from GramCount; ``where`` is on GramCount's
+    key columns (retired, decision)."""
+    dims = (GramCount.type, GramCount.level, GramCount.department_id, GramCount.partial, GramCount.status)
+    rows = session.execute(select(*dims, func.sum(GramCount.n)).where(GramCount.gram == gram, *where).group_by(*dims))
+    return [(*row[:4], Status(row[4]) if row[4] != NO_STATUS else None, int(row[5])) for row in rows]
+
+
+ANNEX_ORDER = (Power.decision_id, Power.seq, Power.id)
+
+
+def ranked_ids(session: Session, gram: str, where: list[ColumnElement[bool]], offset: int, limit: int,
+               matches: int, scope: int) -> list[int]:
+    """One page of a sole-gram search's matches (``matches`` of them among ``scope`` powers, after ``where``),
+    best first as relevance() orders them: the tiers a name gives (exact, prefix, contains) come from the gram's
+    small named index; the rest are in annex order, found by walking the annex and probing the posting when they
+    are dense, or by sorting their postings when they are few."""
+    ids: list[int] = []
+    named = (select(Power.id).join(PowerGram, PowerGram.power_id == Power.id)
+             .where(PowerGram.gram == gram, PowerGram.tier < literal_column(str(UNRANKED)), *where))
+    in_names = session.scalar(select(func.count()).select_from(named.subquery())) or 0
+    if offset < in_names:
+        ids += session.scalars(named.order_by(PowerGram.tier, *ANNEX_ORDER).limit(limit).offset(offset))
+    need, skip, rest = limit - len(ids), max(0, offset - in_names), matches - in_names
+    if need <= 0 or rest <= 0:
+        return ids
+    unranked = select(PowerGram.power_id).where(PowerGram.gram == gram, PowerGram.tier == UNRANKED)
+    if rest * rest > (skip + need) * scope:  # walking finds them sooner than sorting them all
+        condition = unranked.where(PowerGram.power_id == Power.id).exists()
+    else:
+        condition = Power.id.in_(unranked)
+    ids += session.scalars(select(Power.id).where(condition, *where).order_by(*ANNEX_ORDER).limit(need).offset(skip))
+    return ids

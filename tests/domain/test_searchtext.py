@@ -9,10 +9,18 @@ literal. Every expected value is written down by hand from the pinyin of the exa
 
 from __future__ import annotations
 
+import json
+import random
+from pathlib import Path
+
 import pytest
+from pypinyin.contrib.tone_convert import to_normal
+from pypinyin.pinyin_dict import pinyin_dict
 
 from registry.domain import searchtext
-from registry.domain.searchtext import document, matches, normalise, query, rank
+from registry.domain.searchtext import Document, document, matches, normalise, query, rank
+
+SEED = json.loads((Path(__file__).resolve().parents[2] / "seed" / "annex.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize(
@@ -43,6 +51,7 @@ def test_document_of_one_name() -> None:
         "1取", "1水", "1许", "1可",            # characters
         "2取水", "2水许", "2许可",             # bigrams
         "pqu", "pshui", "pxu", "pke",          # syllables
+        "Pqu'shui", "Pshui'xu", "Pxu'ke",      # pairs of consecutive syllables
         "iqs", "isx", "ixk",                   # initials bigrams
     }
 
@@ -57,6 +66,7 @@ def test_document_fields_and_text_without_pinyin() -> None:
     assert "2库a" not in doc.grams and "2项备" not in doc.grams
     assert "ixx" not in doc.grams and "ikz" not in doc.grams and "ixb" not in doc.grams
     assert {"i" + g for g in ("xs", "sk", "zx", "bz")} == {g for g in doc.grams if g.startswith("i")}
+    assert {"Pxing'shui", "Pshui'ku", "Pzi'xiang", "Pbei'zhu"} == {g for g in doc.grams if g.startswith("P")}
 
 
 def test_no_note_and_no_sub_items() -> None:
@@ -246,3 +256,115 @@ def test_full_pinyin_of_consecutive_syllables_finds_the_text(name: str, q: str) 
 @pytest.mark.parametrize("q", ["\n", "可\n子", "许可\n子项"])
 def test_a_query_with_a_newline_does_not_span_fields(q: str) -> None:
     assert matches(document("取水许可", ["子项"], None), query(q)) is False
+
+
+N_SYLLABLES = ["n", "na", "nai", "nan", "nang", "nao", "ne", "nei", "nen", "neng", "ng", "ni", "nia", "nian", "niang",
+               "niao", "nie", "nin", "ning", "niu", "nong", "nou", "nu", "nuan", "nun", "nuo", "nv", "nve"]
+SH_SYLLABLES = ["sha", "shai", "shan", "shang", "shao", "she", "shei", "shen", "sheng", "shi", "shou", "shu", "shua",
+                "shuai", "shuan", "shuang", "shui", "shun", "shuo"]
+ZH_SYLLABLES = ["zha", "zhai", "zhan", "zhang", "zhao", "zhe", "zhei", "zhen", "zheng", "zhi", "zhong", "zhou", "zhu",
+                "zhua", "zhuai", "zhuan", "zhuang", "zhui", "zhun", "zhuo"]
+
+
+@pytest.mark.parametrize(
+    ("text", "exact", "to_confirm"),
+    [
+        # one syllable, perhaps cut short: every syllable that starts with the text
+        ("qu", {"pqu", "pquan", "pque", "pqun"}, set()),
+        ("zh", {"p" + s for s in ZH_SYLLABLES}, set()),
+        # a syllable, then a second perhaps cut short: the pair names the whole text
+        ("qushui", {"Pqu'shui"}, set()),     # qu+shu+"i" is no path: no syllable starts with i
+        ("QuShui", {"Pqu'shui"}, set()),
+        ("qush", {"Pqu'" + s for s in SH_SYLLABLES}, set()),
+        ("shuixu", {"Pshui'xu", "Pshui'xuan", "Pshui'xue", "Pshui'xun"}, set()),
+        ("xian", {"pxian", "pxiang", "Pxi'an", "Pxi'ang", *("Pxia'" + s for s in N_SYLLABLES)},
+         {"Pxi'a"}),                          # xi+a+n...: three syllables, the third cut short
+        # three syllables or more: the first two, to confirm; only the splits that can go on to the end
+        ("qushuixuke", set(), {"Pqu'shui"}),  # not qu+shu: "ixuke"
+        ("qushuix", set(), {"Pqu'shui"}),
+        ("xianganquan", set(), {"Pxi'a", "Pxi'an", "Pxi'ang", "Pxia'n", "Pxia'ng", "Pxian'ga", "Pxian'gan",
+                                "Pxiang'a", "Pxiang'an"}),
+        ("a" * 64, set(), {"Pa'a"}),
+        # letters no syllables spell, and queries not read as pinyin
+        ("qushuiu", set(), set()),
+        ("qsxk", set(), set()),
+        ("q", set(), set()),
+        ("取q", set(), set()),
+        ("a" * 65, set(), set()),
+    ],
+)
+def test_pinyin_grams(text: str, exact: set[str], to_confirm: set[str]) -> None:
+    assert query(text).pinyin_grams() == (exact, to_confirm)
+
+
+def test_every_gram_fits_the_gram_column() -> None:
+    """PowerGram.gram is String(16): the longest pair, and every gram of the real annex, fits."""
+    longest = max(searchtext.syllables(), key=len)
+    assert len(longest) == 6 and len(searchtext._pair(longest, longest)) == 14
+    assert max(len(g) for doc in _real_documents() for g in doc.grams) <= 16
+
+
+def _real_documents() -> list[Document]:
+    return [document(p["name"], p["sub_items"], p["note"]) for p in SEED["powers"]]
+
+
+def _generated_documents() -> list[Document]:
+    """Real halves recombined, and runs of characters read as every syllable, the short ambiguous ones often."""
+    rng = random.Random(6)
+    names = [p["name"] for p in SEED["powers"]]
+    recombined = [document(rng.choice(names)[:5] + rng.choice(names)[5:], [], None) for _ in range(60)]
+    by_syllable: dict[str, list[str]] = {}
+    for code, readings in pinyin_dict.items():
+        if 0x4E00 <= code <= 0x9FFF:  # the common block: pypinyin reads a lone character by its first reading
+            by_syllable.setdefault(to_normal(readings.split(",")[0]), []).append(chr(code))
+    every = sorted(s for s in by_syllable if s in searchtext.syllables())
+    tricky = [s for s in ["a", "e", "o", "n", "ng", "er", "an", "ang", "xi", "xian", "xia", "ge", "gen", "na", "ni",
+                          "qu", "shu", "shui", "yi", "yin"] if s in by_syllable]
+
+    def text() -> str:
+        pool = tricky if rng.random() < 0.5 else every
+        return "".join(rng.choice(by_syllable[rng.choice(pool)]) for _ in range(rng.randint(1, 12)))
+
+    runs = [document(text() + rng.choice(["", "1", "A", "、"]) + text(), [text()], text() if rng.random() < 0.3 else None)
+            for _ in range(120)]
+    return recombined + runs
+
+
+def _queries(docs: list[Document], rng: random.Random) -> list[str]:
+    """From each boundary, its beginnings; those with a letter changed; syllables cut anywhere; random letters."""
+    spelled = sorted({suffix[:k] for doc in docs for suffix in doc.pinyin.split("|") for k in range(2, len(suffix) + 1)})
+    short = [q for q in spelled if len(q) <= 12]  # at most two syllables: what the exact grams answer
+    long = [q for q in spelled if len(q) > 12]
+    sample = rng.sample(short, 1500) + rng.sample(long, 1000)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    changed = []
+    for q in sample[:500]:
+        i = rng.randrange(len(q))
+        changed.append(q[:i] + rng.choice(letters) + q[i + 1:])
+    syl = sorted(searchtext.syllables())
+    cut = ["".join(rng.choice(syl) for _ in range(rng.randint(1, 5)))[: rng.randint(2, 20)] for _ in range(500)]
+    noise = ["".join(rng.choice(letters) for _ in range(rng.randint(2, 10))) for _ in range(200)]
+    return [q for q in sample + changed + cut + noise if query(q).pinyin_like]
+
+
+@pytest.mark.parametrize("kind", ["real annex", "generated"])
+def test_pinyin_grams_are_exact_or_confirmed_never_missing(kind: str) -> None:
+    """Against the plain rule: an exact gram is a match; every match has an exact gram or one to confirm."""
+    docs = _real_documents() if kind == "real annex" else _generated_documents()
+    postings: dict[str, set[int]] = {}
+    for i, doc in enumerate(docs):
+        for g in doc.grams:
+            postings.setdefault(g, set()).add(i)
+    wrong, found, answered_by_index = [], 0, 0
+    for text in _queries(docs, random.Random(kind)):
+        q = query(text)
+        exact, to_confirm = q.pinyin_grams()
+        by_rule = {i for i, doc in enumerate(docs) if q.pinyin_needle in doc.pinyin}
+        by_exact = set().union(*(postings.get(g, set()) for g in exact))
+        candidates = by_exact.union(*(postings.get(g, set()) for g in to_confirm))
+        if not by_exact <= by_rule or not by_rule <= candidates:
+            wrong.append((text, sorted(by_exact - by_rule), sorted(by_rule - candidates)))
+        found += bool(by_rule)
+        answered_by_index += bool(by_rule) and not to_confirm
+    assert not wrong, wrong[:5]
+    assert found > 2000 and answered_by_index > 150  # the check was not vacuous

@@ -1,0 +1,99 @@
+"""Search counts: each posting's rank tier, the facet key each power is counted under, and the per-gram counts.
+
+The index is derived data, so its two tables are rebuilt in the new shape, empty; `registry init-db` (and
+`registry seed`, `registry reindex`) fill them again. Nothing else is touched.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-29
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+def _key_columns() -> list[sa.Column]:
+    return [
+        sa.Column("decision_id", sa.Integer(), nullable=False),
+        sa.Column("retired", sa.Boolean(), nullable=False),
+        sa.Column("type", sa.String(16), nullable=False),
+        sa.Column("level", sa.String(16), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column("partial", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(32), nullable=False),
+    ]
+
+
+def _old_index() -> None:
+    op.create_table(
+        "power_text",
+        sa.Column("power_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("haystack", sa.Text(), nullable=False),
+        sa.Column("pinyin", sa.Text(), nullable=False),
+        sa.Column("initials", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["power_id"], ["power.id"], name="fk_power_text_power_id_power"),
+        sa.PrimaryKeyConstraint("power_id", name="pk_power_text"),
+    )
+    op.create_table(
+        "power_gram",
+        sa.Column("gram", sa.String(16), nullable=False),
+        sa.Column("power_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["power_id"], ["power.id"], name="fk_power_gram_power_id_power"),
+        sa.PrimaryKeyConstraint("gram", "power_id", name="pk_power_gram"),
+        sqlite_with_rowid=False,
+    )
+    op.create_index("ix_power_gram_power_id", "power_gram", ["power_id"])
+
+
+def _drop_index_tables() -> None:
+    op.drop_index("ix_power_gram_power_id", table_name="power_gram")
+    op.drop_table("power_gram")
+    op.drop_table("power_text")
+
+
+def upgrade() -> None:
+    _drop_index_tables()
+    op.create_table(
+        "power_text",
+        *_key_columns(),
+        sa.Column("power_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("haystack", sa.Text(), nullable=False),
+        sa.Column("pinyin", sa.Text(), nullable=False),
+        sa.Column("initials", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["power_id"], ["power.id"], name="fk_power_text_power_id_power"),
+        sa.PrimaryKeyConstraint("power_id", name="pk_power_text"),
+    )
+    op.create_table(
+        "power_gram",
+        sa.Column("gram", sa.String(16), nullable=False),
+        sa.Column("power_id", sa.Integer(), nullable=False),
+        sa.Column("tier", sa.SmallInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["power_id"], ["power.id"], name="fk_power_gram_power_id_power"),
+        sa.PrimaryKeyConstraint("gram", "power_id", name="pk_power_gram"),
+        sqlite_with_rowid=False,
+    )
+    op.create_index("ix_power_gram_power_id", "power_gram", ["power_id"])
+    op.create_index("ix_power_gram_gram", "power_gram", ["gram", "tier"],
+                    sqlite_where=sa.text("tier < 3"), postgresql_where=sa.text("tier < 3"))
+    op.create_table(
+        "gram_count",
+        sa.Column("gram", sa.String(16), nullable=False),
+        *_key_columns(),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("gram", "decision_id", "retired", "type", "level", "department_id", "partial",
+                                "status", name="pk_gram_count"),
+        sqlite_with_rowid=False,
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("gram_count")
+    op.drop_index("ix_power_gram_gram", table_name="power_gram")
+    _drop_index_tables()
+    _old_index()
