@@ -31,7 +31,8 @@ AUDIT_KEY = "bench-only-audit-key-not-for-production-0123456789abcdef"
 
 # What decides the content of a built database. (migrations + registry/synthetic.py are what the issue names;
 # the search text rules, the seed loader and the seed decide the rows and the gram index too.)
-KEY_INPUTS = ("migrations", "registry/synthetic.py", "registry/domain/searchtext.py", "registry/seeding.py",
+KEY_INPUTS = ("migrations", "registry/synthetic.py", "registry/domain/searchtext.py", "registry/services/search.py",
+              "registry/cli/data.py", "registry/seeding.py",
               "seed/annex.json")
 
 

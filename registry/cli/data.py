@@ -22,6 +22,12 @@ def init_db() -> None:
     """Apply every migration (alembic upgrade head)."""
     migrate.upgrade(current_app.config["REGISTRY_SETTINGS"].database_url)
     click.echo("database is at the latest migration")
+    session = db.session(write=True)
+    indexed = search.reindex(session)  # a migration that reshapes the search index leaves it to be rebuilt
+    db.refresh_statistics(session)
+    session.commit()
+    if indexed:
+        click.echo(f"indexed {indexed} power(s) for search")
 
 
 @click.command("seed")
@@ -37,15 +43,18 @@ def seed(path: Path, synthetic: int | None, random_seed: int, remove_synthetic: 
     session = db.session(write=True)
     if remove_synthetic:
         count = registry_synthetic.remove(session, cli_caller())
+        db.refresh_statistics(session)
         session.commit()
         click.echo(f"removed {count} synthetic power(s)")
         return
     if synthetic:
         decision = registry_synthetic.load(session, cli_caller(), synthetic, random_seed)
+        db.refresh_statistics(session)
         session.commit()
         click.echo(f"added {synthetic} synthetic power(s) under {decision.doc_number}")
         return
     report = seeding.load(session, cli_caller(), seeding.read_seed(path))
+    db.refresh_statistics(session)
     session.commit()
     click.echo(report.summary())
 
@@ -71,6 +80,7 @@ def reindex(everything: bool) -> None:
     """Build the search index (derived from the powers' text; safe to run at any time)."""
     session = db.session(write=True)
     count = search.reindex(session, only_missing=not everything)
+    db.refresh_statistics(session)
     session.commit()
     click.echo(f"indexed {count} power(s)")
 
