@@ -22,7 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env(Path(app.instance_path))
     _configure(app, settings)
     db.init_app(app, db.make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-                                    echo=settings.log_sql),
+                                    cache_mib=settings.sqlite_cache_mib, echo=settings.log_sql),
                 info={CHAIN_KEY: chain_key(settings.audit_key), TOKEN_KEY: token_key(settings.secret_key)})
     request_id.init_app(app)
     access.init_app(app)

@@ -19,7 +19,7 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 15_000, echo: bool = False) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = 15_000, cache_mib: int = 64, echo: bool = False) -> Engine:
     """Create the engine; on SQLite take over BEGIN so writers queue instead of failing."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -35,6 +35,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15_000, echo: bool = False) 
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cur.execute(f"PRAGMA cache_size = {-1024 * int(cache_mib)}")  # negative: KiB
         if parsed.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")

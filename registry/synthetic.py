@@ -88,7 +88,7 @@ def load(session: Session, caller: Caller, n: int, seed: int) -> Decision:
         for pid, (row, names) in zip(ids, rows, strict=True):
             key = search.facet_key(decision_id=decision.id, status=None,  # no handover: not law
                                    **{k: row[k] for k in ("retired", "type", "level", "department_id", "partial")})
-            bulk.add(pid, searchtext.document(row["name"], names, row["note"]), key)
+            bulk.add(pid, row["seq"], searchtext.document(row["name"], names, row["note"]), key)
         bulk.write()
     bulk.finish()
     return decision

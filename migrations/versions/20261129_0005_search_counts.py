@@ -1,4 +1,4 @@
-"""Search counts: each posting's rank tier, the facet key each power is counted under, and the per-gram counts.
+"""Search counts: each posting's rank tier, the facet key (and 序号) of each index entry, and the per-gram counts.
 
 The index is derived data, so its two tables are rebuilt in the new shape, empty; `registry init-db` (and
 `registry seed`, `registry reindex`) fill them again. Nothing else is touched.
@@ -60,8 +60,9 @@ def upgrade() -> None:
     _drop_index_tables()
     op.create_table(
         "power_text",
-        *_key_columns(),
         sa.Column("power_id", sa.Integer(), nullable=False),
+        *_key_columns(),
+        sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("haystack", sa.Text(), nullable=False),
         sa.Column("pinyin", sa.Text(), nullable=False),
@@ -84,9 +85,10 @@ def upgrade() -> None:
     op.create_table(
         "gram_count",
         sa.Column("gram", sa.String(16), nullable=False),
+        sa.Column("tier", sa.SmallInteger(), nullable=False),
         *_key_columns(),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("gram", "decision_id", "retired", "type", "level", "department_id", "partial",
+        sa.PrimaryKeyConstraint("gram", "tier", "decision_id", "retired", "type", "level", "department_id", "partial",
                                 "status", name="pk_gram_count"),
         sqlite_with_rowid=False,
     )

@@ -31,6 +31,7 @@ class PowerText(FacetKey, Base):
     __tablename__ = "power_text"
 
     power_id: Mapped[int] = mapped_column(ForeignKey("power.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)  # with decision_id, the annex order of ties: a search reads one table
     name: Mapped[str] = mapped_column(Text)
     haystack: Mapped[str] = mapped_column(Text)
     pinyin: Mapped[str] = mapped_column(Text)
@@ -57,13 +58,14 @@ class PowerGram(Base):
 
 
 class GramCount(FacetKey, Base):
-    """How many powers with a facet key have a gram ("" counts every power): a search's total and facets without
-    visiting its matches. Kept in step by registry.services.search with every write that indexes a power."""
+    """How many powers with a facet key have a gram in a rank tier ("" counts every power): a search's total, facets
+    and tiers without visiting its matches. Kept in step by registry.services.search with every write that indexes a power."""
 
     __tablename__ = "gram_count"
     __table_args__ = {"sqlite_with_rowid": False}
 
     gram: Mapped[str] = mapped_column(String(16), primary_key=True)
+    tier: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # PowerGram.tier of the gram in these powers
     decision_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     retired: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     type: Mapped[PowerType] = mapped_column(code_enum(PowerType), primary_key=True)

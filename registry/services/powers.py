@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.exc import StaleDataError
@@ -62,27 +63,31 @@ class PowerPage:
 @dataclass
 class Scope:
     """The filter resolved: SQL conditions on Power (always-on, and one per facet), the same facets as predicates
-    on grouped rows, and the base filters as conditions on GramCount."""
+    on grouped rows, and the base filters again for tables that carry a power's facet key (search.FacetKey)."""
 
     base: list[ColumnElement[bool]] = field(default_factory=list)
     faceted: dict[str, ColumnElement[bool]] = field(default_factory=dict)
     keeps: dict[str, Callable[[tuple[Any, ...]], bool]] = field(default_factory=dict)
-    counted: list[ColumnElement[bool]] = field(default_factory=list)
+    retired_too: bool = False
+    decisions: list[int] | None = None
 
     def keep(self, row: tuple[Any, ...], but: str | None = None) -> bool:
-        """Whether a grouped row passes every facet filter (but one)."""
+        """Whether a grouped row (the five facet values first) passes every facet filter (but one)."""
         return all(test(row) for name, test in self.keeps.items() if name != but)
+
+    def keyed(self, model: type[GramCount] | type[PowerText]) -> list[ColumnElement[bool]]:
+        """The base filters on a table with the facet key's columns."""
+        out = [] if self.retired_too else [model.retired.is_(False)]
+        return out + ([model.decision_id.in_(self.decisions)] if self.decisions is not None else [])
 
 
 def _scope(session: Session, f: PowerFilter) -> Scope:
-    scope = Scope()
+    scope = Scope(retired_too=f.include_retired)
     if not f.include_retired:
         scope.base.append(Power.retired.is_(False))
-        scope.counted.append(GramCount.retired.is_(False))
     if f.decision:
-        ids = reference.resolve_ids(session, Decision, "doc_number", "decision", f.decision)
-        scope.base.append(Power.decision_id.in_(ids))
-        scope.counted.append(GramCount.decision_id.in_(ids))
+        scope.decisions = reference.resolve_ids(session, Decision, "doc_number", "decision", f.decision)
+        scope.base.append(Power.decision_id.in_(scope.decisions))
     position = {name: FACETS.index(name) for name in FACETS}
 
     def facet(name: str, condition: ColumnElement[bool], values: set[Any]) -> None:
@@ -104,17 +109,6 @@ def _scope(session: Session, f: PowerFilter) -> Scope:
 
 
 Grouped = search.Grouped  # one value per facet dimension (FACETS order), then the count
-# Each facet's column; the handover status comes from the handover, outer-joined (synthetic powers have none).
-DIMENSIONS = {"type": Power.type, "level": Power.level, "department": Power.department_id,
-              "partial": Power.partial, "status": Handover.status}
-
-
-def _grouped(session: Session, where: list[ColumnElement[bool]]) -> Grouped:
-    """Counts by every facet dimension at once: the total and every facet come from these rows."""
-    columns = list(DIMENSIONS.values())
-    return [tuple(row) for row in session.execute(
-        select(*columns, func.count(Power.id)).select_from(Power).outerjoin(Handover, Handover.power_id == Power.id)
-        .where(*where).group_by(*columns))]
 
 
 def _facet(name: str, rows: Grouped, departments: dict[int, str]) -> list[dict[str, Any]]:
@@ -145,27 +139,42 @@ def _page(session: Session, f: PowerFilter, where: list[ColumnElement[bool]]) ->
     return list(session.scalars(stmt.limit(f.per_page).offset((f.page - 1) * f.per_page)).unique())
 
 
+def _by_id(session: Session, ids: list[int]) -> list[Power]:
+    found = {p.id: p for p in session.scalars(select(Power).where(Power.id.in_(ids))).unique()}
+    return [found[i] for i in ids]
+
+
 def list_powers(session: Session, f: PowerFilter) -> PowerPage:
     """One page of powers, the total, and facet counts that honour every filter but their own.
 
-    Counts come from one set of grouped rows, filtered per facet in Python. An unsearched list, or a search one
-    gram answers (one or two characters, most two-syllable pinyin), takes them from GramCount and its page from
-    the gram's postings, so its cost does not grow with the number of matches; any other search groups its
-    matches in SQL.
+    Counts come from one set of rows grouped by the five facets, filtered per facet in Python. The unsearched list,
+    or a search one gram answers (one or two characters, most two-syllable pinyin), takes them from GramCount and
+    its page from the gram's postings, so its cost does not grow with the number of matches. Any other search
+    reads its matches once (search.hits) and counts and ranks them here.
     """
     scope = _scope(session, f)
     where = scope.base + list(scope.faceted.values())
+    offset, relevance = (f.page - 1) * f.per_page, f.sort in (None, "relevance")
     gram = search.sole_gram(session, f.q) if f.q else search.ALL
-    rows = search.counted(session, gram, scope.counted) if gram is not None else \
-        _grouped(session, scope.base + [search.condition(f.q)])
+    found: list[search.Hit] = []
+    if gram is not None:
+        rows = search.counted(session, gram, scope.keyed(GramCount))
+    else:
+        found = search.hits(session, f.q or "", scope.keyed(PowerText))
+        rows = search.grouped(found)
     departments = dict(session.execute(select(Department.id, Department.name)).all())
     facets = {name: _facet(name, [r for r in rows if scope.keep(r, but=name)], departments) for name in FACETS}
     total = sum(r[-1] for r in rows if scope.keep(r))
-    if gram and f.sort in (None, "relevance"):
-        in_scope = sum(r[-1] for r in search.counted(session, search.ALL, scope.counted))
-        ids = search.ranked_ids(session, gram, where, (f.page - 1) * f.per_page, f.per_page, total, in_scope)
-        found = {p.id: p for p in session.scalars(select(Power).where(Power.id.in_(ids))).unique()}
-        items = [found[i] for i in ids]
+    if gram and relevance:
+        in_scope = sum(r[-1] for r in search.counted(session, search.ALL, scope.keyed(GramCount)))
+        per_tier: Counter[int] = Counter()
+        for r in rows:
+            if scope.keep(r):
+                per_tier[r[search.TIER]] += r[-1]
+        items = _by_id(session, search.ranked_ids(session, gram, where, offset, f.per_page, per_tier, in_scope))
+    elif gram is None and relevance:
+        kept = [h for h in found if scope.keep(h[4:])] if scope.keeps else found
+        items = _by_id(session, search.best(kept, f.q or "", offset, f.per_page))
     else:
         items = _page(session, f, where + ([search.condition(f.q)] if f.q else []))
     return PowerPage(items, total, f.page, f.per_page, facets)

@@ -7,11 +7,13 @@ answer is exactly registry.domain.searchtext.matches() on both databases.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     ScalarSelect,
     Select,
     String,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    type_coerce,
     union,
     union_all,
     update,
@@ -46,7 +49,7 @@ REINDEX_BATCH = 500
 KEY = ("decision_id", "retired", "type", "level", "department_id", "partial", "status")  # FacetKey's columns
 ALL = ""  # the gram every power is counted under: the unsearched list's total and facets
 Key = tuple[int, bool, PowerType, ExerciseLevel, int, bool, str]
-Counts = Counter[tuple[str, Key]]
+Counts = Counter[tuple[str, int, Key]]  # (gram, tier, facet key): how many powers
 
 
 def facet_key(*, decision_id: int, retired: bool, type: PowerType, level: ExerciseLevel, department_id: int,
@@ -71,9 +74,10 @@ def tiers(doc: searchtext.Document) -> dict[str, int]:
 
 
 def _count_rows(counts: Counts) -> list[dict]:
-    rows = [{"gram": gram, **dict(zip(KEY, key, strict=True)), "n": n} for (gram, key), n in counts.items() if n]
+    rows = [{"gram": gram, "tier": tier, **dict(zip(KEY, key, strict=True)), "n": n}
+            for (gram, tier, key), n in counts.items() if n]
     # One order for every writer, so concurrent PostgreSQL transactions lock shared count rows without deadlock.
-    return sorted(rows, key=lambda r: (r["gram"], *(str(r[k]) for k in KEY)))
+    return sorted(rows, key=lambda r: (r["gram"], r["tier"], *(str(r[k]) for k in KEY)))
 
 
 def add_counts(session: Session, counts: Counts) -> None:
@@ -84,7 +88,7 @@ def add_counts(session: Session, counts: Counts) -> None:
     table = GramCount.__table__
     dialect_insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
     stmt = dialect_insert(table)
-    session.execute(stmt.on_conflict_do_update(index_elements=["gram", *KEY], set_={"n": table.c.n + stmt.excluded.n}),
+    session.execute(stmt.on_conflict_do_update(index_elements=["gram", "tier", *KEY], set_={"n": table.c.n + stmt.excluded.n}),
                     rows)
     lowered = sorted({r["gram"] for r in rows if r["n"] < 0})
     for start in range(0, len(lowered), REINDEX_BATCH):
@@ -106,10 +110,11 @@ def index(session: Session, power: Power) -> None:
     counts: Counts = Counter()
     if entry is not None:
         old = dict(session.execute(select(PowerGram.gram, PowerGram.tier).where(PowerGram.power_id == power.id)).all())
-        counts.update({(g, _stored_key(entry)): -1 for g in (ALL, *old)})
+        was = _stored_key(entry)
+        counts.update({(g, t, was): -1 for g, t in [(ALL, UNRANKED), *old.items()]})
     else:
         entry = PowerText(power_id=power.id)
-    counts.update({(g, key): 1 for g in (ALL, *grams)})
+    counts.update({(g, t, key): 1 for g, t in [(ALL, UNRANKED), *grams.items()]})
     table = PowerGram.__table__
     gone = sorted(old.keys() - grams.keys())
     for start in range(0, len(gone), REINDEX_BATCH):
@@ -122,7 +127,8 @@ def index(session: Session, power: Power) -> None:
         session.execute(update(table).where(table.c.gram == bindparam("g"), table.c.power_id == bindparam("p"))
                         .values(tier=bindparam("t")), moved)
     add_counts(session, counts)
-    entry.name, entry.haystack, entry.pinyin, entry.initials = doc.name, doc.haystack, doc.pinyin, doc.initials
+    entry.seq, entry.name, entry.haystack, entry.pinyin, entry.initials = (power.seq, doc.name, doc.haystack, doc.pinyin,
+                                                                           doc.initials)
     for name, value in zip(KEY, key, strict=True):
         setattr(entry, name, value)
     session.add(entry)
@@ -136,12 +142,12 @@ class BulkIndex:
     def __init__(self, session: Session) -> None:
         self.session, self.texts, self.grams, self.counts = session, [], [], Counter()
 
-    def add(self, power_id: int, doc: searchtext.Document, key: Key) -> None:
-        self.texts.append({"power_id": power_id, "name": doc.name, "haystack": doc.haystack, "pinyin": doc.pinyin,
+    def add(self, power_id: int, seq: int, doc: searchtext.Document, key: Key) -> None:
+        self.texts.append({"power_id": power_id, "seq": seq, "name": doc.name, "haystack": doc.haystack, "pinyin": doc.pinyin,
                            "initials": doc.initials, **dict(zip(KEY, key, strict=True))})
         ranked = tiers(doc)
         self.grams.extend({"gram": g, "power_id": power_id, "tier": t} for g, t in ranked.items())
-        self.counts.update((g, key) for g in (ALL, *ranked))
+        self.counts.update((g, t, key) for g, t in [(ALL, UNRANKED), *ranked.items()])
 
     def write(self) -> None:
         """Write the text and postings collected so far (Core inserts: the ORM's bookkeeping would dominate)."""
@@ -172,7 +178,7 @@ def reindex(session: Session, only_missing: bool = True) -> int:
         batch = ids[start:start + REINDEX_BATCH]
         statuses = dict(session.execute(select(Handover.power_id, Handover.status).where(Handover.power_id.in_(batch))).all())
         for power in session.scalars(select(Power).where(Power.id.in_(batch))).unique():
-            bulk.add(power.id, searchtext.document(power.name, power.sub_items, power.note),
+            bulk.add(power.id, power.seq, searchtext.document(power.name, power.sub_items, power.note),
                      power_key(power, statuses.get(power.id)))
         bulk.write()
     bulk.finish()
@@ -291,7 +297,8 @@ def relevance(text: str) -> ColumnElement[int]:
 
 def sole_gram(session: Session, text: str) -> str | None:
     """The gram whose postings are exactly the matches of ``text``, if one is: the text's own character or bigram
-    (one or two characters), or the one syllable gram of letters whose other readings find nothing (qushui). Such a
+    (one or two characters), or the one syllable gram that letters can spell and anybody has, when their other
+    readings find nothing (qushui, anquan). Such a
     search is answered from GramCount and the gram's postings alone."""
     q = searchtext.query(text)
     if not q.text or "\n" in q.text:
@@ -299,6 +306,9 @@ def sole_gram(session: Session, text: str) -> str | None:
     if not q.pinyin_like:
         return next(iter(q.substring_grams())) if len(q.text) <= 2 else None
     exact, to_confirm = q.pinyin_grams()
+    # Spellings nobody has do not count (xuke is also xu+kei; anquan also a+n+quan).
+    had = set(session.scalars(select(GramCount.gram).where(GramCount.gram.in_(sorted(exact | to_confirm))).distinct()))
+    exact, to_confirm = exact & had, to_confirm & had
     if len(exact) != 1 or to_confirm:
         return None
     substring = _having_all(q.substring_grams())
@@ -309,39 +319,77 @@ def sole_gram(session: Session, text: str) -> str | None:
     return next(iter(exact))
 
 
-Grouped = list[tuple[Any, ...]]  # type, level, department id, partial, handover status (or None), count
+Grouped = list[tuple[Any, ...]]  # type, level, department id, partial, handover status (or None), ..., count
 
 
 def counted(session: Session, gram: str, where: list[ColumnElement[bool]]) -> Grouped:
-    """The powers with ``gram`` (ALL: every power) counted by facet, from GramCount; ``where`` is on GramCount's
-    key columns (retired, decision)."""
-    dims = (GramCount.type, GramCount.level, GramCount.department_id, GramCount.partial, GramCount.status)
+    """The powers with ``gram`` (ALL: every power) counted by facet and by rank tier (type, level, department,
+    partial, status, tier, count), from GramCount; ``where`` is on GramCount's key columns (retired, decision)."""
+    dims = (GramCount.type, GramCount.level, GramCount.department_id, GramCount.partial, GramCount.status,
+            GramCount.tier)
     rows = session.execute(select(*dims, func.sum(GramCount.n)).where(GramCount.gram == gram, *where).group_by(*dims))
-    return [(*row[:4], Status(row[4]) if row[4] != NO_STATUS else None, int(row[5])) for row in rows]
+    return [(*row[:4], Status(row[4]) if row[4] != NO_STATUS else None, row[5], int(row[6])) for row in rows]
 
 
 ANNEX_ORDER = (Power.decision_id, Power.seq, Power.id)
+TIER = 5  # counted()'s rows: the tier's position
 
 
 def ranked_ids(session: Session, gram: str, where: list[ColumnElement[bool]], offset: int, limit: int,
-               matches: int, scope: int) -> list[int]:
-    """One page of a sole-gram search's matches (``matches`` of them among ``scope`` powers, after ``where``),
-    best first as relevance() orders them: the tiers a name gives (exact, prefix, contains) come from the gram's
-    small named index; the rest are in annex order, found by walking the annex and probing the posting when they
-    are dense, or by sorting their postings when they are few."""
+               per_tier: Counter[int], scope: int) -> list[int]:
+    """One page of a sole-gram search's matches, best first as relevance() orders them: tier by tier (the rank the
+    name gives, stored on each posting), each in annex order. ``per_tier`` counts the matches after ``where`` in
+    each tier, among ``scope`` powers: a tier with many walks the annex and probes the posting; one with few
+    sorts its postings (from the small partial index of named postings when it is a name's tier)."""
     ids: list[int] = []
-    named = (select(Power.id).join(PowerGram, PowerGram.power_id == Power.id)
-             .where(PowerGram.gram == gram, PowerGram.tier < literal_column(str(UNRANKED)), *where))
-    in_names = session.scalar(select(func.count()).select_from(named.subquery())) or 0
-    if offset < in_names:
-        ids += session.scalars(named.order_by(PowerGram.tier, *ANNEX_ORDER).limit(limit).offset(offset))
-    need, skip, rest = limit - len(ids), max(0, offset - in_names), matches - in_names
-    if need <= 0 or rest <= 0:
-        return ids
-    unranked = select(PowerGram.power_id).where(PowerGram.gram == gram, PowerGram.tier == UNRANKED)
-    if rest * rest > (skip + need) * scope:  # walking finds them sooner than sorting them all
-        condition = unranked.where(PowerGram.power_id == Power.id).exists()
-    else:
-        condition = Power.id.in_(unranked)
-    ids += session.scalars(select(Power.id).where(condition, *where).order_by(*ANNEX_ORDER).limit(need).offset(skip))
+    for tier in sorted(per_tier):
+        if offset >= per_tier[tier]:
+            offset -= per_tier[tier]
+            continue
+        need = min(limit - len(ids), per_tier[tier] - offset)
+        postings = select(PowerGram.power_id).where(PowerGram.gram == gram, PowerGram.tier == tier)
+        if tier < UNRANKED:  # what the partial index covers, spelt as it is
+            postings = postings.where(PowerGram.tier < literal_column(str(UNRANKED)))
+        if per_tier[tier] ** 2 > (offset + need) * scope:  # walking finds them sooner than sorting them all
+            condition = postings.where(PowerGram.power_id == Power.id).exists()
+        else:
+            condition = Power.id.in_(postings)
+        ids += session.scalars(select(Power.id).where(condition, *where).order_by(*ANNEX_ORDER)
+                               .limit(need).offset(offset))
+        offset = 0
+        if len(ids) >= limit:
+            break
     return ids
+
+
+HIT_COLUMNS = (PowerText.power_id, PowerText.name, PowerText.decision_id, PowerText.seq,
+               type_coerce(PowerText.type, String), type_coerce(PowerText.level, String), PowerText.department_id,
+               type_coerce(PowerText.partial, Integer), PowerText.status)
+Hit = tuple[Any, ...]  # power id, normalised name, decision, 序号, then the five facet values as stored
+
+
+def hits(session: Session, text: str, where: list[ColumnElement[bool]]) -> list[Hit]:
+    """Every match of ``text`` (after ``where`` on the entries' keys) with what ranking and counting need, read in
+    one pass over the index entries: no second pass for facets, none over the powers for the page."""
+    q = searchtext.query(text)
+    if len(q.text) > 2 and not q.pinyin_like and "\n" not in q.text:
+        # matching()'s one confirmed branch, confirmed in place rather than reading each entry twice.
+        found = and_(PowerText.power_id.in_(_having_all(q.substring_grams())),
+                     PowerText.haystack.contains(q.text, autoescape=True))
+    else:
+        found = PowerText.power_id.in_(matching(q))
+    # Core rows: the ORM's per-row machinery would cost more than the query at 20,000 matches.
+    return session.connection().execute(select(*HIT_COLUMNS).where(found, *where)).all()
+
+
+def grouped(found: list[Hit]) -> Grouped:
+    """Hits counted by their five facet values, shaped as counted()'s rows."""
+    return [(PowerType(t), ExerciseLevel(lv), d, bool(p), Status(s) if s != NO_STATUS else None, n)
+            for (t, lv, d, p, s), n in Counter(h[4:] for h in found).items()]
+
+
+def best(found: list[Hit], text: str, offset: int, limit: int) -> list[int]:
+    """The ids of one page of ``found``, ordered as relevance() then the annex order."""
+    q = searchtext.query(text)
+    ranked = heapq.nsmallest(offset + limit, found, key=lambda h: (searchtext.rank(h[1], q), h[2], h[3], h[0]))
+    return [h[0] for h in ranked[offset:]]
