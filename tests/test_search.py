@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from registry import db
 from registry.domain import searchtext
 from registry.domain.searchtext import BREAK, Document
-from registry.models import Decision, Power, PowerGram, PowerText, SubItem
+from registry.models import Decision, GramCount, Power, PowerGram, PowerPinyin, PowerText, SubItem
 from registry.services import search
 from tests.conftest import Databases, bearer, cli, dispose, make_app
 
@@ -348,14 +348,14 @@ def test_reindex_all_changes_nothing(app: Flask, client: FlaskClient, tokens: di
     with reading(app) as session:
         before = results(session, queries)
         grams = sorted(session.execute(select(PowerGram.gram, PowerGram.power_id)).all())
-        text_rows = sorted(session.execute(select(PowerText.__table__)).all())
+        text_rows = [sorted(session.execute(select(m.__table__)).all()) for m in (PowerText, PowerPinyin, GramCount)]
     assert before["kunpeng"] == {38}
     assert cli(app, "reindex").strip() == "indexed 0 power(s)"
     assert cli(app, "reindex", "--all").strip() == "indexed 103 power(s)"
     with reading(app) as session:
         assert results(session, queries) == before
         assert sorted(session.execute(select(PowerGram.gram, PowerGram.power_id)).all()) == grams
-        assert sorted(session.execute(select(PowerText.__table__)).all()) == text_rows
+        assert [sorted(session.execute(select(m.__table__)).all()) for m in (PowerText, PowerPinyin, GramCount)] == text_rows
 
 
 # --- generated data ------------------------------------------------------------------------------------
@@ -498,6 +498,7 @@ def test_remove_synthetic(app: Flask) -> None:
     with reading(app) as session:
         assert set(session.scalars(select(Power.id))) == set(REAL)
         assert set(session.scalars(select(PowerText.power_id))) == set(REAL)
+        assert set(session.scalars(select(PowerPinyin.power_id))) == set(REAL)
         assert set(session.scalars(select(PowerGram.power_id).distinct())) == set(REAL)
         assert set(session.scalars(select(SubItem.power_id).distinct())) <= set(REAL)
         assert session.scalar(select(func.count()).select_from(Decision).where(Decision.synthetic.is_(True))) == 0

@@ -1,4 +1,5 @@
-"""Search counts: each posting's rank tier, the facet key (and 序号) of each index entry, and the per-gram counts.
+"""Search counts: each posting's rank tier, the facet key (and 序号) of each index entry, the per-gram counts, and
+the pinyin strings in a table of their own.
 
 The index is derived data, so its two tables are rebuilt in the new shape, empty; `registry init-db` (and
 `registry seed`, `registry reindex`) fill them again. Nothing else is touched.
@@ -65,10 +66,16 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("haystack", sa.Text(), nullable=False),
-        sa.Column("pinyin", sa.Text(), nullable=False),
-        sa.Column("initials", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["power_id"], ["power.id"], name="fk_power_text_power_id_power"),
         sa.PrimaryKeyConstraint("power_id", name="pk_power_text"),
+    )
+    op.create_table(
+        "power_pinyin",
+        sa.Column("power_id", sa.Integer(), nullable=False),
+        sa.Column("pinyin", sa.Text(), nullable=False),
+        sa.Column("initials", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["power_id"], ["power.id"], name="fk_power_pinyin_power_id_power"),
+        sa.PrimaryKeyConstraint("power_id", name="pk_power_pinyin"),
     )
     op.create_table(
         "power_gram",
@@ -96,6 +103,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("gram_count")
+    op.drop_table("power_pinyin")
     op.drop_index("ix_power_gram_gram", table_name="power_gram")
     _drop_index_tables()
     _old_index()

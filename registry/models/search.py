@@ -34,6 +34,15 @@ class PowerText(FacetKey, Base):
     seq: Mapped[int] = mapped_column(Integer)  # with decision_id, the annex order of ties: a search reads one table
     name: Mapped[str] = mapped_column(Text)
     haystack: Mapped[str] = mapped_column(Text)
+
+
+class PowerPinyin(Base):
+    """A power's pinyin and initials strings (see searchtext.Document), which confirm pinyin candidates: apart from
+    PowerText because they are twenty times its size, and a search reads PowerText's rows by the thousand."""
+
+    __tablename__ = "power_pinyin"
+
+    power_id: Mapped[int] = mapped_column(ForeignKey("power.id"), primary_key=True)
     pinyin: Mapped[str] = mapped_column(Text)
     initials: Mapped[str] = mapped_column(Text)
 

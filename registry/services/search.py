@@ -42,7 +42,7 @@ from registry.domain import searchtext
 from registry.domain.choices import ExerciseLevel, PowerType
 from registry.domain.handover import Status
 from registry.domain.searchtext import Query
-from registry.models import GramCount, Handover, Power, PowerGram, PowerText
+from registry.models import GramCount, Handover, Power, PowerGram, PowerPinyin, PowerText
 from registry.models.search import NO_STATUS, UNRANKED
 
 REINDEX_BATCH = 500
@@ -127,8 +127,10 @@ def index(session: Session, power: Power) -> None:
         session.execute(update(table).where(table.c.gram == bindparam("g"), table.c.power_id == bindparam("p"))
                         .values(tier=bindparam("t")), moved)
     add_counts(session, counts)
-    entry.seq, entry.name, entry.haystack, entry.pinyin, entry.initials = (power.seq, doc.name, doc.haystack, doc.pinyin,
-                                                                           doc.initials)
+    entry.seq, entry.name, entry.haystack = power.seq, doc.name, doc.haystack
+    spelt = session.get(PowerPinyin, power.id) or PowerPinyin(power_id=power.id)
+    spelt.pinyin, spelt.initials = doc.pinyin, doc.initials
+    session.add(spelt)
     for name, value in zip(KEY, key, strict=True):
         setattr(entry, name, value)
     session.add(entry)
@@ -140,11 +142,12 @@ class BulkIndex:
     summed in memory and written once at the end."""
 
     def __init__(self, session: Session) -> None:
-        self.session, self.texts, self.grams, self.counts = session, [], [], Counter()
+        self.session, self.texts, self.spelt, self.grams, self.counts = session, [], [], [], Counter()
 
     def add(self, power_id: int, seq: int, doc: searchtext.Document, key: Key) -> None:
-        self.texts.append({"power_id": power_id, "seq": seq, "name": doc.name, "haystack": doc.haystack, "pinyin": doc.pinyin,
-                           "initials": doc.initials, **dict(zip(KEY, key, strict=True))})
+        self.texts.append({"power_id": power_id, "seq": seq, "name": doc.name, "haystack": doc.haystack,
+                           **dict(zip(KEY, key, strict=True))})
+        self.spelt.append({"power_id": power_id, "pinyin": doc.pinyin, "initials": doc.initials})
         ranked = tiers(doc)
         self.grams.extend({"gram": g, "power_id": power_id, "tier": t} for g, t in ranked.items())
         self.counts.update((g, t, key) for g, t in [(ALL, UNRANKED), *ranked.items()])
@@ -154,9 +157,10 @@ class BulkIndex:
         conn = self.session.connection()
         if self.texts:
             conn.execute(insert(PowerText.__table__), self.texts)
+            conn.execute(insert(PowerPinyin.__table__), self.spelt)
         if self.grams:
             conn.execute(insert(PowerGram.__table__), self.grams)
-        self.texts, self.grams = [], []
+        self.texts, self.spelt, self.grams = [], [], []
 
     def finish(self) -> None:
         self.write()
@@ -167,7 +171,7 @@ class BulkIndex:
 def reindex(session: Session, only_missing: bool = True) -> int:
     """Index every power (or only those without an entry); returns how many were indexed."""
     if not only_missing:
-        for model in (GramCount, PowerGram, PowerText):
+        for model in (GramCount, PowerGram, PowerPinyin, PowerText):
             session.execute(delete(model))
     stmt = select(Power.id).order_by(Power.id)
     if only_missing:
@@ -188,7 +192,7 @@ def reindex(session: Session, only_missing: bool = True) -> int:
 def forget(session: Session, decision_ids: Select) -> None:
     """Drop the index of every power of these decisions (before the powers themselves are deleted)."""
     powers = select(Power.id).where(Power.decision_id.in_(decision_ids)).scalar_subquery()
-    for model in (PowerGram, PowerText):
+    for model in (PowerGram, PowerPinyin, PowerText):
         session.execute(delete(model).where(model.power_id.in_(powers)))
     session.execute(delete(GramCount).where(GramCount.decision_id.in_(decision_ids)))
 
@@ -251,8 +255,9 @@ def _having_all(grams: frozenset[str]) -> Select:
 
 
 def _confirmed(candidates: Select, column: ColumnElement[str], needle: str) -> Select:
-    return select(PowerText.power_id).where(PowerText.power_id.in_(candidates),
-                                            column.contains(needle, autoescape=True))
+    """The candidates whose ``column`` (of PowerText or PowerPinyin) contains ``needle``."""
+    power_id = column.table.c.power_id
+    return select(power_id).where(power_id.in_(candidates), column.contains(needle, autoescape=True))
 
 
 def _any_of(grams: frozenset[str]) -> Select:
@@ -262,12 +267,12 @@ def _any_of(grams: frozenset[str]) -> Select:
 def _pinyin_branches(q: Query) -> list[Select]:
     """The letters read as initials, and as syllables: pairs of syllables name most matches exactly; longer
     spellings are confirmed in the pinyin column."""
-    branches = [_confirmed(_having_all(q.initials_grams()), PowerText.initials, q.text)]
+    branches = [_confirmed(_having_all(q.initials_grams()), PowerPinyin.initials, q.text)]
     exact, to_confirm = q.pinyin_grams()
     if exact:
         branches.append(_any_of(exact))
     if to_confirm:
-        branches.append(_confirmed(_any_of(to_confirm), PowerText.pinyin, q.pinyin_needle))
+        branches.append(_confirmed(_any_of(to_confirm), PowerPinyin.pinyin, q.pinyin_needle))
     return branches
 
 
@@ -313,7 +318,7 @@ def sole_gram(session: Session, text: str) -> str | None:
         return None
     substring = _having_all(q.substring_grams())
     others = [substring if len(q.text) <= 2 else _confirmed(substring, PowerText.haystack, q.text),
-              _confirmed(_having_all(q.initials_grams()), PowerText.initials, q.text)]
+              _confirmed(_having_all(q.initials_grams()), PowerPinyin.initials, q.text)]
     if session.scalar(select(union(*others).subquery().select().exists())):
         return None
     return next(iter(exact))
