@@ -9,6 +9,7 @@ starts workers on new code), and the hook runs in each worker, after it has load
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import Any
 
@@ -27,4 +28,9 @@ def warm_up() -> tuple[int, float]:
 def post_worker_init(worker: Any) -> None:
     """Gunicorn hook: in each worker, once wsgi:app is loaded and before it accepts a request."""
     count, ms = warm_up()
-    worker.log.info("worker warmed up: pinyin syllable table ready (%d syllables, %.0f ms)", count, ms)
+    # What is alive now (the app, pypinyin's dictionaries, the syllable tables) lives as long as the worker: frozen,
+    # the collector stops walking it, and a full collection no longer stalls a request by ~100 ms every few dozen
+    # searches that allocate rows by the thousand.
+    gc.freeze()
+    worker.log.info("worker warmed up: pinyin syllable table ready (%d syllables, %.0f ms); %d objects frozen",
+                    count, ms, gc.get_freeze_count())

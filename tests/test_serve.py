@@ -7,6 +7,7 @@ HTTP with urllib, and every wait is bounded.
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import os
@@ -220,6 +221,10 @@ def test_the_warm_up_runs_in_the_hook_not_at_import_or_in_create_app(databases) 
     dispose(app)
     assert searchtext.syllables.cache_info().currsize == 0
     lines: list[str] = []
-    config.post_worker_init(SimpleNamespace(log=SimpleNamespace(info=lambda msg, *args: lines.append(msg % args))))
+    try:
+        config.post_worker_init(SimpleNamespace(log=SimpleNamespace(info=lambda msg, *args: lines.append(msg % args))))
+        assert gc.get_freeze_count() > 10_000  # what lives as long as the worker is no longer walked by the collector
+    finally:
+        gc.unfreeze()  # this is a test process, not a worker
     assert searchtext.syllables.cache_info().currsize == 1
     assert lines and lines[0].startswith(WARMED.decode())

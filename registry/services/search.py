@@ -396,5 +396,6 @@ def grouped(found: list[Hit]) -> Grouped:
 def best(found: list[Hit], text: str, offset: int, limit: int) -> list[int]:
     """The ids of one page of ``found``, ordered as relevance() then the annex order."""
     q = searchtext.query(text)
-    ranked = heapq.nsmallest(offset + limit, found, key=lambda h: (searchtext.rank(h[1], q), h[2], h[3], h[0]))
-    return [h[0] for h in ranked[offset:]]
+    rank = searchtext.rank
+    ranked = heapq.nsmallest(offset + limit, [(rank(h[1], q), h[2], h[3], h[0]) for h in found])
+    return [key[3] for key in ranked[offset:]]
