@@ -24,9 +24,11 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15_000, cache_mib: int = 64,
     parsed = normalise_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, echo=echo, pool_pre_ping=True)
-    # LIFO: a worker keeps reusing its most recent connection, whose page cache is warm.
+    on_disk = parsed.database not in (None, "", ":memory:")
+    # LIFO: a worker keeps reusing its most recent connection, whose page cache is warm. (An in-memory database
+    # has a pool of one connection per thread, which takes no such option.)
     engine = create_engine(
-        parsed, echo=echo, pool_use_lifo=True,
+        parsed, echo=echo, **({"pool_use_lifo": True} if on_disk else {}),
         connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
     )
 
@@ -38,7 +40,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15_000, cache_mib: int = 64,
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cur.execute(f"PRAGMA cache_size = {-1024 * int(cache_mib)}")  # negative: KiB
-        if parsed.database not in (None, "", ":memory:"):
+        if on_disk:
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
