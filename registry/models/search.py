@@ -13,7 +13,8 @@ UNRANKED = 3  # PowerGram.tier of a gram that is not in the name (see searchtext
 
 
 class FacetKey:
-    """What a power is counted under in GramCount: the list's base filters and its five facets."""
+    """What a power is counted under in GramCount (whose key repeats these columns): the list's base filters and its
+    five facets."""
 
     decision_id: Mapped[int] = mapped_column(Integer)
     retired: Mapped[bool] = mapped_column(Boolean)
@@ -66,7 +67,7 @@ class PowerGram(Base):
     tier: Mapped[int] = mapped_column(SmallInteger, default=UNRANKED)
 
 
-class GramCount(FacetKey, Base):
+class GramCount(Base):
     """How many powers with a facet key have a gram in a rank tier ("" counts every power): a search's total, facets
     and tiers without visiting its matches. Kept in step by registry.services.search with every write that indexes a power."""
 

@@ -23,7 +23,7 @@ from registry.services import audit, handovers, reference, search, snapshots
 from registry.services.authz import authorize
 from registry.services.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 
-FACETS = ("type", "level", "department", "partial", "status")  # in the order _grouped() selects them
+FACETS = ("type", "level", "department", "partial", "status")  # in the order search.counted() and grouped() give them
 EDITABLE = ("seq", "name", "sub_items", "type", "level", "department", "note", "partial",
             "devolved_part", "retained_part")
 SORTS = {
@@ -125,14 +125,10 @@ def _facet(name: str, rows: Grouped, departments: dict[int, str]) -> list[dict[s
 
 
 def _page(session: Session, f: PowerFilter, where: list[ColumnElement[bool]]) -> list[Power]:
-    """One page in the chosen order (relevance first when searching, then annex order), by SQL over the matches."""
+    """One page in an explicit order, or in annex order when there is no search to rank by, by SQL."""
     # The sort may need Department; contains_eager reuses that join instead of adding a second one.
     stmt: Select = select(Power).join(Power.department).options(contains_eager(Power.department)).where(*where)
-    sort = f.sort or "relevance"
-    if sort == "relevance":
-        if f.q:
-            stmt = stmt.join(PowerText, PowerText.power_id == Power.id).order_by(search.relevance(f.q))
-        sort = "seq"
+    sort = f.sort if f.sort not in (None, "relevance") else "seq"
     descending = sort.startswith("-")
     keys = SORTS[sort.lstrip("-")] + (Power.decision_id, Power.seq, Power.id)
     stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys])

@@ -19,7 +19,6 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
-    case,
     delete,
     false,
     func,
@@ -264,10 +263,20 @@ def _any_of(grams: frozenset[str]) -> Select:
     return select(PowerGram.power_id).where(PowerGram.gram.in_(sorted(grams)))
 
 
+def _substring(q: Query) -> Select:
+    """The powers containing the text. One or two characters are a gram themselves: having it is containing it."""
+    candidates = _having_all(q.substring_grams())
+    return candidates if len(q.text) <= 2 else _confirmed(candidates, PowerText.haystack, q.text)
+
+
+def _initials(q: Query) -> Select:
+    return _confirmed(_having_all(q.initials_grams()), PowerPinyin.initials, q.text)
+
+
 def _pinyin_branches(q: Query) -> list[Select]:
     """The letters read as initials, and as syllables: pairs of syllables name most matches exactly; longer
     spellings are confirmed in the pinyin column."""
-    branches = [_confirmed(_having_all(q.initials_grams()), PowerPinyin.initials, q.text)]
+    branches = [_initials(q)]
     exact, to_confirm = q.pinyin_grams()
     if exact:
         branches.append(_any_of(exact))
@@ -280,9 +289,7 @@ def matching(q: Query) -> Select:
     """SELECT power_id of every power whose text matches ``q`` (substring, pinyin or initials)."""
     if not q.text or "\n" in q.text:
         return select(PowerText.power_id).where(false())  # a substring lies within one field
-    candidates = _having_all(q.substring_grams())
-    # One or two characters are a gram themselves: having it is containing it, nothing to confirm.
-    branches = [candidates if len(q.text) <= 2 else _confirmed(candidates, PowerText.haystack, q.text)]
+    branches = [_substring(q)]
     if q.pinyin_like:
         branches += _pinyin_branches(q)
     return union(*branches) if len(branches) > 1 else branches[0]
@@ -293,18 +300,10 @@ def condition(text: str) -> ColumnElement[bool]:
     return Power.id.in_(matching(searchtext.query(text)))
 
 
-def relevance(text: str) -> ColumnElement[int]:
-    """searchtext.rank() as SQL over PowerText.name (the caller joins PowerText): lower is better."""
-    q = searchtext.query(text).text
-    return case((PowerText.name == q, 0), (PowerText.name.startswith(q, autoescape=True), 1),
-                (PowerText.name.contains(q, autoescape=True), 2), else_=3)
-
-
 def sole_gram(session: Session, text: str) -> str | None:
     """The gram whose postings are exactly the matches of ``text``, if one is: the text's own character or bigram
     (one or two characters), or the one syllable gram that letters can spell and anybody has, when their other
-    readings find nothing (qushui, anquan). Such a
-    search is answered from GramCount and the gram's postings alone."""
+    readings find nothing (qushui, anquan). Such a search is answered from GramCount and the gram's postings."""
     q = searchtext.query(text)
     if not q.text or "\n" in q.text:
         return None
@@ -316,15 +315,16 @@ def sole_gram(session: Session, text: str) -> str | None:
     exact, to_confirm = exact & had, to_confirm & had
     if len(exact) != 1 or to_confirm:
         return None
-    substring = _having_all(q.substring_grams())
-    others = [substring if len(q.text) <= 2 else _confirmed(substring, PowerText.haystack, q.text),
-              _confirmed(_having_all(q.initials_grams()), PowerPinyin.initials, q.text)]
-    if session.scalar(select(union(*others).subquery().select().exists())):
+    if session.scalar(select(union(_substring(q), _initials(q)).subquery().select().exists())):
         return None
     return next(iter(exact))
 
 
 Grouped = list[tuple[Any, ...]]  # type, level, department id, partial, handover status (or None), ..., count
+
+
+def _status_of(code: str) -> Status | None:
+    return Status(code) if code != NO_STATUS else None
 
 
 def counted(session: Session, gram: str, where: list[ColumnElement[bool]]) -> Grouped:
@@ -333,7 +333,7 @@ def counted(session: Session, gram: str, where: list[ColumnElement[bool]]) -> Gr
     dims = (GramCount.type, GramCount.level, GramCount.department_id, GramCount.partial, GramCount.status,
             GramCount.tier)
     rows = session.execute(select(*dims, func.sum(GramCount.n)).where(GramCount.gram == gram, *where).group_by(*dims))
-    return [(*row[:4], Status(row[4]) if row[4] != NO_STATUS else None, row[5], int(row[6])) for row in rows]
+    return [(*row[:4], _status_of(row[4]), row[5], int(row[6])) for row in rows]
 
 
 ANNEX_ORDER = (Power.decision_id, Power.seq, Power.id)
@@ -342,7 +342,7 @@ TIER = 5  # counted()'s rows: the tier's position
 
 def ranked_ids(session: Session, gram: str, where: list[ColumnElement[bool]], offset: int, limit: int,
                per_tier: Counter[int], scope: int) -> list[int]:
-    """One page of a sole-gram search's matches, best first as relevance() orders them: tier by tier (the rank the
+    """One page of a sole-gram search's matches, best first as searchtext.rank() orders them: tier by tier (the rank the
     name gives, stored on each posting), each in annex order. ``per_tier`` counts the matches after ``where`` in
     each tier, among ``scope`` powers: a tier with many walks the annex and probes the posting; one with few
     sorts its postings (from the small partial index of named postings when it is a name's tier)."""
@@ -378,7 +378,7 @@ def hits(session: Session, text: str, where: list[ColumnElement[bool]]) -> list[
     one pass over the index entries: no second pass for facets, none over the powers for the page."""
     q = searchtext.query(text)
     if len(q.text) > 2 and not q.pinyin_like and "\n" not in q.text:
-        # matching()'s one confirmed branch, confirmed in place rather than reading each entry twice.
+        # matching() is then _substring() alone: confirmed in place rather than reading each entry twice.
         found = and_(PowerText.power_id.in_(_having_all(q.substring_grams())),
                      PowerText.haystack.contains(q.text, autoescape=True))
     else:
@@ -388,13 +388,13 @@ def hits(session: Session, text: str, where: list[ColumnElement[bool]]) -> list[
 
 
 def grouped(found: list[Hit]) -> Grouped:
-    """Hits counted by their five facet values, shaped as counted()'s rows."""
-    return [(PowerType(t), ExerciseLevel(lv), d, bool(p), Status(s) if s != NO_STATUS else None, n)
+    """Hits counted by their five facet values, shaped as counted()'s rows without the tier."""
+    return [(PowerType(t), ExerciseLevel(lv), d, bool(p), _status_of(s), n)
             for (t, lv, d, p, s), n in Counter(h[4:] for h in found).items()]
 
 
 def best(found: list[Hit], text: str, offset: int, limit: int) -> list[int]:
-    """The ids of one page of ``found``, ordered as relevance() then the annex order."""
+    """The ids of one page of ``found``, ordered by searchtext.rank() of the name, then the annex order."""
     q = searchtext.query(text)
     rank = searchtext.rank
     ranked = heapq.nsmallest(offset + limit, [(rank(h[1], q), h[2], h[3], h[0]) for h in found])
