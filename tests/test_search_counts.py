@@ -25,7 +25,7 @@ from registry import db
 from registry.domain import searchtext
 from registry.domain.choices import ExerciseLevel, PowerType
 from registry.domain.handover import Status
-from registry.models import Department, GramCount, Handover, Power, PowerGram
+from registry.models import Decision, Department, GramCount, Handover, Power, PowerGram
 from registry.services import powers, search
 from registry.services.powers import FACETS, PowerFilter
 from tests.conftest import Databases, bearer, cli, dispose, make_app
@@ -88,9 +88,11 @@ def assert_counts_in_step(app: Flask) -> None:
         assert tiers == {(g, r.id): t for r in rows for g, t in search.tiers(r.doc).items()}
 
 
-def oracle(rows: list[Row], departments: dict[int, str], f: PowerFilter) -> tuple[list[int], int, dict]:
+def oracle(rows: list[Row], departments: dict[int, str], decisions: dict[str, int], f: PowerFilter,
+           ) -> tuple[list[int], int, dict]:
     """The page's ids, the total and the facets, evaluated in Python from the filter's plain meaning."""
     q = searchtext.query(f.q) if f.q else None
+    wanted = {decisions[d] for d in f.decision}
     facet_tests = {
         "type": (lambda r: r.type in f.type) if f.type else None,
         "level": (lambda r: r.level in f.level) if f.level else None,
@@ -98,7 +100,8 @@ def oracle(rows: list[Row], departments: dict[int, str], f: PowerFilter) -> tupl
         "partial": (lambda r: r.partial == f.partial) if f.partial is not None else None,
         "status": (lambda r: r.status in f.status) if f.status else None,
     }
-    base = [r for r in rows if (f.include_retired or not r.retired) and (q is None or searchtext.matches(r.doc, q))]
+    base = [r for r in rows if (f.include_retired or not r.retired) and (not wanted or r.decision in wanted)
+            and (q is None or searchtext.matches(r.doc, q))]
 
     def passing(but: str | None = None) -> list[Row]:
         return [r for r in base if all(t(r) for name, t in facet_tests.items() if t and name != but)]
@@ -194,6 +197,7 @@ FILTERS = [
     {"status": [Status.PENDING, Status.HANDED_OVER]},
     {"partial": True},
     {"include_retired": True},
+    {"decision": ["渝府发〔2021〕13号"]},
     {"type": [PowerType.LICENSING], "department": ["市水利局"], "status": [Status.PENDING]},
 ]
 PAGES = [(1, 20), (2, 7), (30, 10)]
@@ -205,12 +209,13 @@ def test_list_powers_equals_the_plain_evaluation(scaled: Flask, filters: dict) -
         session = db.session(write=False)
         rows = snapshot(session)
         departments = dict(session.execute(select(Department.id, Department.name)).all())
+        decisions = dict(session.execute(select(Decision.doc_number, Decision.id)).all())
         sole = {q: search.sole_gram(session, q) for q in QUERIES}
         for q in [None, *QUERIES]:
             for page, per_page in PAGES:
                 f = PowerFilter(q=q, page=page, per_page=per_page, **filters)
                 got = powers.list_powers(session, f)
-                ids, total, facets = oracle(rows, departments, f)
+                ids, total, facets = oracle(rows, departments, decisions, f)
                 assert ([p.id for p in got.items], got.total) == (ids, total), (q, page, per_page)
                 assert got.facets == facets, q
     # Both paths are taken: one gram (xuke is also xu+kei, which nobody has), and the general one.

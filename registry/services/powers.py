@@ -17,7 +17,7 @@ from sqlalchemy.sql import ColumnElement
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.handover import Status
 from registry.domain.roles import Action, Caller
-from registry.models import Decision, Department, GramCount, Handover, Power, PowerText, SubItem
+from registry.models import Decision, Department, GramCount, Handover, Power, SubItem
 from registry.models.base import utcnow
 from registry.services import audit, handovers, reference, search, snapshots
 from registry.services.authz import authorize
@@ -75,10 +75,9 @@ class Scope:
         """Whether a grouped row (the five facet values first) passes every facet filter (but one)."""
         return all(test(row) for name, test in self.keeps.items() if name != but)
 
-    def keyed(self, model: type[GramCount] | type[PowerText]) -> list[ColumnElement[bool]]:
+    def keyed(self, model: type[GramCount]) -> list[ColumnElement[bool]]:
         """The base filters on a table with the facet key's columns."""
-        out = [] if self.retired_too else [model.retired.is_(False)]
-        return out + ([model.decision_id.in_(self.decisions)] if self.decisions is not None else [])
+        return search.base(model, self.retired_too, self.decisions)
 
 
 def _scope(session: Session, f: PowerFilter) -> Scope:
@@ -156,7 +155,7 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
     if gram is not None:
         rows = search.counted(session, gram, scope.keyed(GramCount))
     else:
-        found = search.hits(session, f.q or "", scope.keyed(PowerText))
+        found = search.hits(session, f.q or "", retired_too=scope.retired_too, decisions=scope.decisions)
         rows = search.grouped(found)
     departments = dict(session.execute(select(Department.id, Department.name)).all())
     facets = {name: _facet(name, [r for r in rows if scope.keep(r, but=name)], departments) for name in FACETS}

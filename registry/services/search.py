@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     ScalarSelect,
     Select,
     String,
@@ -26,7 +25,6 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
-    type_coerce,
     union,
     union_all,
     update,
@@ -43,6 +41,8 @@ from registry.domain.handover import Status
 from registry.domain.searchtext import Query
 from registry.models import GramCount, Handover, Power, PowerGram, PowerPinyin, PowerText
 from registry.models.search import NO_STATUS, UNRANKED
+from registry.services import corpus
+from registry.services.corpus import Hit
 
 REINDEX_BATCH = 500
 KEY = ("decision_id", "retired", "type", "level", "department_id", "partial", "status")  # FacetKey's columns
@@ -367,24 +367,23 @@ def ranked_ids(session: Session, gram: str, where: list[ColumnElement[bool]], of
     return ids
 
 
-HIT_COLUMNS = (PowerText.power_id, PowerText.name, PowerText.decision_id, PowerText.seq,
-               type_coerce(PowerText.type, String), type_coerce(PowerText.level, String), PowerText.department_id,
-               type_coerce(PowerText.partial, Integer), PowerText.status)
-Hit = tuple[Any, ...]  # power id, normalised name, decision, 序号, then the five facet values as stored
+def base(model: type[GramCount] | type[PowerText], retired_too: bool, decisions: list[int] | None) -> list[ColumnElement[bool]]:
+    """The list's base filters (retired, decision) on a table that carries a power's facet key."""
+    out = [] if retired_too else [model.retired.is_(False)]
+    return out + ([model.decision_id.in_(decisions)] if decisions is not None else [])
 
 
-def hits(session: Session, text: str, where: list[ColumnElement[bool]]) -> list[Hit]:
-    """Every match of ``text`` (after ``where`` on the entries' keys) with what ranking and counting need, read in
-    one pass over the index entries: no second pass for facets, none over the powers for the page."""
+def hits(session: Session, text: str, *, retired_too: bool, decisions: list[int] | None) -> list[Hit]:
+    """Every match of ``text`` (retired ones too or not, of these decisions or all) with what ranking and counting
+    need, from this process's copy of the index entries (registry.services.corpus): text of three characters or
+    more is found in the copy itself; pinyin's matches come from the postings (matching()) and their entries from
+    the copy, so no entry is read from the database."""
     q = searchtext.query(text)
+    entries = corpus.current(session)
     if len(q.text) > 2 and not q.pinyin_like and "\n" not in q.text:
-        # matching() is then _substring() alone: confirmed in place rather than reading each entry twice.
-        found = and_(PowerText.power_id.in_(_having_all(q.substring_grams())),
-                     PowerText.haystack.contains(q.text, autoescape=True))
-    else:
-        found = PowerText.power_id.in_(matching(q))
-    # Core rows: the ORM's per-row machinery would cost more than the query at 20,000 matches.
-    return session.connection().execute(select(*HIT_COLUMNS).where(found, *where)).all()
+        # matching() is then _substring() alone, which the entries' text answers.
+        return entries.containing(q.text, retired_too=retired_too, decisions=decisions)
+    return entries.of(session.scalars(matching(q)), retired_too=retired_too, decisions=decisions)
 
 
 def grouped(found: list[Hit]) -> Grouped:
@@ -395,7 +394,12 @@ def grouped(found: list[Hit]) -> Grouped:
 
 def best(found: list[Hit], text: str, offset: int, limit: int) -> list[int]:
     """The ids of one page of ``found``, ordered by searchtext.rank() of the name, then the annex order."""
-    q = searchtext.query(text)
-    rank = searchtext.rank
-    ranked = heapq.nsmallest(offset + limit, [(rank(h[1], q), h[2], h[3], h[0]) for h in found])
+    q, need = searchtext.query(text), offset + limit
+    # Only a name that contains the text ranks above the rest (searchtext.rank): rank those, and take the rest
+    # in annex order.
+    named = [h for h in found if q.text in h[1]]
+    ranked = sorted((searchtext.rank(h[1], q), h[2], h[3], h[0]) for h in named)[:need]
+    if len(ranked) < need:
+        rest = (h for h in found if q.text not in h[1])
+        ranked += heapq.nsmallest(need - len(ranked), ((UNRANKED, h[2], h[3], h[0]) for h in rest))
     return [key[3] for key in ranked[offset:]]

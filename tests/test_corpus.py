@@ -1,0 +1,122 @@
+"""The in-memory copy of the index entries (registry.services.corpus): held while nothing changes, never stale.
+
+Each write below is one the copy must follow (text, facets, retirement, a handover's status, a new power); after
+it the general search path is compared with a plain evaluation of the filter over the powers themselves, in the
+same process, so a copy kept past the write would fail. A write that rolls back must not leave its copy behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from registry import db
+from registry.cli.caller import cli_caller
+from registry.domain.handover import Status
+from registry.models import Decision, Department, Power
+from registry.services import corpus, powers, search
+from registry.services.powers import PowerFilter
+from tests.conftest import Databases, bearer, cli, dispose, make_app
+from tests.handover_steps import drive, ok, zone_office
+from tests.test_search_counts import REASON, act, department_id, oracle, patch, snapshot
+
+QUERY = "取水许可"  # three characters or more: the general path, which the copy answers
+FILTERS = [{}, {"status": [Status.HANDED_OVER]}, {"include_retired": True}, {"decision": ["渝府发〔2021〕13号"]}]
+
+
+def water_licence(client: FlaskClient) -> int:
+    return next(p["id"] for p in client.get("/api/v1/powers", query_string={"q": QUERY}).json["items"]
+                if p["name"] == "取水许可")
+
+
+def assert_search_is_current(app: Flask) -> None:
+    with app.app_context():
+        session = db.session(write=False)
+        assert search.sole_gram(session, QUERY) is None
+        rows = snapshot(session)
+        departments = dict(session.execute(select(Department.id, Department.name)).all())
+        decisions = dict(session.execute(select(Decision.doc_number, Decision.id)).all())
+        for filters in FILTERS:
+            f = PowerFilter(q=QUERY, per_page=10, **filters)
+            got = powers.list_powers(session, f)
+            ids, total, facets = oracle(rows, departments, decisions, f)
+            assert ([p.id for p in got.items], got.total, got.facets) == (ids, total, facets), filters
+
+
+def rename(client: FlaskClient, admin: dict, tokens: dict) -> None:
+    patch(client, admin, 5, name="取水许可证核发")  # a name that starts with the query: ranks second
+
+
+def sub_item(client: FlaskClient, admin: dict, tokens: dict) -> None:
+    patch(client, admin, 6, sub_items=["林地取水许可"])
+
+
+def facet(client: FlaskClient, admin: dict, tokens: dict) -> None:
+    patch(client, admin, water_licence(client), type="confirmation", department=department_id(client, "市林业局"))
+
+
+def retire(client: FlaskClient, admin: dict, tokens: dict) -> None:
+    act(client, admin, water_licence(client), "retire")
+
+
+def hand_over(client: FlaskClient, admin: dict, tokens: dict) -> None:
+    drive(client, tokens, water_licence(client), "handed_over", zone_office(client, tokens)["id"])
+
+
+def create(client: FlaskClient, admin: dict, tokens: dict) -> None:
+    ok(client.post("/api/v1/powers", headers=admin, json={
+        "decision": 1, "seq": 104, "name": "取水许可", "type": "licensing", "level": "city",
+        "department": department_id(client, "市水利局"), "sub_items": [], "reason": REASON}), 201)
+
+
+WRITES: list[Callable[[FlaskClient, dict, dict], None]] = [rename, sub_item, facet, retire, hand_over, create]
+
+
+@pytest.fixture(scope="module")
+def synthetic(databases: Databases) -> Iterator[tuple[Flask, dict[str, str]]]:
+    app = make_app(databases.seeded())
+    cli(app, "seed", "--synthetic", "300", "--random-seed", "5")
+    yield app, databases.staff_tokens()
+    dispose(app)
+
+
+@pytest.mark.parametrize("write", WRITES, ids=lambda w: w.__name__)
+def test_a_write_is_seen_by_the_next_search(app: Flask, tokens: dict[str, str], write: Callable) -> None:
+    client, admin = app.test_client(), bearer(tokens["admin"])
+    assert_search_is_current(app)  # the copy is loaded and held
+    write(client, admin, tokens)
+    assert_search_is_current(app)
+
+
+def test_the_copy_is_held_until_the_data_changes(synthetic: tuple[Flask, dict[str, str]]) -> None:
+    app, tokens = synthetic
+    with app.app_context():
+        first = corpus.current(db.session(write=False))
+    with app.app_context():
+        assert corpus.current(db.session(write=False)) is first
+    assert len(first.hits) == 403 and len(first.haystacks) == 403
+    sub_item(app.test_client(), bearer(tokens["admin"]), tokens)
+    with app.app_context():
+        assert corpus.current(db.session(write=False)) is not first
+    cli(app, "seed", "--remove-synthetic")  # written outside the trail: the synthetic decisions are in the key
+    with app.app_context():
+        assert len(corpus.current(db.session(write=False)).hits) == 103
+    assert_search_is_current(app)
+
+
+def test_a_rolled_back_write_leaves_nothing_behind(app: Flask, tokens: dict[str, str]) -> None:
+    with app.app_context():
+        session = db.session(write=True)
+        power = session.get(Power, 5)
+        powers.update_power(session, cli_caller(), 5, {"name": "取水许可（未提交）"}, power.version, REASON)
+        assert 5 in [p.id for p in powers.list_powers(session, PowerFilter(q=QUERY)).items]  # its own write
+        session.rollback()
+    # The next committed entry takes the rolled-back one's sequence number, but not its hash.
+    sub_item(app.test_client(), bearer(tokens["admin"]), tokens)
+    assert_search_is_current(app)
+    with app.app_context():
+        assert 5 not in [p.id for p in powers.list_powers(db.session(write=False), PowerFilter(q=QUERY)).items]
