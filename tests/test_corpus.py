@@ -98,14 +98,37 @@ def test_the_copy_is_held_until_the_data_changes(synthetic: tuple[Flask, dict[st
         first = corpus.current(db.session(write=False))
     with app.app_context():
         assert corpus.current(db.session(write=False)) is first
-    assert len(first.hits) == 403 and len(first.haystacks) == 403
+    assert len(first.ids) == 403 and len(first.haystacks) == 403
     sub_item(app.test_client(), bearer(tokens["admin"]), tokens)
     with app.app_context():
         assert corpus.current(db.session(write=False)) is not first
     cli(app, "seed", "--remove-synthetic")  # written outside the trail: the synthetic decisions are in the key
     with app.app_context():
-        assert len(corpus.current(db.session(write=False)).hits) == 103
+        assert len(corpus.current(db.session(write=False)).ids) == 103
     assert_search_is_current(app)
+
+
+QUERIES = ["取水许可", "许可证", "行政许可", "囧囧囧", "qsxk", "xkz", "weixian", "xingzhengxuke", "quanshui"]
+
+
+@pytest.mark.parametrize("share", [1, 10**9], ids=["read-postings", "scan-copy"])
+def test_both_ways_to_the_candidates_find_the_same(synthetic: tuple[Flask, dict[str, str]], share: int,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text and initials are confirmed in the copy either among their rarest gram's postings or by a scan of the
+    whole copy, by how many postings there are: each way, for every query, as the plain evaluation."""
+    app, _ = synthetic
+    monkeypatch.setattr(search, "SCAN_SHARE", share)
+    with app.app_context():
+        session = db.session(write=False)
+        rows = snapshot(session)
+        departments = dict(session.execute(select(Department.id, Department.name)).all())
+        decisions = dict(session.execute(select(Decision.doc_number, Decision.id)).all())
+        for q in QUERIES:
+            assert search.sole_gram(session, q) is None, q
+            for filters in FILTERS:
+                f = PowerFilter(q=q, per_page=10, **filters)
+                got = powers.list_powers(session, f)
+                assert ([p.id for p in got.items], got.total, got.facets) == oracle(rows, departments, decisions, f), q
 
 
 def test_a_rolled_back_write_leaves_nothing_behind(app: Flask, tokens: dict[str, str]) -> None:

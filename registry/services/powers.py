@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import ColumnElement
 
+from registry.domain import searchtext
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.handover import Status
 from registry.domain.roles import Action, Caller
 from registry.models import Decision, Department, GramCount, Handover, Power, SubItem
 from registry.models.base import utcnow
-from registry.services import audit, handovers, reference, search, snapshots
+from registry.services import audit, corpus, handovers, reference, search, snapshots
 from registry.services.authz import authorize
 from registry.services.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 
@@ -77,7 +78,12 @@ class Scope:
 
     def keyed(self, model: type[GramCount]) -> list[ColumnElement[bool]]:
         """The base filters on a table with the facet key's columns."""
-        return search.base(model, self.retired_too, self.decisions)
+        out = [] if self.retired_too else [model.retired.is_(False)]
+        return out + ([model.decision_id.in_(self.decisions)] if self.decisions is not None else [])
+
+    def admits(self, key: corpus.Key) -> bool:
+        """Whether an index entry's key passes the base filters."""
+        return (self.retired_too or not key.retired) and (self.decisions is None or key.decision_id in self.decisions)
 
 
 def _scope(session: Session, f: PowerFilter) -> Scope:
@@ -151,12 +157,13 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
     where = scope.base + list(scope.faceted.values())
     offset, relevance = (f.page - 1) * f.per_page, f.sort in (None, "relevance")
     gram = search.sole_gram(session, f.q) if f.q else search.ALL
-    found: list[search.Hit] = []
     if gram is not None:
         rows = search.counted(session, gram, scope.keyed(GramCount))
     else:
-        found = search.hits(session, f.q or "", retired_too=scope.retired_too, decisions=scope.decisions)
-        rows = search.grouped(found)
+        entries = corpus.current(session)
+        found = search.found(session, entries, f.q or "")
+        per_key = {k: n for k, n in entries.counted(found).items() if scope.admits(entries.keys[k])}
+        rows = [(*entries.keys[k][2:], n) for k, n in per_key.items()]
     departments = dict(session.execute(select(Department.id, Department.name)).all())
     facets = {name: _facet(name, [r for r in rows if scope.keep(r, but=name)], departments) for name in FACETS}
     total = sum(r[-1] for r in rows if scope.keep(r))
@@ -168,8 +175,8 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
                 per_tier[r[search.TIER]] += r[-1]
         items = _by_id(session, search.ranked_ids(session, gram, where, offset, f.per_page, per_tier, in_scope))
     elif gram is None and relevance:
-        kept = [h for h in found if scope.keep(h[4:])] if scope.keeps else found
-        items = _by_id(session, search.best(kept, f.q or "", offset, f.per_page))
+        kept = entries.kept(found, {k for k in per_key if scope.keep(entries.keys[k][2:])})
+        items = _by_id(session, entries.page(kept, searchtext.query(f.q or ""), offset, f.per_page))
     else:
         items = _page(session, f, where + ([search.condition(f.q)] if f.q else []))
     return PowerPage(items, total, f.page, f.per_page, facets)

@@ -7,7 +7,6 @@ answer is exactly registry.domain.searchtext.matches() on both databases.
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
 from typing import Any
 
@@ -42,7 +41,6 @@ from registry.domain.searchtext import Query
 from registry.models import GramCount, Handover, Power, PowerGram, PowerPinyin, PowerText
 from registry.models.search import NO_STATUS, UNRANKED
 from registry.services import corpus
-from registry.services.corpus import Hit
 
 REINDEX_BATCH = 500
 KEY = ("decision_id", "retired", "type", "level", "department_id", "partial", "status")  # FacetKey's columns
@@ -273,13 +271,11 @@ def _initials(q: Query) -> Select:
     return _confirmed(_having_all(q.initials_grams()), PowerPinyin.initials, q.text)
 
 
-def _pinyin_branches(q: Query) -> list[Select]:
-    """The letters read as initials, and as syllables: pairs of syllables name most matches exactly; longer
-    spellings are confirmed in the pinyin column."""
-    branches = [_initials(q)]
+def _spellings(q: Query) -> list[Select]:
+    """The letters read as syllables: pairs of syllables name most matches exactly; longer spellings are
+    confirmed in the pinyin column."""
     exact, to_confirm = q.pinyin_grams()
-    if exact:
-        branches.append(_any_of(exact))
+    branches = [_any_of(exact)] if exact else []
     if to_confirm:
         branches.append(_confirmed(_any_of(to_confirm), PowerPinyin.pinyin, q.pinyin_needle))
     return branches
@@ -291,7 +287,7 @@ def matching(q: Query) -> Select:
         return select(PowerText.power_id).where(false())  # a substring lies within one field
     branches = [_substring(q)]
     if q.pinyin_like:
-        branches += _pinyin_branches(q)
+        branches += [_initials(q), *_spellings(q)]
     return union(*branches) if len(branches) > 1 else branches[0]
 
 
@@ -323,17 +319,13 @@ def sole_gram(session: Session, text: str) -> str | None:
 Grouped = list[tuple[Any, ...]]  # type, level, department id, partial, handover status (or None), ..., count
 
 
-def _status_of(code: str) -> Status | None:
-    return Status(code) if code != NO_STATUS else None
-
-
 def counted(session: Session, gram: str, where: list[ColumnElement[bool]]) -> Grouped:
     """The powers with ``gram`` (ALL: every power) counted by facet and by rank tier (type, level, department,
     partial, status, tier, count), from GramCount; ``where`` is on GramCount's key columns (retired, decision)."""
     dims = (GramCount.type, GramCount.level, GramCount.department_id, GramCount.partial, GramCount.status,
             GramCount.tier)
     rows = session.execute(select(*dims, func.sum(GramCount.n)).where(GramCount.gram == gram, *where).group_by(*dims))
-    return [(*row[:4], _status_of(row[4]), row[5], int(row[6])) for row in rows]
+    return [(*row[:4], corpus.status_of(row[4]), row[5], int(row[6])) for row in rows]
 
 
 ANNEX_ORDER = (Power.decision_id, Power.seq, Power.id)
@@ -367,39 +359,58 @@ def ranked_ids(session: Session, gram: str, where: list[ColumnElement[bool]], of
     return ids
 
 
-def base(model: type[GramCount] | type[PowerText], retired_too: bool, decisions: list[int] | None) -> list[ColumnElement[bool]]:
-    """The list's base filters (retired, decision) on a table that carries a power's facet key."""
-    out = [] if retired_too else [model.retired.is_(False)]
-    return out + ([model.decision_id.in_(decisions)] if decisions is not None else [])
-
-
-def hits(session: Session, text: str, *, retired_too: bool, decisions: list[int] | None) -> list[Hit]:
-    """Every match of ``text`` (retired ones too or not, of these decisions or all) with what ranking and counting
-    need, from this process's copy of the index entries (registry.services.corpus): text of three characters or
-    more is found in the copy itself; pinyin's matches come from the postings (matching()) and their entries from
-    the copy, so no entry is read from the database."""
+def found(session: Session, entries: corpus.Corpus, text: str) -> list[int]:
+    """The positions in ``entries`` (this process's copy of the index entries) of every match of ``text``, as
+    matching() finds them, with the texts and initials confirmed in the copy and the spellings read from their
+    postings. Rows are read as Core rows, and the branches united here: SQLite would sort them into a temporary
+    index, the ORM would cost more per row than the read."""
     q = searchtext.query(text)
-    entries = corpus.current(session)
-    if len(q.text) > 2 and not q.pinyin_like and "\n" not in q.text:
-        # matching() is then _substring() alone, which the entries' text answers.
-        return entries.containing(q.text, retired_too=retired_too, decisions=decisions)
-    return entries.of(session.scalars(matching(q)), retired_too=retired_too, decisions=decisions)
+    if not q.text or "\n" in q.text:
+        return []  # a substring lies within one field
+    if len(q.text) > 2 and not q.pinyin_like:
+        return _containing(session, entries, q)  # matching() is then _substring() alone
+    connection = session.connection()
+    ids: set[int] = set()
+    for branch in [_substring(q), *(_spellings(q) if q.pinyin_like else [])]:
+        ids.update(connection.execute(branch).scalars().all())  # fetchall: row by row costs twice as much
+    if q.pinyin_like:
+        ids.update(entries.ids[p] for p in _by_initials(session, entries, q))
+    return entries.of(ids)
 
 
-def grouped(found: list[Hit]) -> Grouped:
-    """Hits counted by their five facet values, shaped as counted()'s rows without the tier."""
-    return [(PowerType(t), ExerciseLevel(lv), d, bool(p), _status_of(s), n)
-            for (t, lv, d, p, s), n in Counter(h[4:] for h in found).items()]
+def _rarest_posting(session: Session, grams: frozenset[str]) -> tuple[str, int] | None:
+    """The gram of ``grams`` with the fewest postings and how many, or None when one of them has none."""
+    sizes = dict(session.execute(select(GramCount.gram, func.sum(GramCount.n)).where(GramCount.gram.in_(sorted(grams)))
+                                 .group_by(GramCount.gram)).all())
+    if len(sizes) < len(grams):
+        return None
+    return min(((g, int(n)) for g, n in sizes.items()), key=lambda gn: (gn[1], gn[0]))
 
 
-def best(found: list[Hit], text: str, offset: int, limit: int) -> list[int]:
-    """The ids of one page of ``found``, ordered by searchtext.rank() of the name, then the annex order."""
-    q, need = searchtext.query(text), offset + limit
-    # Only a name that contains the text ranks above the rest (searchtext.rank): rank those, and take the rest
-    # in annex order.
-    named = [h for h in found if q.text in h[1]]
-    ranked = sorted((searchtext.rank(h[1], q), h[2], h[3], h[0]) for h in named)[:need]
-    if len(ranked) < need:
-        rest = (h for h in found if q.text not in h[1])
-        ranked += heapq.nsmallest(need - len(ranked), ((UNRANKED, h[2], h[3], h[0]) for h in rest))
-    return [key[3] for key in ranked[offset:]]
+SCAN_SHARE = 8  # candidates beyond one entry in this many: scanning the whole copy in C beats reading them
+
+
+def _containing(session: Session, entries: corpus.Corpus, q: Query) -> list[int]:
+    """The positions whose text contains the query's: the rarest bigram's postings confirmed in the copy when
+    they are few (取水许可 at 100,000 powers: 3,921 postings), else a scan of the copy (其他危险: every bigram has
+    over 33,000)."""
+    rarest = _rarest_posting(session, q.substring_grams())
+    if rarest is None:
+        return []
+    if rarest[1] * SCAN_SHARE > len(entries.ids):
+        return entries.containing(q.text)
+    return entries.containing(q.text, entries.of(session.connection().execute(_posting(rarest[0])).scalars().all()))
+
+
+def _by_initials(session: Session, entries: corpus.Corpus, q: Query) -> list[int]:
+    """The positions whose initials contain the query. Walking the rarest initials pair and probing the others
+    costs ~3 µs a probe in SQLite; past an eighth of the entries, scanning the copy's initials in C is cheaper
+    (qsxk at 100,000 powers: 150 ms walked, 15 ms scanned)."""
+    grams = q.initials_grams()
+    rarest = _rarest_posting(session, grams)
+    if rarest is None:
+        return []  # an initials pair nobody has
+    if rarest[1] * len(grams) * SCAN_SHARE > len(entries.ids):
+        return entries.with_initials(q.text)
+    candidates = session.connection().execute(_having_all(grams)).scalars().all()
+    return entries.with_initials(q.text, entries.of(candidates))
