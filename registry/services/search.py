@@ -2,7 +2,8 @@
 
 Candidates come from the gram index (a character for one-character queries, bigrams for longer ones,
 syllables and initials for pinyin); the stored normalised text then confirms each candidate, so the
-answer is exactly registry.domain.searchtext.matches() on both databases.
+answer is exactly registry.domain.searchtext.matches() on both databases. A list's search that no single gram
+answers confirms its text and initials in the process's copy of the entries instead (found(), corpus).
 """
 
 from __future__ import annotations
