@@ -158,6 +158,7 @@ def scaled(databases: Databases) -> Iterator[Flask]:
     patch(client, admin, 5, name="取水口审批", type="confirmation")
     patch(client, admin, 6, department=department_id(client, "市林业局"), sub_items=["林地取水", "取水"])
     patch(client, admin, 7, level="city_county")
+    patch(client, admin, 8, sub_items=["危险废物", "味香"])  # wei+xian and wei+xiang: counted once for weixian
     for power_id, seq in ((19, 150), (3, 151), (40, 152)):  # annex order is no longer id order
         patch(client, admin, power_id, seq=seq)
     act(client, admin, 9, "retire")
@@ -189,7 +190,7 @@ def test_counts_follow_create_restore_remove_and_reindex(app: Flask, tokens: dic
 # --- list_powers against the oracle --------------------------------------------------------------------
 
 QUERIES = ["取水", "许可", "可", "林", "证", "行政", "审批", "渔", "qushui", "linye", "1", "囧", "、",
-           "取水许可", "许可证", "xuke", "qsxk", "qush"]
+           "取水许可", "许可证", "xuke", "qsxk", "qush", "weixian"]
 FILTERS = [
     {},
     {"type": [PowerType.LICENSING]},
@@ -210,7 +211,7 @@ def test_list_powers_equals_the_plain_evaluation(scaled: Flask, filters: dict) -
         rows = snapshot(session)
         departments = dict(session.execute(select(Department.id, Department.name)).all())
         decisions = dict(session.execute(select(Decision.doc_number, Decision.id)).all())
-        sole = {q: search.sole_gram(session, q) for q in QUERIES}
+        exact = {q: search.exact_grams(session, q) for q in QUERIES}
         for q in [None, *QUERIES]:
             for page, per_page in PAGES:
                 f = PowerFilter(q=q, page=page, per_page=per_page, **filters)
@@ -218,10 +219,12 @@ def test_list_powers_equals_the_plain_evaluation(scaled: Flask, filters: dict) -
                 ids, total, facets = oracle(rows, departments, decisions, f)
                 assert ([p.id for p in got.items], got.total) == (ids, total), (q, page, per_page)
                 assert got.facets == facets, q
-    # Both paths are taken: one gram (xuke is also xu+kei, which nobody has), and the general one.
-    assert {q: sole[q] for q in ("取水", "林", "qushui", "xuke", "linye", "取水许可", "qsxk", "qush")} == {
-        "取水": "2取水", "林": "1林", "qushui": "Pqu'shui", "xuke": "Pxu'ke", "linye": "Plin'ye", "取水许可": None, "qsxk": None,
-        "qush": None}
+    # Both paths are taken: grams (xuke is also xu+kei, which nobody has; weixian is wei+xian and wei+xiang, and
+    # power 8 has both; qush, five pairs), and the general one.
+    assert {q: exact[q] for q in ("取水", "林", "qushui", "xuke", "linye", "weixian", "取水许可", "qsxk", "qush")} == {
+        "取水": {"2取水"}, "林": {"1林"}, "qushui": {"Pqu'shui"}, "xuke": {"Pxu'ke"}, "linye": {"Plin'ye"},
+        "weixian": {"Pwei'xian", "Pwei'xiang"}, "取水许可": None, "qsxk": None,
+        "qush": {"Pqu'shen", "Pqu'sheng", "Pqu'shi", "Pqu'shou", "Pqu'shui"}}
 
 
 def test_the_sample_is_dense_and_sparse(scaled: Flask) -> None:

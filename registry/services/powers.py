@@ -18,7 +18,7 @@ from registry.domain import searchtext
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.handover import Status
 from registry.domain.roles import Action, Caller
-from registry.models import Decision, Department, GramCount, Handover, Power, SubItem
+from registry.models import Decision, Department, GramCount, Handover, Power, PowerText, SubItem
 from registry.models.base import utcnow
 from registry.services import audit, corpus, handovers, reference, search, snapshots
 from registry.services.authz import authorize
@@ -76,7 +76,7 @@ class Scope:
         """Whether a grouped row (the five facet values first) passes every facet filter (but one)."""
         return all(test(row) for name, test in self.keeps.items() if name != but)
 
-    def keyed(self, model: type[GramCount]) -> list[ColumnElement[bool]]:
+    def keyed(self, model: type[GramCount] | type[PowerText]) -> list[ColumnElement[bool]]:
         """The base filters on a table with the facet key's columns."""
         out = [] if self.retired_too else [model.retired.is_(False)]
         return out + ([model.decision_id.in_(self.decisions)] if self.decisions is not None else [])
@@ -156,9 +156,9 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
     scope = _scope(session, f)
     where = scope.base + list(scope.faceted.values())
     offset, relevance = (f.page - 1) * f.per_page, f.sort in (None, "relevance")
-    gram = search.sole_gram(session, f.q) if f.q else search.ALL
-    if gram is not None:
-        rows = search.counted(session, gram, scope.keyed(GramCount))
+    grams = search.exact_grams(session, f.q) if f.q else search.EVERY
+    if grams is not None:
+        rows = search.counted(session, grams, scope.keyed)
     else:
         entries = corpus.current(session)
         found = search.found(session, entries, f.q or "")
@@ -167,14 +167,14 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
     departments = dict(session.execute(select(Department.id, Department.name)).all())
     facets = {name: _facet(name, [r for r in rows if scope.keep(r, but=name)], departments) for name in FACETS}
     total = sum(r[-1] for r in rows if scope.keep(r))
-    if gram and relevance:
-        in_scope = sum(r[-1] for r in search.counted(session, search.ALL, scope.keyed(GramCount)))
+    if grams and grams != search.EVERY and relevance:
+        in_scope = sum(r[-1] for r in search.counted(session, search.EVERY, scope.keyed))
         per_tier: Counter[int] = Counter()
         for r in rows:
             if scope.keep(r):
                 per_tier[r[search.TIER]] += r[-1]
-        items = _by_id(session, search.ranked_ids(session, gram, where, offset, f.per_page, per_tier, in_scope))
-    elif gram is None and relevance:
+        items = _by_id(session, search.ranked_ids(session, grams, where, offset, f.per_page, per_tier, in_scope))
+    elif grams is None and relevance:
         kept = entries.kept(found, {k for k in per_key if scope.keep(entries.keys[k][2:])})
         items = _by_id(session, entries.page(kept, searchtext.query(f.q or ""), offset, f.per_page))
     else:

@@ -9,6 +9,7 @@ answers confirms its text and initials in the process's copy of the entries inst
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -297,45 +298,79 @@ def condition(text: str) -> ColumnElement[bool]:
     return Power.id.in_(matching(searchtext.query(text)))
 
 
-def sole_gram(session: Session, text: str) -> str | None:
-    """The gram whose postings are exactly the matches of ``text``, if one is: the text's own character or bigram
-    (one or two characters), or the one syllable gram that letters can spell and anybody has, when their other
-    readings find nothing (qushui, anquan). Such a search is answered from GramCount and the gram's postings."""
+Grams = frozenset[str]
+EVERY = frozenset({ALL})  # the unsearched list's grams
+
+
+def _posting_sizes(session: Session, grams: Iterable[str]) -> dict[str, int]:
+    """How many postings each gram has (those with none are left out), from GramCount."""
+    return {g: int(n) for g, n in session.execute(select(GramCount.gram, func.sum(GramCount.n))
+                                                   .where(GramCount.gram.in_(sorted(grams))).group_by(GramCount.gram))}
+
+
+def exact_grams(session: Session, text: str) -> Grams | None:
+    """The grams whose postings together are exactly the matches of ``text``, if there are such: the text's own
+    character or bigram (one or two characters), or the syllable grams that letters can spell and anybody has,
+    when their other readings find nothing: one (qushui, anquan) or a few, when the last syllable may be cut short
+    (weixian is wei+xian, or wei+xiang cut short). Such a search is answered from GramCount and the postings."""
     q = searchtext.query(text)
     if not q.text or "\n" in q.text:
         return None
     if not q.pinyin_like:
-        return next(iter(q.substring_grams())) if len(q.text) <= 2 else None
+        return q.substring_grams() if len(q.text) <= 2 else None
     exact, to_confirm = q.pinyin_grams()
     # Spellings nobody has do not count (xuke is also xu+kei; anquan also a+n+quan).
-    had = set(session.scalars(select(GramCount.gram).where(GramCount.gram.in_(sorted(exact | to_confirm))).distinct()))
-    exact, to_confirm = exact & had, to_confirm & had
-    if len(exact) != 1 or to_confirm:
+    sizes = _posting_sizes(session, exact | to_confirm | {ALL})
+    if not exact & sizes.keys() or to_confirm & sizes.keys():
         return None
-    if session.scalar(select(union(_substring(q), _initials(q)).subquery().select().exists())):
+    exact = exact & sizes.keys()
+    # The powers with more than one of them are found from all but the largest posting list: when those are
+    # many, the copy of the entries answers sooner (registry.services.corpus).
+    if (sum(sorted(sizes[g] for g in exact)[:-1]) * SCAN_SHARE > sizes[ALL]
+            or session.scalar(select(union(_substring(q), _initials(q)).subquery().select().exists()))):
         return None
-    return next(iter(exact))
+    return frozenset(exact)
 
 
 Grouped = list[tuple[Any, ...]]  # type, level, department id, partial, handover status (or None), ..., count
+COUNTED = (GramCount.type, GramCount.level, GramCount.department_id, GramCount.partial, GramCount.status)
 
 
-def counted(session: Session, gram: str, where: list[ColumnElement[bool]]) -> Grouped:
-    """The powers with ``gram`` (ALL: every power) counted by facet and by rank tier (type, level, department,
-    partial, status, tier, count), from GramCount; ``where`` is on GramCount's key columns (retired, decision)."""
-    dims = (GramCount.type, GramCount.level, GramCount.department_id, GramCount.partial, GramCount.status,
-            GramCount.tier)
-    rows = session.execute(select(*dims, func.sum(GramCount.n)).where(GramCount.gram == gram, *where).group_by(*dims))
+def counted(session: Session, grams: Grams, keyed: Callable[[Any], list[ColumnElement[bool]]]) -> Grouped:
+    """The powers with any of ``grams`` (EVERY: every power) counted by facet and by rank tier (type, level,
+    department, partial, status, tier, count), from GramCount; ``keyed(model)`` gives the base filters (retired,
+    decision) on a table with the facet key's columns. Several grams are syllable pairs (all unranked): a power
+    with more than one of them is taken away all but once."""
+    rows = session.execute(select(*COUNTED, GramCount.tier, func.sum(GramCount.n))
+                           .where(GramCount.gram.in_(sorted(grams)), *keyed(GramCount))
+                           .group_by(*COUNTED, GramCount.tier)).all()
+    if len(grams) > 1:
+        rows += _shared(session, grams, keyed)
     return [(*row[:4], corpus.status_of(row[4]), row[5], int(row[6])) for row in rows]
+
+
+def _shared(session: Session, grams: Grams, keyed: Callable[[Any], list[ColumnElement[bool]]]) -> list[tuple[Any, ...]]:
+    """Negative counts for the powers with more than one of ``grams``: each has one of the smaller posting lists,
+    so those powers are probed for how many of the grams they have."""
+    sizes = _posting_sizes(session, grams)
+    smaller = sorted(grams - {max(sorted(grams), key=sizes.__getitem__)})
+    candidates = select(PowerGram.power_id).where(PowerGram.gram.in_(smaller)).distinct().subquery()
+    probe = aliased(PowerGram)
+    has = (select(func.count()).where(probe.power_id == candidates.c.power_id, probe.gram.in_(sorted(grams)))
+           .scalar_subquery())
+    dims = [getattr(PowerText, c.key) for c in COUNTED]
+    return session.execute(select(*dims, literal(UNRANKED), func.sum(1 - has))
+                           .join_from(candidates, PowerText, PowerText.power_id == candidates.c.power_id)
+                           .where(has > 1, *keyed(PowerText)).group_by(*dims)).all()
 
 
 ANNEX_ORDER = (Power.decision_id, Power.seq, Power.id)
 TIER = 5  # counted()'s rows: the tier's position
 
 
-def ranked_ids(session: Session, gram: str, where: list[ColumnElement[bool]], offset: int, limit: int,
+def ranked_ids(session: Session, grams: Grams, where: list[ColumnElement[bool]], offset: int, limit: int,
                per_tier: Counter[int], scope: int) -> list[int]:
-    """One page of a sole-gram search's matches, best first as searchtext.rank() orders them: tier by tier (the rank the
+    """One page of the matches of an exact_grams() search, best first as searchtext.rank() orders them: tier by tier (the rank the
     name gives, stored on each posting), each in annex order. ``per_tier`` counts the matches after ``where`` in
     each tier, among ``scope`` powers: a tier with many walks the annex and probes the posting; one with few
     sorts its postings (from the small partial index of named postings when it is a name's tier)."""
@@ -345,7 +380,7 @@ def ranked_ids(session: Session, gram: str, where: list[ColumnElement[bool]], of
             offset -= per_tier[tier]
             continue
         need = min(limit - len(ids), per_tier[tier] - offset)
-        postings = select(PowerGram.power_id).where(PowerGram.gram == gram, PowerGram.tier == tier)
+        postings = select(PowerGram.power_id).where(PowerGram.gram.in_(sorted(grams)), PowerGram.tier == tier)
         if tier < UNRANKED:  # what the partial index covers, spelt as it is
             postings = postings.where(PowerGram.tier < literal_column(str(UNRANKED)))
         if per_tier[tier] ** 2 > (offset + need) * scope:  # walking finds them sooner than sorting them all
@@ -379,13 +414,12 @@ def found(session: Session, entries: corpus.Corpus, text: str) -> list[int]:
     return entries.of(ids)
 
 
-def _rarest_posting(session: Session, grams: frozenset[str]) -> tuple[str, int] | None:
+def _rarest_posting(session: Session, grams: Grams) -> tuple[str, int] | None:
     """The gram of ``grams`` with the fewest postings and how many, or None when one of them has none."""
-    sizes = dict(session.execute(select(GramCount.gram, func.sum(GramCount.n)).where(GramCount.gram.in_(sorted(grams)))
-                                 .group_by(GramCount.gram)).all())
+    sizes = _posting_sizes(session, grams)
     if len(sizes) < len(grams):
         return None
-    return min(((g, int(n)) for g, n in sizes.items()), key=lambda gn: (gn[1], gn[0]))
+    return min(sizes.items(), key=lambda gn: (gn[1], gn[0]))
 
 
 SCAN_SHARE = 8  # candidates beyond one entry in this many: scanning the whole copy in C beats reading them
