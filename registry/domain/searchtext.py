@@ -63,7 +63,7 @@ def _syllable_ends(text: str, start: int) -> list[int]:
     return ends
 
 
-def _pair(first: str, second: str) -> str:
+def pair(first: str, second: str) -> str:
     """The gram of two consecutive syllables of one run: at most 1 + 6 + 1 + 6 letters, in PowerGram's 16."""
     return "P" + first + SEP + second
 
@@ -101,7 +101,7 @@ def document(name: str, sub_items: list[str], note: str | None) -> Document:
     pinyin = BREAK + BREAK.join("".join(run[i:])[:PINYIN_WINDOW] for run in runs for i in range(len(run))) + BREAK
     initials = "".join(s[0] if s != BREAK else BREAK for s in syllable_runs)
     grams.update("p" + s for s in syllable_runs if s != BREAK)
-    grams.update(_pair(a, b) for run in runs for a, b in zip(run, run[1:], strict=False))
+    grams.update(pair(a, b) for run in runs for a, b in zip(run, run[1:], strict=False))
     grams.update("i" + a + b for a, b in zip(initials, initials[1:], strict=False) if BREAK not in (a, b))
     return Document(fields[0], "\n".join(fields), pinyin, initials, frozenset(grams))
 
@@ -147,9 +147,9 @@ class Query:
         exact = {"p" + s for s in completions.get(text, ())}
         to_confirm: set[str] = set()
         for first in _syllable_ends(text, 0):
-            exact.update(_pair(text[:first], t2) for t2 in completions.get(text[first:], ()))
+            exact.update(pair(text[:first], t2) for t2 in completions.get(text[first:], ()))
             # Three syllables or more: the first two narrow the candidates down; the pinyin column decides.
-            to_confirm.update(_pair(text[:first], text[first:second]) for second in _syllable_ends(text, first)
+            to_confirm.update(pair(text[:first], text[first:second]) for second in _syllable_ends(text, first)
                               if second < len(text) and spelled_on(second))
         return frozenset(exact), frozenset(to_confirm)
 

@@ -300,7 +300,7 @@ def test_pinyin_grams(text: str, exact: set[str], to_confirm: set[str]) -> None:
 def test_every_gram_fits_the_gram_column() -> None:
     """PowerGram.gram is String(16): the longest pair, and every gram of the real annex, fits."""
     longest = max(searchtext.syllables(), key=len)
-    assert len(longest) == 6 and len(searchtext._pair(longest, longest)) == 14
+    assert len(longest) == 6 and len(searchtext.pair(longest, longest)) == 14
     assert max(len(g) for doc in _real_documents() for g in doc.grams) <= 16
 
 
