@@ -48,6 +48,11 @@ class Key(NamedTuple):
     partial: bool
     status: Status | None
 
+    @property
+    def facets(self) -> tuple[Any, ...]:
+        """The five facet values, shaped as search.counted()'s rows begin."""
+        return tuple(self)[2:]
+
 
 _HEAD = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
 _SYNTHETIC = select(Decision.id, Decision.created_at).where(Decision.synthetic.is_(True)).order_by(Decision.id)

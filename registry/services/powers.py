@@ -24,7 +24,7 @@ from registry.services import audit, corpus, handovers, reference, search, snaps
 from registry.services.authz import authorize
 from registry.services.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 
-FACETS = ("type", "level", "department", "partial", "status")  # in the order search.counted() and grouped() give them
+FACETS = ("type", "level", "department", "partial", "status")  # in the order search.counted() and corpus.Key give them
 EDITABLE = ("seq", "name", "sub_items", "type", "level", "department", "note", "partial",
             "devolved_part", "retained_part")
 SORTS = {
@@ -163,7 +163,7 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
         entries = corpus.current(session)
         found = search.found(session, entries, f.q or "")
         per_key = {k: n for k, n in entries.counted(found).items() if scope.admits(entries.keys[k])}
-        rows = [(*entries.keys[k][2:], n) for k, n in per_key.items()]
+        rows = [(*entries.keys[k].facets, n) for k, n in per_key.items()]
     departments = dict(session.execute(select(Department.id, Department.name)).all())
     facets = {name: _facet(name, [r for r in rows if scope.keep(r, but=name)], departments) for name in FACETS}
     total = sum(r[-1] for r in rows if scope.keep(r))
@@ -175,7 +175,7 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
                 per_tier[r[search.TIER]] += r[-1]
         items = _by_id(session, search.ranked_ids(session, grams, where, offset, f.per_page, per_tier, in_scope))
     elif grams is None and relevance:
-        kept = entries.kept(found, {k for k in per_key if scope.keep(entries.keys[k][2:])})
+        kept = entries.kept(found, {k for k in per_key if scope.keep(entries.keys[k].facets)})
         items = _by_id(session, entries.page(kept, searchtext.query(f.q or ""), offset, f.per_page))
     else:
         items = _page(session, f, where + ([search.condition(f.q)] if f.q else []))
