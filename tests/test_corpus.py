@@ -12,17 +12,18 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from registry import db
 from registry.cli.caller import cli_caller
+from registry.domain import searchtext
+from registry.domain.choices import PowerType
 from registry.domain.handover import Status
-from registry.models import Decision, Department, Power
+from registry.models import Power
 from registry.services import corpus, powers, search
 from registry.services.powers import PowerFilter
 from tests.conftest import Databases, bearer, cli, dispose, make_app
 from tests.handover_steps import drive, ok, zone_office
-from tests.test_search_counts import REASON, act, department_id, oracle, patch, snapshot
+from tests.test_search_counts import REASON, act, department_id, patch, plainly, snapshot
 
 QUERY = "取水许可"  # three characters or more: the general path, which the copy answers
 FILTERS = [{}, {"status": [Status.HANDED_OVER]}, {"include_retired": True}, {"decision": ["渝府发〔2021〕13号"]}]
@@ -37,13 +38,11 @@ def assert_search_is_current(app: Flask) -> None:
     with app.app_context():
         session = db.session(write=False)
         assert search.exact_grams(session, QUERY) is None
-        rows = snapshot(session)
-        departments = dict(session.execute(select(Department.id, Department.name)).all())
-        decisions = dict(session.execute(select(Decision.doc_number, Decision.id)).all())
+        want = plainly(session)
         for filters in FILTERS:
             f = PowerFilter(q=QUERY, per_page=10, **filters)
             got = powers.list_powers(session, f)
-            ids, total, facets = oracle(rows, departments, decisions, f)
+            ids, total, facets = want(f)
             assert ([p.id for p in got.items], got.total, got.facets) == (ids, total, facets), filters
 
 
@@ -120,15 +119,13 @@ def test_both_ways_to_the_candidates_find_the_same(synthetic: tuple[Flask, dict[
     monkeypatch.setattr(search, "SCAN_SHARE", share)
     with app.app_context():
         session = db.session(write=False)
-        rows = snapshot(session)
-        departments = dict(session.execute(select(Department.id, Department.name)).all())
-        decisions = dict(session.execute(select(Decision.doc_number, Decision.id)).all())
+        want = plainly(session)
         for q in QUERIES:
             assert search.exact_grams(session, q) is None, q
             for filters in FILTERS:
                 f = PowerFilter(q=q, per_page=10, **filters)
                 got = powers.list_powers(session, f)
-                assert ([p.id for p in got.items], got.total, got.facets) == oracle(rows, departments, decisions, f), q
+                assert ([p.id for p in got.items], got.total, got.facets) == want(f), q
 
 
 def test_a_rolled_back_write_leaves_nothing_behind(app: Flask, tokens: dict[str, str]) -> None:
@@ -143,3 +140,35 @@ def test_a_rolled_back_write_leaves_nothing_behind(app: Flask, tokens: dict[str,
     assert_search_is_current(app)
     with app.app_context():
         assert 5 not in [p.id for p in powers.list_powers(db.session(write=False), PowerFilter(q=QUERY)).items]
+
+
+# Two more exact names, one of another type; a name that contains the query before the prefixes in annex order.
+RANKED = {4: {"name": "林地取水许可"}, 5: {"name": "取水许可证核发"}, 6: {"name": "取水许可"}, 7: {"name": "取水许可审批"},
+          10: {"name": "取水许可", "type": "confirmation"}}
+UNRANKED = {11: ["河道取水许可"], 12: ["取水许可变更"]}  # the query in a sub-item only
+
+
+@pytest.mark.parametrize(("sorted_share", "first_slice"), [(0, 1), (10**9, 10**9)], ids=["looked-up", "passed"])
+def test_both_ways_to_a_page_rank_the_same(app: Flask, tokens: dict[str, str], sorted_share: int, first_slice: int,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page's exact names and prefixes come from the sorted names or from a pass over the matches, and names that
+    contain the query from slices of the matches: each way, every page of every size is the plain evaluation's."""
+    client, admin = app.test_client(), bearer(tokens["admin"])
+    for power_id, changes in RANKED.items():
+        patch(client, admin, power_id, **changes)
+    for power_id, items in UNRANKED.items():
+        patch(client, admin, power_id, sub_items=items)
+    monkeypatch.setattr(corpus, "SORTED_SHARE", sorted_share)
+    monkeypatch.setattr(corpus, "FIRST_SLICE", first_slice)
+    with app.app_context():
+        session = db.session(write=False)
+        want = plainly(session)
+        ranks = [searchtext.rank(r.doc.name, searchtext.query(QUERY)) for r in snapshot(session)
+                 if searchtext.matches(r.doc, searchtext.query(QUERY))]
+        assert all(ranks.count(tier) >= 2 for tier in range(4)), ranks  # every tier, each of several
+        for per_page in (1, 2, 3, 50):
+            for page in range(1, len(ranks) // per_page + 2):
+                for filters in [*FILTERS, {"type": [PowerType.LICENSING]}]:
+                    f = PowerFilter(q=QUERY, page=page, per_page=per_page, **filters)
+                    got = powers.list_powers(session, f)
+                    assert ([p.id for p in got.items], got.total) == want(f)[:2], (page, per_page, filters)

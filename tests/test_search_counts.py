@@ -11,7 +11,7 @@ order, pages) for queries dense and sparse, with and without filters.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,6 +140,14 @@ def department_id(client: FlaskClient, name: str) -> int:
     return next(d["id"] for d in client.get("/api/v1/departments").json if d["name"] == name)
 
 
+def plainly(session: Session) -> Callable[[PowerFilter], tuple[list[int], int, dict]]:
+    """The oracle over the powers as ``session`` sees them now."""
+    rows = snapshot(session)
+    departments = dict(session.execute(select(Department.id, Department.name)).all())
+    decisions = dict(session.execute(select(Decision.doc_number, Decision.id)).all())
+    return lambda f: oracle(rows, departments, decisions, f)
+
+
 # --- the database under test ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -159,6 +167,7 @@ def scaled(databases: Databases) -> Iterator[Flask]:
     patch(client, admin, 6, department=department_id(client, "市林业局"), sub_items=["林地取水", "取水"])
     patch(client, admin, 7, level="city_county")
     patch(client, admin, 8, sub_items=["危险废物", "味香"])  # wei+xian and wei+xiang: counted once for weixian
+    patch(client, admin, 10, sub_items=["西安市", "县市"])  # xianshi: xi+an+shi as well as xian+shi
     for power_id, seq in ((19, 150), (3, 151), (40, 152)):  # annex order is no longer id order
         patch(client, admin, power_id, seq=seq)
     act(client, admin, 9, "retire")
@@ -190,7 +199,7 @@ def test_counts_follow_create_restore_remove_and_reindex(app: Flask, tokens: dic
 # --- list_powers against the oracle --------------------------------------------------------------------
 
 QUERIES = ["取水", "许可", "可", "林", "证", "行政", "审批", "渔", "qushui", "linye", "1", "囧", "、",
-           "取水许可", "许可证", "xuke", "qsxk", "qush", "weixian"]
+           "取水许可", "许可证", "xuke", "qsxk", "qush", "weixian", "jishen", "xianshi"]
 FILTERS = [
     {},
     {"type": [PowerType.LICENSING]},
@@ -208,23 +217,24 @@ PAGES = [(1, 20), (2, 7), (30, 10)]
 def test_list_powers_equals_the_plain_evaluation(scaled: Flask, filters: dict) -> None:
     with scaled.app_context():
         session = db.session(write=False)
-        rows = snapshot(session)
-        departments = dict(session.execute(select(Department.id, Department.name)).all())
-        decisions = dict(session.execute(select(Decision.doc_number, Decision.id)).all())
+        want = plainly(session)
         exact = {q: search.exact_grams(session, q) for q in QUERIES}
         for q in [None, *QUERIES]:
             for page, per_page in PAGES:
                 f = PowerFilter(q=q, page=page, per_page=per_page, **filters)
                 got = powers.list_powers(session, f)
-                ids, total, facets = oracle(rows, departments, decisions, f)
+                ids, total, facets = want(f)
                 assert ([p.id for p in got.items], got.total) == (ids, total), (q, page, per_page)
                 assert got.facets == facets, q
     # Both paths are taken: grams (xuke is also xu+kei, which nobody has; weixian is wei+xian and wei+xiang, and
-    # power 8 has both; qush, five pairs), and the general one.
-    assert {q: exact[q] for q in ("取水", "林", "qushui", "xuke", "linye", "weixian", "取水许可", "qsxk", "qush")} == {
+    # power 8 has both; qush, five pairs; jishen is also ji+she+n, and somebody has ji+she but nobody spells on),
+    # and the general one (xianshi is also xi+an+shi, which power 10 spells).
+    assert {q: exact[q] for q in ("取水", "林", "qushui", "xuke", "linye", "weixian", "取水许可", "qsxk", "qush",
+                                  "jishen", "xianshi")} == {
         "取水": {"2取水"}, "林": {"1林"}, "qushui": {"Pqu'shui"}, "xuke": {"Pxu'ke"}, "linye": {"Plin'ye"},
         "weixian": {"Pwei'xian", "Pwei'xiang"}, "取水许可": None, "qsxk": None,
-        "qush": {"Pqu'shen", "Pqu'sheng", "Pqu'shi", "Pqu'shou", "Pqu'shui"}}
+        "qush": {"Pqu'shen", "Pqu'sheng", "Pqu'shi", "Pqu'shou", "Pqu'shui"}, "jishen": {"Pji'shen"},
+        "xianshi": None}
 
 
 def test_the_sample_is_dense_and_sparse(scaled: Flask) -> None:

@@ -162,7 +162,8 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
     else:
         entries = corpus.current(session)
         found = search.found(session, entries, f.q or "")
-        per_key = {k: n for k, n in entries.counted(found).items() if scope.admits(entries.keys[k])}
+        present = entries.counted(found)
+        per_key = {k: n for k, n in present.items() if scope.admits(entries.keys[k])}
         rows = [(*entries.keys[k].facets, n) for k, n in per_key.items()]
     departments = dict(session.execute(select(Department.id, Department.name)).all())
     facets = {name: _facet(name, [r for r in rows if scope.keep(r, but=name)], departments) for name in FACETS}
@@ -175,7 +176,8 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
                 per_tier[r[search.TIER]] += r[-1]
         items = _by_id(session, search.ranked_ids(session, grams, where, offset, f.per_page, per_tier, in_scope))
     elif grams is None and relevance:
-        kept = entries.kept(found, {k for k in per_key if scope.keep(entries.keys[k].facets)})
+        wanted = {k for k in per_key if scope.keep(entries.keys[k].facets)}
+        kept = found if len(wanted) == len(present) else entries.kept(found, wanted)
         items = _by_id(session, entries.page(kept, searchtext.query(f.q or ""), offset, f.per_page))
     else:
         items = _page(session, f, where + ([search.condition(f.q)] if f.q else []))

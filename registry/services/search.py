@@ -330,15 +330,17 @@ def exact_grams(session: Session, text: str) -> Grams | None:
     if not q.pinyin_like:
         return q.substring_grams() if len(q.text) <= 2 else None
     exact, to_confirm = q.pinyin_grams()
-    # Spellings nobody has do not count (xuke is also xu+kei; anquan also a+n+quan).
     sizes = _posting_sizes(session, exact | to_confirm | {ALL})
-    if not exact & sizes.keys() or to_confirm & sizes.keys():
-        return None
     exact = exact & sizes.keys()
     # The powers with more than one of them are found from all but the largest posting list: when those are
     # many, the copy of the entries answers sooner (registry.services.corpus).
-    if (sum(sorted(sizes[g] for g in exact)[:-1]) * SCAN_SHARE > sizes[ALL]
-            or session.scalar(select(_substring(q).exists())) or _by_initials(session, None, q)):
+    if not exact or sum(sorted(sizes[g] for g in exact)[:-1]) * SCAN_SHARE > sizes[ALL]:
+        return None
+    # Every other way to match must find nothing. Spellings nobody has cost nothing (xuke is also xu+kei); one
+    # whose first pair somebody has is confirmed like a search would (jianshe is also ji+an+she: 37 powers have
+    # ji+an, none of them spelling on).
+    longer = [_confirmed(_spelt_on(q, g), PowerPinyin.pinyin, q.pinyin_needle) for g in sorted(to_confirm & sizes.keys())]
+    if any(session.scalar(select(branch.exists())) for branch in [_substring(q), *longer]) or _by_initials(session, None, q):
         return None
     return frozenset(exact)
 
