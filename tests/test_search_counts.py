@@ -168,6 +168,7 @@ def scaled(databases: Databases) -> Iterator[Flask]:
     patch(client, admin, 7, level="city_county")
     patch(client, admin, 8, sub_items=["危险废物", "味香"])  # wei+xian and wei+xiang: counted once for weixian
     patch(client, admin, 10, sub_items=["西安市", "县市"])  # xianshi: xi+an+shi as well as xian+shi
+    patch(client, admin, 11, sub_items=["取胜", "去世"])  # qush: two of its smaller pairs, qu+sheng and qu+shi
     for power_id, seq in ((19, 150), (3, 151), (40, 152)):  # annex order is no longer id order
         patch(client, admin, power_id, seq=seq)
     act(client, admin, 9, "retire")

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     delete,
     false,
     func,
@@ -364,17 +365,18 @@ def counted(session: Session, grams: Grams, keyed: Callable[[Any], list[ColumnEl
 
 def _shared(session: Session, grams: Grams, keyed: Callable[[Any], list[ColumnElement[bool]]]) -> list[tuple[Any, ...]]:
     """Negative counts for the powers with more than one of ``grams``: each has one of the smaller posting lists,
-    so those powers are probed for how many of the grams they have."""
+    so those are read, grouped by power (how many of them it has: each is a key) and the largest probed once per
+    power (weixian, weifa at 100,000 powers: 5,900 powers, 18 -> 8 ms, against a probe of every gram for each)."""
     sizes = _posting_sizes(session, grams)
-    smaller = sorted(grams - {max(sorted(grams), key=sizes.__getitem__)})
-    candidates = select(PowerGram.power_id).where(PowerGram.gram.in_(smaller)).distinct().subquery()
-    probe = aliased(PowerGram)
-    has = (select(func.count()).where(probe.power_id == candidates.c.power_id, probe.gram.in_(sorted(grams)))
-           .scalar_subquery())
+    largest = max(sorted(grams), key=sizes.__getitem__)
+    smaller = select(PowerGram.power_id).where(PowerGram.gram.in_(sorted(grams - {largest})))
+    has = func.count() + case((_probe(literal(largest, String), PowerGram.power_id), 1), else_=0)
+    # Filtered outside the grouping, not in HAVING, which would probe the largest list a second time.
+    each = smaller.add_columns(has.label("has")).group_by(PowerGram.power_id).subquery()
     dims = [getattr(PowerText, c.key) for c in COUNTED]
-    return session.execute(select(*dims, literal(UNRANKED), func.sum(1 - has))
-                           .join_from(candidates, PowerText, PowerText.power_id == candidates.c.power_id)
-                           .where(has > 1, *keyed(PowerText)).group_by(*dims)).all()
+    return session.execute(select(*dims, literal(UNRANKED), func.sum(1 - each.c.has))
+                           .join_from(each, PowerText, PowerText.power_id == each.c.power_id)
+                           .where(each.c.has > 1, *keyed(PowerText)).group_by(*dims)).all()
 
 
 ANNEX_ORDER = (Power.decision_id, Power.seq, Power.id)
