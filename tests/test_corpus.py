@@ -142,23 +142,26 @@ def test_a_rolled_back_write_leaves_nothing_behind(app: Flask, tokens: dict[str,
         assert 5 not in [p.id for p in powers.list_powers(db.session(write=False), PowerFilter(q=QUERY)).items]
 
 
-# Two more exact names, one of another type; a name that contains the query before the prefixes in annex order.
-RANKED = {4: {"name": "林地取水许可"}, 5: {"name": "取水许可证核发"}, 6: {"name": "取水许可"}, 7: {"name": "取水许可审批"},
+# Two more exact names, one of another type; two names that contain the query, before the prefixes in annex order.
+RANKED = {3: {"name": "河道取水许可"}, 4: {"name": "林地取水许可"}, 5: {"name": "取水许可证核发"}, 6: {"name": "取水许可"}, 7: {"name": "取水许可审批"},
           10: {"name": "取水许可", "type": "confirmation"}}
 UNRANKED = {11: ["河道取水许可"], 12: ["取水许可变更"]}  # the query in a sub-item only
 
 
-@pytest.mark.parametrize(("sorted_share", "first_slice"), [(0, 1), (10**9, 10**9)], ids=["looked-up", "passed"])
-def test_both_ways_to_a_page_rank_the_same(app: Flask, tokens: dict[str, str], sorted_share: int, first_slice: int,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("sorted_share", "found_share", "first_slice"),
+                         [(0, 1, 1), (0, 3, 2), (10**9, 10**9, 10**9)], ids=["looked-up", "found-then-passed", "passed"])
+def test_both_ways_to_a_page_rank_the_same(app: Flask, tokens: dict[str, str], sorted_share: int, found_share: int,
+                                          first_slice: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """A page's exact names and prefixes come from the sorted names or from a pass over the matches, and names that
-    contain the query from slices of the matches: each way, every page of every size is the plain evaluation's."""
+    contain the query from the string of all names or from slices of the matches (or first one, then the other):
+    each way, every page of every size is the plain evaluation's."""
     client, admin = app.test_client(), bearer(tokens["admin"])
     for power_id, changes in RANKED.items():
         patch(client, admin, power_id, **changes)
     for power_id, items in UNRANKED.items():
         patch(client, admin, power_id, sub_items=items)
     monkeypatch.setattr(corpus, "SORTED_SHARE", sorted_share)
+    monkeypatch.setattr(corpus, "FOUND_SHARE", found_share)
     monkeypatch.setattr(corpus, "FIRST_SLICE", first_slice)
     with app.app_context():
         session = db.session(write=False)

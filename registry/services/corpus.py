@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import operator
 import threading
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import accumulate, compress, repeat
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -37,6 +38,7 @@ from registry.models.search import NO_STATUS
 
 Token = tuple[Any, ...]
 SORTED_SHARE = 8  # names looked up in the sorted names while they are under one in this many of the positions
+FOUND_SHARE = 8  # names found to contain the query, looked at one by one while under one in this many of the positions
 FIRST_SLICE = 512  # positions tested for names containing the query in the first pass over a page's candidates
 
 
@@ -79,12 +81,17 @@ class Corpus:
     at: dict[int, int] = field(init=False, repr=False, compare=False)  # power id: position
     sorted_names: list[str] = field(init=False, repr=False, compare=False)  # the names in sort order
     sorted_at: list[int] = field(init=False, repr=False, compare=False)  # the position of each of sorted_names
+    joined_names: str = field(init=False, repr=False, compare=False)  # every name, one per line, in annex order
+    name_starts: array[int] = field(init=False, repr=False, compare=False)  # where each name begins in joined_names
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "at", {power_id: i for i, power_id in enumerate(self.ids)})
         ordered = sorted(range(len(self.names)), key=self.names.__getitem__)
         object.__setattr__(self, "sorted_names", [self.names[p] for p in ordered])
         object.__setattr__(self, "sorted_at", ordered)
+        object.__setattr__(self, "joined_names", "\n".join(self.names))
+        object.__setattr__(self, "name_starts", array("q", accumulate((len(name) + 1 for name in self.names[:-1]),
+                                                                      initial=0)))
 
     def containing(self, text: str, among: Sequence[int] | None = None) -> list[int]:
         """The positions (of all, or ``among``) whose text contains ``text`` (no line break: fields are lines)."""
@@ -130,7 +137,7 @@ class Corpus:
         # Each tier is reached only once those before it are used up, so `taken` then holds all of them.
         tiers: list[Callable[[], Iterable[int]]] = [lambda: self._named(positions, text, operator.eq),
                                                     lambda: self._named(positions, text, str.startswith),
-                                                    lambda: _passing_in_slices(self.names, text, positions),
+                                                    lambda: self._containing_name(positions, text),
                                                     lambda: positions]
         any(take(tier()) for tier in tiers)
         return [self.ids[p] for p in order[offset:]]
@@ -145,6 +152,25 @@ class Corpus:
             names = self.names
             return list(compress(positions, map(test, map(names.__getitem__, positions), repeat(text))))
         return sorted(p for p in self.sorted_at[lo:hi] if _holds(positions, p))
+
+
+    def _containing_name(self, positions: list[int], text: str) -> Iterator[int]:
+        """The positions whose name contains ``text``, in annex order: the names that have it are found in one string
+        of all of them (none: one pass in C, ~1.5 ms at 100,000 powers, where testing 33,000 matches' names took
+        5); once more of them were looked at than one in FOUND_SHARE of the positions, the remaining positions'
+        names are tested in slices instead."""
+        joined, starts = self.joined_names, self.name_starts
+        budget = len(positions) // FOUND_SHARE + 1
+        at = joined.find(text) if "\n" not in text else -1  # names are lines: a line break is in none of them
+        while at != -1:
+            p = bisect_right(starts, at) - 1
+            if _holds(positions, p):
+                yield p
+            budget -= 1
+            if budget == 0:
+                yield from _passing_in_slices(self.names, text, positions[bisect_right(positions, p):])
+                return
+            at = joined.find(text, starts[p + 1]) if p + 1 < len(starts) else -1
 
 
 def _holds(positions: list[int], p: int) -> bool:
