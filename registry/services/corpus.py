@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, select
@@ -101,7 +101,9 @@ class Corpus:
         """The positions of these powers (matched elsewhere: pinyin, in the postings), in annex order. A power the
         copy lacks was committed after the session's key was read (PostgreSQL reads each statement afresh): left
         out, as a read at that key would have."""
-        return sorted({p for p in map(self.at.get, power_ids) if p is not None})
+        positions = set(map(self.at.get, power_ids))  # in C, unlike a comprehension that tests each for None
+        positions.discard(None)
+        return sorted(cast(set[int], positions))
 
     def with_initials(self, text: str, among: Sequence[int] | None = None) -> list[int]:
         """The positions (of all, or ``among``) whose initials contain ``text``."""

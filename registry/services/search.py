@@ -413,20 +413,29 @@ def ranked_ids(session: Session, grams: Grams, where: list[ColumnElement[bool]],
 def found(session: Session, entries: corpus.Corpus, text: str) -> list[int]:
     """The positions in ``entries`` (this process's copy of the index entries) of every match of ``text``, as
     matching() finds them, with the texts and initials confirmed in the copy and the spellings read from their
-    postings. Rows are read as Core rows, and the branches united here: SQLite would sort them into a temporary
-    index, the ORM would cost more per row than the read."""
+    postings. Ids are read from the driver (_power_ids) and the branches united here: SQLite would sort them into
+    a temporary index."""
     q = searchtext.query(text)
     if not q.text or "\n" in q.text:
         return []  # a substring lies within one field
     if len(q.text) > 2 and not q.pinyin_like:
         return _containing(session, entries, q)  # matching() is then _substring() alone
-    connection = session.connection()
     ids: set[int] = set()
     for branch in [_substring(q), *(_spellings(q) if q.pinyin_like else [])]:
-        ids.update(connection.execute(branch).scalars().all())  # fetchall: row by row costs twice as much
+        ids.update(_power_ids(session, branch))
     if q.pinyin_like:
         ids.update(entries.ids[p] for p in _by_initials(session, entries, q))
     return entries.of(ids)
+
+
+def _power_ids(session: Session, stmt: Select) -> list[int]:
+    """The power ids ``stmt`` selects, all at once from the driver's cursor: SQLAlchemy's rows, even unprocessed
+    integers, cost ~1.2 µs each (quanshe reads 88,637 postings at 100,000 powers: 140 -> 25 ms)."""
+    result = session.connection().execute(stmt)
+    try:
+        return [row[0] for row in result.cursor.fetchall()]
+    finally:
+        result.close()
 
 
 def _rarest_posting(session: Session, grams: Grams) -> tuple[str, int] | None:
@@ -449,7 +458,7 @@ def _containing(session: Session, entries: corpus.Corpus, q: Query) -> list[int]
         return []
     if rarest[1] * SCAN_SHARE > len(entries.ids):
         return entries.containing(q.text)
-    return entries.containing(q.text, entries.of(session.connection().execute(_posting(rarest[0])).scalars().all()))
+    return entries.containing(q.text, entries.of(_power_ids(session, _posting(rarest[0]))))
 
 
 def _by_initials(session: Session, entries: corpus.Corpus | None, q: Query) -> list[int]:
@@ -464,5 +473,4 @@ def _by_initials(session: Session, entries: corpus.Corpus | None, q: Query) -> l
     entries = entries or corpus.current(session)
     if rarest[1] * len(grams) * SCAN_SHARE > len(entries.ids):
         return entries.with_initials(q.text)
-    candidates = session.connection().execute(_having_all(grams)).scalars().all()
-    return entries.with_initials(q.text, entries.of(candidates))
+    return entries.with_initials(q.text, entries.of(_power_ids(session, _having_all(grams))))
