@@ -207,11 +207,17 @@ def token(session: Session) -> Token:
 
 
 def load(session: Session, key: Token) -> Corpus:
-    # Core rows and plain lists: the ORM's per-row machinery would cost more than the read at 100,000 entries.
-    rows = session.connection().execute(_ENTRIES).all()
+    # The driver's rows and plain lists: SQLAlchemy's rows would double the read at 100,000 entries (0.35 -> 0.8 s),
+    # so the few distinct keys are turned into choices here (stored as their codes: models.base.code_enum).
+    result = session.connection().execute(_ENTRIES)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
     interned: dict[tuple[Any, ...], int] = {}
     key_of = [interned.setdefault(tuple(r[4:]), len(interned)) for r in rows]
-    keys = [Key(d, bool(retired), t, lv, dept, bool(partial), status_of(s)) for d, retired, t, lv, dept, partial, s in interned]
+    keys = [Key(d, bool(retired), PowerType(t), ExerciseLevel(lv), dept, bool(partial), status_of(s))
+            for d, retired, t, lv, dept, partial, s in interned]
     return Corpus(key, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], key_of,
                   keys)
 
