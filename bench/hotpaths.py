@@ -146,7 +146,8 @@ def search(db: Path, n: int) -> dict:
     client = _app(db, cache_entries=0).test_client()
     out = {}
     for label, q in (("2-char", Q2), ("4-char", Q4), ("pinyin", PINYIN), ("1-char", "林"), ("rare 2-char", "渔业"),
-                     ("dense 4-char", "其他危险"), ("dense pinyin", "weixian")):
+                     ("dense 4-char", "其他危险"), ("dense pinyin", "weixian"), ("dense phrase", "产的企业"),
+                     ("pinyin, longer reading unspelt", "jianshe"), ("pinyin, two dense pairs", "quanshe")):
         path = f"/api/v1/powers?q={urllib.parse.quote(q)}&per_page=20"
         first = client.get(path)
         assert first.status_code == 200
