@@ -175,3 +175,14 @@ def test_both_ways_to_a_page_rank_the_same(app: Flask, tokens: dict[str, str], s
                     f = PowerFilter(q=QUERY, page=page, per_page=per_page, **filters)
                     got = powers.list_powers(session, f)
                     assert ([p.id for p in got.items], got.total) == want(f)[:2], (page, per_page, filters)
+
+
+@pytest.mark.parametrize("strings", [["取水许可", "林木采伐"], ["含\0分隔符", "取水"], ["", "取水"], []],
+                         ids=["split", "copied", "empty-string", "none"])
+def test_a_column_is_made_anew_unchanged(strings: list[str]) -> None:
+    """The copy lays each column out anew (for the CPU's caches): the same strings in the same order, whatever they
+    hold, even the separator the fast way splits on."""
+    column = [s.encode().decode() for s in strings]  # made here, so no interned literal is shared
+    made = corpus._side_by_side(column)
+    assert made == strings
+    assert not any(a is b for a, b in zip(made, column, strict=True) if a)

