@@ -120,9 +120,9 @@ class Corpus:
 
     def page(self, positions: list[int], q: Query, offset: int, limit: int) -> list[int]:
         """The power ids of one page of the positions (sorted), ordered by searchtext.rank() of the name, then annex
-        order. The exact names and the prefixes come from the sorted names (a few, mostly); the names containing the
-        query and the rest are taken in annex order, in passes in C over ever larger slices, until the page is full:
-        a dense search (45,000 matches) no longer tests every name three times."""
+        order. The exact names and the prefixes come from the sorted names (a few, mostly), the names containing the
+        query from the string of all names, the rest in annex order, each only until the page is full: a dense search
+        (45,000 matches) no longer tests every name three times."""
         text, need = q.text, offset + limit
         order: list[int] = []
         taken: set[int] = set()
@@ -154,7 +154,6 @@ class Corpus:
             names = self.names
             return list(compress(positions, map(test, map(names.__getitem__, positions), repeat(text))))
         return sorted(p for p in self.sorted_at[lo:hi] if _holds(positions, p))
-
 
     def _containing_name(self, positions: list[int], text: str) -> Iterator[int]:
         """The positions whose name contains ``text``, in annex order: the names that have it are found in one string

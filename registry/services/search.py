@@ -365,8 +365,9 @@ def counted(session: Session, grams: Grams, keyed: Callable[[Any], list[ColumnEl
 
 def _shared(session: Session, grams: Grams, keyed: Callable[[Any], list[ColumnElement[bool]]]) -> list[tuple[Any, ...]]:
     """Negative counts for the powers with more than one of ``grams``: each has one of the smaller posting lists,
-    so those are read, grouped by power (how many of them it has: each is a key) and the largest probed once per
-    power (weixian, weifa at 100,000 powers: 5,900 powers, 18 -> 8 ms, against a probe of every gram for each)."""
+    so those are read and grouped by power (a power's postings among them are how many of them it has, the primary
+    key being (gram, power_id)), and the largest probed once per power (weifa at 100,000 powers: 5,900 powers,
+    18 -> 8 ms, against a probe of every gram for each)."""
     sizes = _posting_sizes(session, grams)
     largest = max(sorted(grams), key=sizes.__getitem__)
     smaller = select(PowerGram.power_id).where(PowerGram.gram.in_(sorted(grams - {largest})))
