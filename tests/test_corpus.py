@@ -143,8 +143,8 @@ def test_a_rolled_back_write_leaves_nothing_behind(app: Flask, tokens: dict[str,
 
 
 # Two more exact names, one of another type; two names that contain the query, before the prefixes in annex order.
-RANKED = {3: {"name": "河道取水许可"}, 4: {"name": "林地取水许可"}, 5: {"name": "取水许可证核发"}, 6: {"name": "取水许可"}, 7: {"name": "取水许可审批"},
-          10: {"name": "取水许可", "type": "confirmation"}}
+RANKED = {3: {"name": "河道取水许可"}, 4: {"name": "林地取水许可"}, 5: {"name": "取水许可证核发"}, 6: {"name": "取水许可"},
+          7: {"name": "取水许可审批"}, 10: {"name": "取水许可", "type": "confirmation"}}
 UNRANKED = {11: ["河道取水许可"], 12: ["取水许可变更"]}  # the query in a sub-item only
 
 

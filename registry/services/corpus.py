@@ -35,6 +35,7 @@ from registry.domain.handover import Status
 from registry.domain.searchtext import Query
 from registry.models import AuditEntry, Decision, PowerPinyin, PowerText
 from registry.models.search import NO_STATUS
+from registry.services.reads import driver_rows
 
 Token = tuple[Any, ...]
 SORTED_SHARE = 8  # names looked up in the sorted names while they are under one in this many of the positions
@@ -208,11 +209,7 @@ def token(session: Session) -> Token:
 def load(session: Session, key: Token) -> Corpus:
     # The driver's rows and plain lists: SQLAlchemy's rows would double the read at 100,000 entries (0.35 -> 0.8 s),
     # so the few distinct keys are turned into choices here (stored as their codes: models.base.code_enum).
-    result = session.connection().execute(_ENTRIES)
-    try:
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
+    rows = driver_rows(session, _ENTRIES)
     interned: dict[tuple[Any, ...], int] = {}
     key_of = [interned.setdefault(tuple(r[4:]), len(interned)) for r in rows]
     keys = [Key(d, bool(retired), PowerType(t), ExerciseLevel(lv), dept, bool(partial), status_of(s))
