@@ -31,11 +31,11 @@ run: seed
 
 test: install
 	$(BIN)/python -m seed.parse_annex --check
-	$(BIN)/ruff check registry seed tests migrations
+	$(BIN)/ruff check registry seed tests migrations bench
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check registry seed tests migrations
+	$(BIN)/ruff check registry seed tests migrations bench
 
 # The benchmark (issue 6): the registry under gunicorn against a minimal Flask ceiling and Datasette, at 103 and
 # ~100,000 rows; about 15 minutes, figures printed and written to bench/results/.

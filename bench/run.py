@@ -15,7 +15,8 @@ distinct search URLs taken from the real annex, per class (1-, 2-, 4-character, 
 all of them), against the registry as deployed and without its cache, with the cache hit rate estimated by
 replaying the URLs sent through one LRU per worker. Last, a soak: the registry as deployed, at 10 connections on
 the mixed stream (API and page, every class) for BENCH_SOAK seconds, each worker's VmRSS sampled every
-SOAK_EVERY_S seconds, and a verdict on its growth over the soak's second half.
+SOAK_EVERY_S seconds, and a verdict on its growth over the soak's second half. Every latency is the requests' own
+(bench/latency.py undoes the samples wrk adds; its own figures stay in the results as wrk_p99_ms and so on).
 
 Environment: BENCH_DURATION (seconds per measurement, default 6), BENCH_SCALES (default "103,100000"),
 BENCH_WARMUP (seconds of warm-up per endpoint, default 1), BENCH_QUIET_WAIT (seconds to wait for other processes
@@ -48,7 +49,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import dataset, varied
+from bench import dataset, latency, varied
 from bench.dataset import BENCH, PEER_PYTHON, ROOT, VENV_BIN, log
 
 DURATION_S = int(os.environ.get("BENCH_DURATION", "6"))
@@ -268,7 +269,8 @@ def wrk_command(url: str, connections: int, duration: int, mode: str = "get", to
                 extra_env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
     argv = ["wrk", "--threads", "1", "--connections", str(connections), "--duration", f"{duration}s",
             "--timeout", WRK_TIMEOUT, "--script", str(BENCH / "wrk.lua"), url]
-    env = os.environ | {"BENCH_WRK_MODE": mode, "BENCH_WRK_TOKEN": token, "BENCH_WRK_TAG": tag} | (extra_env or {})
+    env = os.environ | {"BENCH_WRK_MODE": mode, "BENCH_WRK_TOKEN": token, "BENCH_WRK_TAG": tag,
+                        "BENCH_WRK_CONNECTIONS": str(connections)} | (extra_env or {})
     return argv, env
 
 
@@ -286,11 +288,27 @@ def wrk_result(returncode: int, stdout: str, stderr: str) -> dict:
     r = json.loads(line.removeprefix("BENCH_JSON "))
     seconds = r["duration_us"] / 1e6
     errors = sum(r[k] for k in r if k.startswith("errors_"))
-    return {"rps": r["requests"] / seconds if seconds else 0.0, "requests": r["requests"],
-            "p50_ms": r["p50_us"] / 1000, "p90_ms": r["p90_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
-            "mean_ms": r["mean_us"] / 1000, "max_ms": r["max_us"] / 1000, "errors": errors,
-            "errors_detail": {k.removeprefix("errors_"): r[k] for k in r if k.startswith("errors_") and r[k]},
-            "mb_per_s": r["bytes"] / seconds / 2**20 if seconds else 0.0, "dispatched": r.get("dispatched", 0)}
+    out = {"rps": r["requests"] / seconds if seconds else 0.0, "requests": r["requests"],
+           "p50_ms": r["p50_us"] / 1000, "p90_ms": r["p90_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
+           "mean_ms": r["mean_us"] / 1000, "max_ms": r["max_us"] / 1000, "errors": errors,
+           "errors_detail": {k.removeprefix("errors_"): r[k] for k in r if k.startswith("errors_") and r[k]},
+           "mb_per_s": r["bytes"] / seconds / 2**20 if seconds else 0.0, "dispatched": r.get("dispatched", 0),
+           "wrk_added": 0}
+    if r["bins"]:  # wrk added samples of its own (bench/latency.py): report the requests' latencies instead
+        reported = [(value, count) for value, count in r["bins"]]
+        recorded = latency.recorded_from(reported, r["interval_us"])
+        out.update({f"wrk_{k}": out[k] for k in ("p50_ms", "p90_ms", "p99_ms", "mean_ms")})
+        out.update({f"p{p}_ms": latency.percentile(recorded, p) / 1000 for p in (50, 90, 99)},
+                   mean_ms=latency.mean(recorded) / 1000,
+                   wrk_added=sum(c for _, c in reported) - sum(recorded.values()))
+    return out
+
+
+def wrk_added(r: dict) -> str:
+    """What wrk itself would have printed, when its made-up samples changed it."""
+    if not r.get("wrk_added"):
+        return ""
+    return f"; wrk's own p50/p99 {r['wrk_p50_ms']:.2f}/{r['wrk_p99_ms']:.2f} ms, with {r['wrk_added']} samples added"
 
 
 def measure(url: str, mode: str = "get", token: str = "", tag: str = "", single_s: float = 0.0) -> dict[str, dict]:
@@ -314,7 +332,7 @@ def measure(url: str, mode: str = "get", token: str = "", tag: str = "", single_
             if r["other_cores"] > DISTURBED:
                 flag += f"  DISTURBED: other processes took {r['other_cores']:.2f} cores"
             log(f"    c={c:<2} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms"
-                f"  ({r['requests']} requests in {duration} s){flag}")
+                f"  ({r['requests']} requests in {duration} s){wrk_added(r)}{flag}")
             if r["other_cores"] <= DISTURBED or attempt == 2 or not _retry_budget(duration):
                 break
             log("    measuring again once the machine is quiet")
@@ -404,7 +422,7 @@ def measure_varied(state: VariedState, side: str, base: str, key: str, tag: str)
                 flag += f"  DISTURBED: other processes took {r['other_cores']:.2f} cores"
             hit = f"est. hits {100 * r['hit_rate_est']:3.0f}%" if state.sims.get(side) else "no cache"
             log(f"    c={c:<2} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms"
-                f"  ({r['requests']} requests, {r['distinct_sent']} distinct URLs, {hit}){flag}")
+                f"  ({r['requests']} requests, {r['distinct_sent']} distinct URLs, {hit}){wrk_added(r)}{flag}")
             if r["other_cores"] <= DISTURBED or attempt == 2 or not _retry_budget(VARIED_S):
                 break
             log("    measuring again once the machine is quiet")

@@ -59,16 +59,32 @@ elseif mode == "urls" then
   end
 end
 
+-- wrk corrects its latency histogram for coordinated omission before done() sees it (bench/latency.py says how).
+-- When the correction can have changed anything (a latency of at least twice the interval it corrects with), the
+-- report adds every non-empty bin ("bins": [[microseconds, count], ...]) so bench/latency.py can undo it.
+-- BENCH_WRK_CONNECTIONS must be the --connections given to wrk.
 function done(summary, latency, requests)
   local e = summary.errors
   local dispatched = 0
   for _, thread in ipairs(threads) do
     dispatched = dispatched + (thread:get("counter") or 0)
   end
+  local per_connection = math.floor(summary.requests / tonumber(os.getenv("BENCH_WRK_CONNECTIONS") or "1"))
+  local interval = per_connection > 0 and math.floor(summary.duration / per_connection) or 0
+  local bins = "[]"
+  if interval > 0 and latency.max >= 2 * interval then
+    local out = {}
+    for i = 1, #latency do
+      local value, count = latency(i)
+      out[i] = string.format("[%d,%d]", value, count)
+    end
+    bins = "[" .. table.concat(out, ",") .. "]"
+  end
   io.write(string.format(
     'BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"errors_connect":%d,"errors_read":%d,' ..
     '"errors_write":%d,"errors_status":%d,"errors_timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,' ..
-    '"mean_us":%.1f,"max_us":%d,"dispatched":%d}\n',
+    '"mean_us":%.1f,"max_us":%d,"dispatched":%d,"interval_us":%d,"bins":%s}\n',
     summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean, latency.max, dispatched))
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean, latency.max, dispatched,
+    interval, bins))
 end
