@@ -12,6 +12,11 @@ it, and synthetic data changes the synthetic decisions, so a session that sees o
 and loads its own copy: no answer is older than what the session reads. A copy loaded from a transaction that
 then rolls back is keyed by a head hash no committed trail will have (the hash covers the entry's time and
 request), so it is never served to anybody else.
+
+A copy whose key is older than the session's is brought forward rather than loaded again when it can be: the trail
+names the powers written since (every write that changes an entry is audited with its power), so only their entries
+are read again, and the rest is shared with the older copy. When a power was added or moved in the annex order, the
+synthetic data changed, or the older copy's head is not in the session's trail, the whole copy is loaded again.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from itertools import accumulate, compress, repeat
 from typing import Any, NamedTuple, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session
 
 from registry.domain.choices import ExerciseLevel, PowerType
@@ -64,8 +69,12 @@ _HEAD = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).
 _SYNTHETIC = select(Decision.id, Decision.created_at).where(Decision.synthetic.is_(True)).order_by(Decision.id)
 _KEY = (PowerText.decision_id, PowerText.retired, PowerText.type, PowerText.level, PowerText.department_id,
         PowerText.partial, PowerText.status)
-_ENTRIES = (select(PowerText.power_id, PowerText.name, PowerText.haystack, PowerPinyin.initials, *_KEY)
+_ENTRIES = (select(PowerText.power_id, PowerText.name, PowerText.haystack, PowerPinyin.initials, PowerText.seq, *_KEY)
             .join(PowerPinyin, PowerPinyin.power_id == PowerText.power_id).order_by(PowerText.decision_id, PowerText.seq, PowerText.power_id))
+_HASH_AT = select(AuditEntry.hash).where(AuditEntry.seq == bindparam("seq"))
+_WRITTEN = (select(AuditEntry.power_id).distinct()
+            .where(AuditEntry.seq > bindparam("after"), AuditEntry.seq <= bindparam("upto"), AuditEntry.power_id.is_not(None)))
+REFRESH_MAX = 500  # powers written since a copy beyond which it is loaded again rather than brought forward
 
 
 @dataclass(frozen=True)
@@ -79,20 +88,25 @@ class Corpus:
     initials: list[str]
     key_of: list[int]  # position: index into keys
     keys: list[Key]
-    at: dict[int, int] = field(init=False, repr=False, compare=False)  # power id: position
-    sorted_names: list[str] = field(init=False, repr=False, compare=False)  # the names in sort order
-    sorted_at: list[int] = field(init=False, repr=False, compare=False)  # the position of each of sorted_names
-    joined_names: str = field(init=False, repr=False, compare=False)  # every name, one per line, in annex order
-    name_starts: array[int] = field(init=False, repr=False, compare=False)  # where each name begins in joined_names
+    seqs: array[int]  # position: the power's 序号 (with its key's decision, what orders the positions)
+    # Derived from the fields above; made here unless given (a copy brought forward shares or amends its older one's).
+    at: dict[int, int] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]  # power id: position
+    sorted_names: list[str] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]  # in sort order
+    sorted_at: list[int] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]  # their positions
+    joined_names: str = field(default=None, repr=False, compare=False)  # type: ignore[assignment]  # one name a line
+    name_starts: array[int] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]  # line starts
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "at", {power_id: i for i, power_id in enumerate(self.ids)})
-        ordered = sorted(range(len(self.names)), key=self.names.__getitem__)
-        object.__setattr__(self, "sorted_names", [self.names[p] for p in ordered])
-        object.__setattr__(self, "sorted_at", ordered)
-        object.__setattr__(self, "joined_names", "\n".join(self.names))
-        object.__setattr__(self, "name_starts", array("q", accumulate((len(name) + 1 for name in self.names[:-1]),
-                                                                      initial=0)))
+        if self.at is None:
+            object.__setattr__(self, "at", {power_id: i for i, power_id in enumerate(self.ids)})
+        if self.sorted_names is None:
+            ordered = sorted(range(len(self.names)), key=self.names.__getitem__)
+            object.__setattr__(self, "sorted_names", [self.names[p] for p in ordered])
+            object.__setattr__(self, "sorted_at", ordered)
+        if self.joined_names is None:
+            object.__setattr__(self, "joined_names", "\n".join(self.names))
+            object.__setattr__(self, "name_starts", array("q", accumulate((len(name) + 1 for name in self.names[:-1]),
+                                                                          initial=0)))
 
     def containing(self, text: str, among: Sequence[int] | None = None) -> list[int]:
         """The positions (of all, or ``among``) whose text contains ``text`` (no line break: fields are lines)."""
@@ -206,15 +220,71 @@ def token(session: Session) -> Token:
     return (tuple(head) if head else None, tuple(tuple(row) for row in session.execute(_SYNTHETIC)))
 
 
+def _key(raw: Sequence[Any]) -> Key:
+    """A key from its stored columns (choices are stored as their codes: models.base.code_enum)."""
+    decision_id, retired, type_, level, department_id, partial, status = raw
+    return Key(decision_id, bool(retired), PowerType(type_), ExerciseLevel(level), department_id, bool(partial),
+               status_of(status))
+
+
 def load(session: Session, key: Token) -> Corpus:
     # The driver's rows and plain lists: SQLAlchemy's rows would double the read at 100,000 entries (0.35 -> 0.8 s),
-    # so the few distinct keys are turned into choices here (stored as their codes: models.base.code_enum).
+    # so the few distinct keys are turned into choices here.
     rows = driver_rows(session, _ENTRIES)
     interned: dict[tuple[Any, ...], int] = {}
-    key_of = [interned.setdefault(tuple(r[4:]), len(interned)) for r in rows]
-    keys = [Key(d, bool(retired), PowerType(t), ExerciseLevel(lv), dept, bool(partial), status_of(s))
-            for d, retired, t, lv, dept, partial, s in interned]
-    return Corpus(key, [r[0] for r in rows], *(_side_by_side([r[i] for r in rows]) for i in (1, 2, 3)), key_of, keys)
+    key_of = [interned.setdefault(tuple(r[5:]), len(interned)) for r in rows]
+    return Corpus(key, [r[0] for r in rows], *(_side_by_side([r[i] for r in rows]) for i in (1, 2, 3)), key_of,
+                  list(map(_key, interned)), array("q", [r[4] for r in rows]))
+
+
+def brought_forward(session: Session, held: Corpus, key: Token) -> Corpus | None:
+    """``held`` as of ``key``, reading again only the entries of the powers written since; None when it cannot be
+    (see the module's docstring): the caller loads the whole copy instead."""
+    (held_head, held_synthetic), (head, synthetic) = held.token, key
+    if held_synthetic != synthetic or held_head is None or head is None or head[0] <= held_head[0]:
+        return None
+    if session.execute(_HASH_AT, {"seq": held_head[0]}).scalar() != held_head[1]:
+        return None  # held was read inside a transaction that did not commit
+    written = list(session.execute(_WRITTEN, {"after": held_head[0], "upto": head[0]}).scalars())
+    if len(written) > REFRESH_MAX:
+        return None
+    rows = driver_rows(session, _ENTRIES.where(PowerText.power_id.in_(written))) if written else []
+    positions = [held.at.get(r[0]) for r in rows]
+    if len(rows) != sum(power_id in held.at for power_id in written) or None in positions:
+        return None  # a power was added, or lost its entry
+    if any(held.seqs[p] != r[4] or held.keys[held.key_of[p]].decision_id != r[5] for p, r in zip(positions, rows, strict=True)):
+        return None  # moved in the annex order
+    names, haystacks, initials, key_of, keys = (list(held.names), list(held.haystacks), list(held.initials),
+                                                 list(held.key_of), list(held.keys))
+    interned = {k: i for i, k in enumerate(keys)}
+    renamed = []
+    for p, r in zip(positions, rows, strict=True):
+        if r[1] != names[p]:
+            renamed.append((p, names[p], r[1]))
+        names[p], haystacks[p], initials[p] = r[1], r[2], r[3]
+        key_of[p] = interned.setdefault(_key(r[5:]), len(interned))
+    keys.extend(list(interned)[len(keys):])
+    derived: dict[str, Any] = {"at": held.at}
+    if not renamed:
+        derived.update(sorted_names=held.sorted_names, sorted_at=held.sorted_at, joined_names=held.joined_names,
+                       name_starts=held.name_starts)
+    else:
+        derived.update(zip(("sorted_names", "sorted_at"), _renamed_in_order(held, renamed), strict=True))
+    return Corpus(key, held.ids, names, haystacks, initials, key_of, keys, held.seqs, **derived)
+
+
+def _renamed_in_order(held: Corpus, renamed: list[tuple[int, str, str]]) -> tuple[list[str], list[int]]:
+    """held's names in sort order (ties in annex order) and their positions, with each (position, old, new) moved."""
+    sorted_names, sorted_at = list(held.sorted_names), list(held.sorted_at)
+    for p, old, new in renamed:
+        lo, hi = bisect_left(sorted_names, old), bisect_right(sorted_names, old)
+        at = bisect_left(sorted_at, p, lo, hi)
+        del sorted_names[at], sorted_at[at]
+        lo, hi = bisect_left(sorted_names, new), bisect_right(sorted_names, new)
+        at = bisect_left(sorted_at, p, lo, hi)
+        sorted_names.insert(at, new)
+        sorted_at.insert(at, p)
+    return sorted_names, sorted_at
 
 
 def _side_by_side(strings: list[str]) -> list[str]:
@@ -240,7 +310,7 @@ def current(session: Session) -> Corpus:
         held = _held.get(engine)
     if held is not None and held.token == key:
         return held
-    corpus = load(session, key)
+    corpus = (brought_forward(session, held, key) if held is not None else None) or load(session, key)
     if token(session) == key:
         with _lock:
             _held[engine] = corpus
