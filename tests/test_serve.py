@@ -200,31 +200,38 @@ def test_healthz_when_the_database_is_unreachable(tmp_path: Path, url: str) -> N
 
 
 def test_every_worker_is_warmed_up_before_its_first_request(served: Server) -> None:
-    """The pinyin syllable table is built by the worker hook (gunicorn_conf.post_worker_init), once per worker."""
+    """The pinyin syllable table and the search copy are built by the worker hook (gunicorn_conf.post_worker_init),
+    once per worker."""
     assert served.log is not None
     deadline = time.monotonic() + START_TIMEOUT_S
     while served.log.read_bytes().count(WARMED) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert served.log.read_bytes().count(WARMED) == 2, served.log.read_text()
+    assert served.log.read_bytes().count(b"search copy loaded (103 entries") == 2, served.log.read_text()
     reply = served.call("GET", "/api/v1/powers?q=qushui")
     assert reply.status == 200 and reply.body["items"][0]["name"] == "取水许可"
 
 
-def test_the_warm_up_runs_in_the_hook_not_at_import_or_in_create_app(databases) -> None:
-    """Test apps and gunicorn's master (which reads the config file) never pay for it; a worker does, once."""
+@pytest.mark.parametrize(("seeded", "copy"), [(True, "search copy loaded (103 entries"),
+                                               (False, "search copy not loaded: the database cannot be read")])
+def test_the_warm_up_runs_in_the_hook_not_at_import_or_in_create_app(databases, seeded: bool, copy: str) -> None:
+    """Test apps and gunicorn's master (which reads the config file) never pay for it; a worker does, once. A
+    database the worker cannot read yet (here: no tables) does not keep it from starting."""
     searchtext.syllables.cache_clear()
     spec = importlib.util.spec_from_file_location("gunicorn_conf_under_test", CONFIG)
     assert spec is not None and spec.loader is not None
     config = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(config)
-    app = make_app(databases.seeded())
-    dispose(app)
+    app = make_app(databases.seeded() if seeded else databases.empty())
     assert searchtext.syllables.cache_info().currsize == 0
     lines: list[str] = []
     try:
-        config.post_worker_init(SimpleNamespace(log=SimpleNamespace(info=lambda msg, *args: lines.append(msg % args))))
+        config.post_worker_init(SimpleNamespace(log=SimpleNamespace(info=lambda msg, *args: lines.append(msg % args)),
+                                                wsgi=app))
         assert gc.get_freeze_count() > 10_000  # what lives as long as the worker is no longer walked by the collector
     finally:
         gc.unfreeze()  # this is a test process, not a worker
+        dispose(app)
     assert searchtext.syllables.cache_info().currsize == 1
+    assert copy in lines[0]
     assert lines and lines[0].startswith(WARMED.decode())
