@@ -229,9 +229,11 @@ def test_the_warm_up_runs_in_the_hook_not_at_import_or_in_create_app(databases, 
         config.post_worker_init(SimpleNamespace(log=SimpleNamespace(info=lambda msg, *args: lines.append(msg % args)),
                                                 wsgi=app))
         assert gc.get_freeze_count() > 10_000  # what lives as long as the worker is no longer walked by the collector
+        compiled = len(app.extensions["registry.engine"]._compiled_cache)  # SQLAlchemy's statements, compiled once
     finally:
         gc.unfreeze()  # this is a test process, not a worker
         dispose(app)
+    assert compiled > 40 if seeded else compiled < 5
     assert searchtext.syllables.cache_info().currsize == 1
     assert copy in lines[0]
     assert lines and lines[0].startswith(WARMED.decode())
