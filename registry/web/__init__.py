@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup, escape
 
 from registry.access import API_PREFIX, current_caller, note
@@ -20,14 +21,23 @@ from registry.web import auditor, auth, console, edit, feedback, handover, offic
 from registry.web.wording import event_sentence
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SIGNER_KEY = "registry.session_signer"
 csrf = CSRFProtect()
 
 
 class SessionCookies(SecureCookieSessionInterface):
-    """Flask's signed cookie session, marked Secure whenever the request came over HTTPS."""
+    """Flask's signed cookie session, marked Secure whenever the request came over HTTPS, with its signer made once
+    per app: Flask makes one per request, and itsdangerous then serialises {} to test it (~12% of a cached answer)."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        made = app.extensions.get(SIGNER_KEY)
+        if made is None or made[0] != (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ())):
+            made = app.extensions[SIGNER_KEY] = ((app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ())),
+                                                 super().get_signing_serializer(app))
+        return made[1]
 
 
 def _check_csrf() -> None:
