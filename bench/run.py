@@ -13,16 +13,18 @@ BENCH_DURATION seconds at 1 and at 10 connections, one at a time.
 Then, since one repeated URL is a cache hit: varied queries (bench/varied.py), wrk walking a Zipf-drawn sequence of
 distinct search URLs taken from the real annex, per class (1-, 2-, 4-character, pinyin, and the citizen page with
 all of them), against the registry as deployed and without its cache, with the cache hit rate estimated by
-replaying the URLs sent through one LRU per worker. Last, a soak: the registry as deployed, at 10 connections on
-the mixed stream (API and page, every class) for BENCH_SOAK seconds, each worker's VmRSS sampled every
-SOAK_EVERY_S seconds, and a verdict on its growth over the soak's second half. Every latency is the requests' own
+replaying the URLs sent through one LRU per worker. After the audited write, searches while writing: the varied
+4-character stream at c=1 while one audited write lands a second (each moves the data version). Last, a soak: the
+registry as deployed, at 10 connections on the mixed stream (API and page, every class) for BENCH_SOAK seconds, each
+worker's VmRSS sampled every SOAK_EVERY_S seconds, and a verdict on its growth over the soak's second half. Every latency is the requests' own
 (bench/latency.py undoes the samples wrk adds; its own figures stay in the results as wrk_p99_ms and so on).
 
 Environment: BENCH_DURATION (seconds per measurement, default 6), BENCH_SCALES (default "103,100000"),
 BENCH_WARMUP (seconds of warm-up per endpoint, default 1), BENCH_QUIET_WAIT (seconds to wait for other processes
 to leave the CPU before each scale's load, default 180; the report says how much CPU they took meanwhile),
-BENCH_VARIED_DURATION (seconds per varied-queries measurement, default 4), BENCH_SOAK (seconds of soak at the
-largest scale, default 120; scales of 103 rows or fewer soak half as long; 0 skips it).
+BENCH_VARIED_DURATION (seconds per varied-queries measurement, default 4), BENCH_WHILE_WRITING (seconds of searches
+while one audited write lands a second, default 20; 0 skips it), BENCH_SOAK (seconds of soak at the largest scale,
+default 120; scales of 103 rows or fewer soak half as long; 0 skips it).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import unicodedata
 import urllib.error
@@ -67,6 +70,8 @@ VARIED_S = int(os.environ.get("BENCH_VARIED_DURATION", "4"))
 SOAK_S = int(os.environ.get("BENCH_SOAK", "120"))
 SOAK_EVERY_S = 10
 SOAK_CONNECTIONS = 10
+WHILE_WRITING_S = int(os.environ.get("BENCH_WHILE_WRITING", "20"))
+WHILE_WRITING_STREAM = "q4"  # the general path: the one that reads the per-worker search copy
 # "Flat": a worker's VmRSS grew by at most this much over the soak's second half. RSS moves in pages and with
 # the allocator's arenas (a worker's own figure wanders by a MiB or so between samples at rest), and the one
 # thing meant to grow under varied load, the response cache, is bounded (512 bodies of 2-30 KiB) and is full
@@ -433,6 +438,52 @@ def measure_varied(state: VariedState, side: str, base: str, key: str, tag: str)
     return out
 
 
+def searches_while_writing(state: VariedState, server: Server, write: Endpoint, token: str, tag: str) -> dict:
+    """wrk walks a varied search stream at c=1 while a thread makes one audited write a second. Each write moves
+    the data version: the searches after it find the response cache and each worker's search copy out of date, and
+    must answer from the new data (the copy is brought forward, not loaded again: registry.services.corpus)."""
+    stop, writes = threading.Event(), []
+
+    def writer() -> None:
+        n = 0
+        while not stop.wait(1.0):
+            n += 1
+            body = json.dumps({"item": "guidance", "done": True,
+                               "evidence": {"doc_number": f"bench-{tag}-{n}"}}).encode()
+            start = time.perf_counter()
+            status, _, _ = fetch(server.base + write.registry, "POST", body,
+                                 {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            writes.append((status, (time.perf_counter() - start) * 1000))
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        r = state.run("registry", server.base, WHILE_WRITING_STREAM, 1, WHILE_WRITING_S, tag)
+    finally:
+        stop.set()
+        thread.join(timeout=130)
+    times = sorted(ms for _, ms in writes)
+    return {"seconds": WHILE_WRITING_S, "stream": WHILE_WRITING_STREAM, "load": r, "writes": len(writes),
+            "write_errors": sum(status != 200 for status, _ in writes),
+            "write_p50_ms": times[len(times) // 2] if times else None, "write_max_ms": times[-1] if times else None}
+
+
+def while_writing_lines(ww: dict) -> list[str]:
+    if not ww:
+        return []
+    r = ww["load"]
+    return ["", f"searches while writing: registry as deployed, wrk c=1 for {ww['seconds']} s on the varied"
+                f" {varied.STREAMS[ww['stream']]} stream while one audited write lands a second:"
+                f" {r['requests']} searches, {r['rps']:.1f} req/s, p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms,"
+                f" max {r['max_ms']:.0f} ms, errors {r['errors']}; {ww['writes']} writes"
+                f" ({ww['write_errors']} failed, p50 {_ms_or_dash(ww['write_p50_ms'])}, max"
+                f" {_ms_or_dash(ww['write_max_ms'])})"]
+
+
+def _ms_or_dash(ms: float | None) -> str:
+    return "-" if ms is None else f"{ms:.0f} ms"
+
+
 def soak_seconds(rows: int) -> int:
     return SOAK_S // 2 if rows <= dataset.REAL_ROWS else SOAK_S
 
@@ -546,6 +597,7 @@ class ScaleResult:
     code: str = ""  # git HEAD (and whether registry/ had uncommitted changes) when the servers started
     varied: dict = field(default_factory=dict)  # side -> stream -> c -> figures (bench/varied.py)
     soak: dict = field(default_factory=dict)  # the registry's soak: load, VmRSS samples, verdict
+    while_writing: dict = field(default_factory=dict)  # searches while a write lands every second
 
 
 def _sides(ep: Endpoint) -> list[str]:
@@ -626,6 +678,12 @@ def run_scale(rows: int, stamp: str, streams: dict[str, varied.Stream]) -> Scale
             log(f"registry {ep.label}: POST {ep.registry}")
             res.load["registry"][ep.key] = measure(servers["registry"].base + ep.registry, ep.method, token,
                                                    tag=f"{stamp}-{rows}-{ep.key}")
+        if writes and WHILE_WRITING_S > 0:
+            log(f"registry searches while writing: {WHILE_WRITING_S} s of the varied"
+                f" {varied.STREAMS[WHILE_WRITING_STREAM]} stream at c=1, one audited write a second")
+            res.while_writing = searches_while_writing(state, servers["registry"], writes[0], token,
+                                                       tag=f"{stamp}-{rows}-while-writing")
+            log("  " + while_writing_lines(res.while_writing)[-1].strip())
         if writes and state.sims["registry"]:
             state.sims["registry"].new_version()  # the writes moved the data version
         if soak_seconds(rows) > 0:
@@ -744,6 +802,10 @@ def targets(res: ScaleResult) -> list[dict]:
                 m2, m4 = figures.get("q2", {}).get(f"c{c}"), figures.get("q4", {}).get(f"c{c}")
                 r = _ratio(m2["rps"] if m2 else None, m4["rps"] if m4 else None)
                 add(side, f"varied c={c}: 2-char rps / 4-char rps", r, ">= 0.80", r is not None and r >= 0.8)
+    if res.while_writing and res.rows > dataset.REAL_ROWS:
+        m = res.while_writing["load"]
+        p99 = m["p99_ms"] if m["requests"] else None
+        add("registry", "searches while writing c=1: p99 ms", p99, "<= 30", p99 is not None and p99 <= 30)
     if res.soak:
         v = res.soak["verdict"]
         growths = [w["growth_mib"] for w in v["workers"].values() if w["growth_mib"] is not None]
@@ -870,6 +932,7 @@ def report(res: ScaleResult, duration_s: int = DURATION_S) -> str:
                  else f"pid {pid} {start.get(pid, 0) / 1024:.0f} -> (gone)" for pid in start]
         lines.append(f"  {SIDE_LABEL.get(name, name):<9}" + ";  ".join(parts))
     lines += varied_lines(res)
+    lines += while_writing_lines(res.while_writing)
     lines += soak_lines(res.soak)
     lines += ["", "targets (informative, not fatal):"]
     for t in targets(res):
@@ -914,7 +977,8 @@ def reprint(path: Path) -> None:
         res = ScaleResult(sc["rows"], powers=sc["powers"], ceiling=sc["ceiling"], load=sc["load"],
                           counts=sc["counts"], memory=sc["memory_kib"], setup_s=sc["setup_s"], load_s=sc["load_s"],
                           other_cores=sc.get("other_processes_cores", 0.0), code=sc.get("code", "?"),
-                          varied=sc.get("varied", {}), soak=sc.get("soak", {}))
+                          varied=sc.get("varied", {}), soak=sc.get("soak", {}),
+                          while_writing=sc.get("while_writing", {}))
         print(report(res, data["environment"]["duration_s"]))
 
 
@@ -954,7 +1018,8 @@ def main() -> None:
         "scales": [{"rows": r.rows, "powers": r.powers, "counts": r.counts, "ceiling": r.ceiling,
                     "load": r.load, "ratios": ratios(r), "memory_kib": r.memory,
                     "targets": targets(r), "code": r.code, "setup_s": round(r.setup_s, 1), "load_s": round(r.load_s, 1),
-                    "other_processes_cores": round(r.other_cores, 3), "varied": r.varied, "soak": r.soak}
+                    "other_processes_cores": round(r.other_cores, 3), "varied": r.varied, "soak": r.soak,
+                    "while_writing": r.while_writing}
                    for r in results],
     }, ensure_ascii=False, indent=1) + "\n")
     print(f"\nresults written to {out.relative_to(ROOT)}; whole run {total / 60:.1f} min", flush=True)
