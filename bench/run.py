@@ -16,8 +16,9 @@ all of them), against the registry as deployed and without its cache, with the c
 replaying the URLs sent through one LRU per worker. After the audited write, searches while writing: the varied
 4-character stream at c=1 while one audited write lands a second (each moves the data version). Last, a soak: the
 registry as deployed, at 10 connections on the mixed stream (API and page, every class) for BENCH_SOAK seconds, each
-worker's VmRSS sampled every SOAK_EVERY_S seconds, and a verdict on its growth over the soak's second half. Every latency is the requests' own
-(bench/latency.py undoes the samples wrk adds; its own figures stay in the results as wrk_p99_ms and so on).
+worker's VmRSS sampled every SOAK_EVERY_S seconds, and a verdict on its growth over the soak's second half. Every
+latency is the requests' own (bench/latency.py undoes the samples wrk adds; its own figures stay in the results as
+wrk_p99_ms and so on).
 
 Environment: BENCH_DURATION (seconds per measurement, default 6), BENCH_SCALES (default "103,100000"),
 BENCH_WARMUP (seconds of warm-up per endpoint, default 1), BENCH_QUIET_WAIT (seconds to wait for other processes

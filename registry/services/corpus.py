@@ -73,7 +73,8 @@ _ENTRIES = (select(PowerText.power_id, PowerText.name, PowerText.haystack, Power
             .join(PowerPinyin, PowerPinyin.power_id == PowerText.power_id).order_by(PowerText.decision_id, PowerText.seq, PowerText.power_id))
 _HASH_AT = select(AuditEntry.hash).where(AuditEntry.seq == bindparam("seq"))
 _WRITTEN = (select(AuditEntry.power_id).distinct()
-            .where(AuditEntry.seq > bindparam("after"), AuditEntry.seq <= bindparam("upto"), AuditEntry.power_id.is_not(None)))
+            .where(AuditEntry.seq > bindparam("after"), AuditEntry.seq <= bindparam("upto"),
+                   AuditEntry.power_id.is_not(None)))
 REFRESH_MAX = 500  # powers written since a copy beyond which it is loaded again rather than brought forward
 
 
@@ -90,8 +91,8 @@ class Corpus:
     keys: list[Key]
     seqs: array[int]  # position: the power's 序号 (with its key's decision, what orders the positions)
     # Derived from the fields above; made here unless given (a copy brought forward shares or amends its older one's).
-    at: dict[int, int] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]  # power id: position
-    sorted_names: list[str] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]  # in sort order
+    at: dict[int, int] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]  # id: position
+    sorted_names: list[str] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]  # sorted
     sorted_at: list[int] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]  # their positions
     joined_names: str = field(default=None, repr=False, compare=False)  # type: ignore[assignment]  # one name a line
     name_starts: array[int] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]  # line starts
@@ -252,7 +253,8 @@ def brought_forward(session: Session, held: Corpus, key: Token) -> Corpus | None
     positions = [held.at.get(r[0]) for r in rows]
     if len(rows) != sum(power_id in held.at for power_id in written) or None in positions:
         return None  # a power was added, or lost its entry
-    if any(held.seqs[p] != r[4] or held.keys[held.key_of[p]].decision_id != r[5] for p, r in zip(positions, rows, strict=True)):
+    if any(held.seqs[p] != r[4] or held.keys[held.key_of[p]].decision_id != r[5]
+           for p, r in zip(positions, rows, strict=True)):
         return None  # moved in the annex order
     names, haystacks, initials, key_of, keys = (list(held.names), list(held.haystacks), list(held.initials),
                                                  list(held.key_of), list(held.keys))
