@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask
 
 from registry import access, api, cli, db, problems, request_id, web
+from registry.api import caching
 from registry.config import Settings
 from registry.domain.chain import chain_key
 from registry.services.accounts import TOKEN_KEY, token_key
@@ -17,7 +18,8 @@ from registry.services.audit import CHAIN_KEY
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the app: settings, database, request ids, access rules, error mapping, API, pages, CLI."""
+    """Build the app: settings, database, request ids, access rules, error mapping, API, pages, CLI, and the
+    response cache in front of them all."""
     app = Flask(__name__, instance_relative_config=True)
     settings = settings or Settings.from_env(Path(app.instance_path))
     _configure(app, settings)
@@ -30,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    caching.init_app(app)
     return app
 
 

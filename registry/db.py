@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IMMEDIATE = "registry_begin_immediate"
+ENGINE_KEY = "registry.engine"
 
 
 def normalise_url(url: str) -> URL:
@@ -59,7 +60,7 @@ def init_app(app: Flask, engine: Engine, info: dict | None = None) -> None:
 
     ``info`` is handed to every session (the audit chain's key travels this way to the services).
     """
-    app.extensions["registry.engine"] = engine
+    app.extensions[ENGINE_KEY] = engine
     app.extensions["registry.sessionmaker"] = sessionmaker(engine, expire_on_commit=False, info=info or {})
     app.teardown_appcontext(lambda _exc: close_session())
 
@@ -78,7 +79,7 @@ def side_session() -> Session:
 
 def get_engine() -> Engine:
     """The current app's engine."""
-    return current_app.extensions["registry.engine"]
+    return current_app.extensions[ENGINE_KEY]
 
 
 def session(*, write: bool | None = None) -> Session:

@@ -15,9 +15,13 @@ def current() -> str:
     return g.get("request_id", "")
 
 
+def chosen(given: str) -> str:
+    """The client's request id when it is sane, else a new one."""
+    return given if SANE.match(given) else uuid.uuid4().hex
+
+
 def _assign() -> None:
-    given = request.headers.get(HEADER, "")
-    g.request_id = given if SANE.match(given) else uuid.uuid4().hex
+    g.request_id = chosen(request.headers.get(HEADER, ""))
 
 
 def _echo(response: Response) -> Response:

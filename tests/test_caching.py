@@ -16,6 +16,7 @@ from registry.services import freshness
 from registry.services.freshness import data_version
 from tests.conftest import Databases, bearer, cli, dispose, make_app
 from tests.handover_steps import WATER_POWER, step
+from tests.pages import login
 
 READS = ["/api/v1/powers?q=取水", "/api/v1/powers?type=licensing", "/api/v1/powers/export.csv",
          "/api/v1/powers/export.json", "/api/v1/departments", "/api/v1/decisions", "/api/v1/handover-methods",
@@ -155,7 +156,7 @@ def test_a_body_made_while_a_write_landed_is_not_kept(app: Flask, tokens: dict[s
         dispose(other)
     assert served.json["items"][0]["name"] == "取水许可(改)"  # the body is at least as new as its version
     assert len(calls) == 2 and calls[0] != calls[1]
-    assert not [key for key in app.extensions[caching.CACHE_KEY] if key[0] == calls[0]]
+    assert not [url for url, held in app.extensions[caching.CACHE_KEY].items() if held.version == calls[0]]
     monkeypatch.undo()
     assert client.get("/api/v1/powers?q=取水", headers={"If-None-Match": served.headers["ETag"]}).status_code == 200
 
@@ -179,3 +180,75 @@ def test_a_cache_hit_runs_one_statement_and_no_transaction(sqlite_databases: Dat
         assert [s for s in statements if not s.startswith("PRAGMA")] == [freshness._sql(engine)]
     finally:
         dispose(app)
+
+
+PAGES = ["/?q=取水", f"/powers/{WATER_POWER}", "/progress"]
+STREAMED = {"/api/v1/powers/export.csv", "/api/v1/powers/export.json"}  # never held: they can be any size
+
+
+def _headers(resp) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in resp.headers.items() if k != "X-Request-ID"]
+
+
+@pytest.mark.parametrize("url", READS + PAGES)
+def test_a_cached_answer_is_the_one_flask_sends(app: Flask, url: str) -> None:
+    """A hit is served in front of Flask: status, headers (every hook's) and body are those of an app without the
+    cache, on the same data."""
+    uncached = make_app(app.config["REGISTRY_SETTINGS"].database_url, response_cache_entries=0)
+    try:
+        fresh = uncached.test_client().get(url)
+    finally:
+        dispose(uncached)
+    client = app.test_client()
+    made = client.get(url, headers={"X-Request-ID": "made-1"})
+    cache = app.extensions[caching.CACHE_KEY]
+    assert len(cache.items()) == (url not in STREAMED)
+    hit = client.get(url, headers={"X-Request-ID": "hit-1"})
+    for resp, own in ((made, "made-1"), (hit, "hit-1")):
+        assert (resp.status, _headers(resp), resp.get_data()) == (fresh.status, _headers(fresh), fresh.get_data())
+        assert resp.headers.getlist("X-Request-ID") == [own]
+
+
+def test_a_hit_does_not_reach_flask(app: Flask) -> None:
+    """What the cache holds is what a hit gets, without a view, a hook or a request id of Flask's."""
+    client = app.test_client()
+    url = "/api/v1/powers?q=取水"
+    client.get(url)
+    cache = app.extensions[caching.CACHE_KEY]
+    [(key, held)] = cache.items()
+    cache.keep(key, caching.Answer(held.version, "200 OK", [("Content-Type", "text/plain")], b"held"))
+    hit = client.get(url, headers={"X-Request-ID": "mine-1"})
+    assert (hit.get_data(), hit.headers["Content-Type"], hit.headers["X-Request-ID"]) == (b"held", "text/plain",
+                                                                                         "mine-1")
+    assert client.get(url, headers={"X-Request-ID": "not sane!"}).headers["X-Request-ID"] != "not sane!"
+
+
+@pytest.mark.parametrize("credentials", ["bearer token", "session cookie", "a stranger's session cookie"])
+def test_only_anonymous_requests_get_or_leave_cached_answers(app: Flask, tokens: dict[str, str],
+                                                             credentials: str) -> None:
+    """An answer made for a caller with credentials is never kept, and a kept one is never served to them."""
+    client = app.test_client()
+    url = "/?q=取水"
+    headers = bearer(tokens["zone"]) if credentials == "bearer token" else {}
+    if credentials == "session cookie":
+        login(client, "zone")
+    elif credentials == "a stranger's session cookie":
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], "forged")
+    assert client.get(url, headers=headers).status_code == 200
+    cache = app.extensions[caching.CACHE_KEY]
+    assert cache.items() == []
+    app.test_client().get(url)  # anonymous: kept
+    [(key, held)] = cache.items()
+    cache.keep(key, caching.Answer(held.version, "200 OK", [("Content-Type", "text/plain")], b"held"))
+    assert app.test_client().get(url).get_data() == b"held"
+    theirs = client.get(url, headers=headers)
+    assert theirs.mimetype == "text/html" and theirs.get_data() != b"held"
+
+
+def test_each_host_has_its_own_answer(reader: FlaskClient) -> None:
+    """The Atom feed's links are made from the Host header: one host's answer is never another's."""
+    mine = reader.get("/api/v1/events.atom").get_data(as_text=True)
+    theirs = reader.get("/api/v1/events.atom", headers={"Host": "elsewhere.example"})
+    assert "elsewhere.example" in theirs.get_data(as_text=True) and "elsewhere.example" not in mine
+    again = reader.get("/api/v1/events.atom")
+    assert again.get_data(as_text=True) == mine and again.headers["ETag"] != theirs.headers["ETag"]

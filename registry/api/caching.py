@@ -1,67 +1,160 @@
 """Conditional GET and a per-worker response cache for public reads, both keyed by the data version.
 
-The version (registry.services.freshness) changes with every write, so a cached body or an ETag can
-never outlive the data it was made from; a client that sends the ETag back gets 304 with no body.
-The version is read before the view runs, so a body is never older than its version; it is kept only if the
-version is still the same once the body is made (a write that landed meanwhile leaves nothing in the cache).
+The version (registry.services.freshness) changes with every write, so a cached answer or an ETag can never
+outlive the data it was made from; a client that sends the ETag back gets 304 with no body. The version is read
+before the view runs, so a body is never older than its version; it is kept only if the version is still the same
+once the body is made (a write that landed meanwhile leaves nothing in the cache).
+
+The cache holds only answers to anonymous requests (no bearer token, no session cookie) on public routes, as Flask
+sent them, every hook's header included; it is served by `CachedAnswers`, in front of Flask, so that a hit costs
+one version read rather than a request's whole dispatch. Each answer is kept under the URL as the client sent it,
+host included: a body may hold absolute links made from the Host header (the Atom feed does).
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from cachetools import LRUCache
-from flask import Response, current_app, make_response, request
+from flask import Flask, Response, current_app, make_response, request
 
-from registry import db
+from registry import db, request_id
 from registry.services.freshness import data_version
 
 F = TypeVar("F", bound=Callable)
 CACHE_KEY = "registry.response_cache"
+VERSION_KEY = "registry.data_version"  # environ: the version CachedAnswers read, so the view's wrapper need not
+KEEP_KEY = "registry.keep_at"  # environ: the version the answer was made at, when it may be kept
 MAX_BODY = 1 << 20  # larger bodies (full exports at scale) are not kept
-_lock = threading.Lock()
+# Headers that belong to one exchange and are never replayed: a hit gets its own request id.
+OWN_HEADERS = frozenset({request_id.HEADER.lower(), "set-cookie"})
 
 
-def _cache() -> LRUCache | None:
-    size = current_app.config["REGISTRY_SETTINGS"].response_cache_entries
-    return current_app.extensions.setdefault(CACHE_KEY, LRUCache(maxsize=size)) if size else None
+def request_url(environ: dict[str, Any]) -> str:
+    """What an answer is for: scheme, host, mount point, path and query, as the client sent them."""
+    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+    return (f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}"
+            f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}")
+
+
+def anonymous_get(environ: dict[str, Any], cookie_name: str) -> bool:
+    """A GET without credentials: no Authorization header and no session cookie (any cookie of that name)."""
+    return (environ.get("REQUEST_METHOD") == "GET" and "HTTP_AUTHORIZATION" not in environ
+            and f"{cookie_name}=" not in environ.get("HTTP_COOKIE", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    version: str
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class ResponseCache:
+    """The last answer kept for each URL, at most ``size`` of them, least recently used out first."""
+
+    def __init__(self, size: int):
+        self._answers: LRUCache = LRUCache(maxsize=size)
+        self._lock = threading.Lock()  # one request at a time per sync worker; the lock is for threaded servers
+
+    def get(self, url: str) -> Answer | None:
+        with self._lock:
+            return self._answers.get(url)
+
+    def keep(self, url: str, answer: Answer) -> None:
+        with self._lock:
+            self._answers[url] = answer
+
+    def items(self) -> list[tuple[str, Answer]]:
+        """What is held now, URL by URL."""
+        with self._lock:
+            return list(self._answers.items())
+
+
+class CachedAnswers:
+    """WSGI middleware: answers an anonymous GET from the cache when its answer is at the current data version;
+    otherwise Flask answers, and what a `conditional` view marked as keepable is kept on its way out."""
+
+    def __init__(self, app: Flask, cache: ResponseCache):
+        self.app, self.cache, self.wsgi_app = app, cache, app.wsgi_app
+        self.cookie_name = app.config["SESSION_COOKIE_NAME"]
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if not anonymous_get(environ, self.cookie_name):
+            return self.wsgi_app(environ, start_response)
+        url = request_url(environ)
+        held = self.cache.get(url)
+        if held is not None:
+            version = environ[VERSION_KEY] = data_version(self.app.extensions[db.ENGINE_KEY])
+            if held.version == version and "HTTP_IF_NONE_MATCH" not in environ:
+                own = request_id.chosen(environ.get("HTTP_X_REQUEST_ID", ""))
+                start_response(held.status, [*held.headers, (request_id.HEADER, own)])
+                return [held.body]
+        return self._answer_and_keep(environ, start_response, url)
+
+    def _answer_and_keep(self, environ: dict[str, Any], start_response: Callable, url: str) -> Iterable[bytes]:
+        sent: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def recording(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+            sent.append((status, headers))
+            return start_response(status, headers, exc_info)
+
+        answer = self.wsgi_app(environ, recording)
+        version = environ.get(KEEP_KEY)
+        if version is None:
+            return answer
+        try:
+            body = b"".join(answer)
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+        status, headers = sent[-1]
+        if (status.startswith("200 ") and len(body) <= MAX_BODY
+                and not any(name.lower() == "set-cookie" for name, _ in headers)):
+            kept = [(name, value) for name, value in headers if name.lower() not in OWN_HEADERS]
+            self.cache.keep(url, Answer(version, status, kept, body))
+        return [body]
 
 
 def _etag(version: str) -> str:
-    digest = hashlib.sha256(f"{version}\n{request.full_path}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{version}\n{request_url(request.environ)}".encode()).hexdigest()[:32]
     return f'W/"{digest}"'
 
 
 def conditional(view: F) -> F:
-    """Answer 304 when the client's ETag is current, else a cached copy of the body or a fresh one."""
+    """Answer 304 when the client's ETag is current, else the view's answer, marked for the cache when it may be
+    kept: 200, not streamed, made at an unchanged version, for an anonymous caller (who got this far, so the
+    route is public)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         engine = db.get_engine()
-        version = data_version(engine)
+        version = request.environ.get(VERSION_KEY) or data_version(engine)
         tag = _etag(version)
         if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
             return Response(status=304, headers={"ETag": tag, "Cache-Control": "no-cache"})
-        key, cache = (version, request.full_path), _cache()
-        with _lock:
-            hit = cache.get(key) if cache is not None else None
-        if hit is not None:
-            body, status, headers = hit
-            return Response(body, status=status, headers=headers)
         response = make_response(view(*args, **kwargs))
         response.headers["ETag"] = tag
         response.headers["Cache-Control"] = "no-cache"  # may be stored, but revalidated every time
-        # A body that sets a cookie belongs to one client; the session cookie itself is added after this runs.
-        if (cache is not None and response.status_code == 200 and not response.is_streamed
-                and "Set-Cookie" not in response.headers):
-            body = response.get_data()
-            if len(body) <= MAX_BODY and data_version(engine) == version:
-                with _lock:
-                    cache[key] = (body, response.status_code, list(response.headers.items()))
+        if (CACHE_KEY in current_app.extensions and response.status_code == 200 and not response.is_streamed
+                and anonymous_get(request.environ, current_app.config["SESSION_COOKIE_NAME"])
+                and data_version(engine) == version):
+            request.environ[KEEP_KEY] = version
         return response
 
     return wrapper  # type: ignore[return-value]
+
+
+def init_app(app: Flask) -> None:
+    """Put the response cache in front of the app, unless it is sized 0."""
+    size = app.config["REGISTRY_SETTINGS"].response_cache_entries
+    if size:
+        cache = app.extensions[CACHE_KEY] = ResponseCache(size)
+        app.wsgi_app = CachedAnswers(app, cache)  # type: ignore[method-assign]
