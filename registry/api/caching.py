@@ -128,25 +128,50 @@ def _etag(version: str) -> str:
     return f'W/"{digest}"'
 
 
-def conditional(view: F) -> F:
-    """Answer 304 when the client's ETag is current, else the view's answer, marked for the cache when it may be
-    kept: 200, not streamed, made at an unchanged version, for an anonymous caller (who got this far, so the
-    route is public)."""
+def _version_before_view() -> str:
+    """The data version, read before the view reads anything (CachedAnswers may have read it already)."""
+    version = request.environ.get(VERSION_KEY)
+    if version is None:
+        version = request.environ[VERSION_KEY] = data_version(db.get_engine())
+    return version
+
+
+def _keep_if_current(response: Response, version: str) -> None:
+    """Mark the answer for the cache when it may be kept: 200, not streamed, for an anonymous caller (who got this
+    far, so the route is public), and made at an unchanged version."""
+    if (CACHE_KEY in current_app.extensions and response.status_code == 200 and not response.is_streamed
+            and anonymous_get(request.environ, current_app.config["SESSION_COOKIE_NAME"])
+            and data_version(db.get_engine()) == version):
+        request.environ[KEEP_KEY] = version
+
+
+def keepable(view: F) -> F:
+    """Let the response cache keep the view's answers (see _keep_if_current); the view makes its own ETag."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        engine = db.get_engine()
-        version = request.environ.get(VERSION_KEY) or data_version(engine)
+        version = _version_before_view()
+        response = make_response(view(*args, **kwargs))
+        _keep_if_current(response, version)
+        return response
+
+    return wrapper  # type: ignore[return-value]
+
+
+def conditional(view: F) -> F:
+    """Answer 304 when the client's ETag (made from the data version) is current, else the view's answer, with that
+    ETag, which the response cache may keep."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        version = _version_before_view()
         tag = _etag(version)
         if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
             return Response(status=304, headers={"ETag": tag, "Cache-Control": "no-cache"})
         response = make_response(view(*args, **kwargs))
         response.headers["ETag"] = tag
         response.headers["Cache-Control"] = "no-cache"  # may be stored, but revalidated every time
-        if (CACHE_KEY in current_app.extensions and response.status_code == 200 and not response.is_streamed
-                and anonymous_get(request.environ, current_app.config["SESSION_COOKIE_NAME"])
-                and data_version(engine) == version):
-            request.environ[KEEP_KEY] = version
+        _keep_if_current(response, version)
         return response
 
     return wrapper  # type: ignore[return-value]

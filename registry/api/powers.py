@@ -9,7 +9,7 @@ from flask import Response, request, url_for
 from registry import annex, db
 from registry.access import current_caller, public, roles
 from registry.api.blueprint import BEARER, Blueprint
-from registry.api.caching import conditional
+from registry.api.caching import conditional, keepable
 from registry.api.etag import etag_for, expected_version
 from registry.api.schemas.audit import AuditEntryOut
 from registry.api.schemas.powers import (
@@ -74,6 +74,7 @@ def create_power(data: dict[str, Any]):
 
 @blp.get(POWER)
 @public
+@keepable
 @blp.arguments(AsOfQuery, location="query", as_kwargs=True)
 @blp.response(200, PowerOut, headers=ETAG_HEADER)
 @blp.alt_response(304, description="Not modified")

@@ -15,7 +15,7 @@ request), so it is never served to anybody else.
 
 A copy whose key is older than the session's is brought forward rather than loaded again when it can be: the trail
 names the powers written since (every write that changes an entry is audited with its power), so only their entries
-are read again, and the rest is shared with the older copy. When a power was added or moved in the annex order, the
+are read again, and the rest is shared with the older copy (all of it, when none of those entries changed). When a power was added or moved in the annex order, the
 synthetic data changed, or the older copy's head is not in the session's trail, the whole copy is loaded again.
 """
 
@@ -256,17 +256,24 @@ def brought_forward(session: Session, held: Corpus, key: Token) -> Corpus | None
     if any(held.seqs[p] != r[4] or held.keys[held.key_of[p]].decision_id != r[5]
            for p, r in zip(positions, rows, strict=True)):
         return None  # moved in the annex order
+    changed = [(p, r, _key(r[5:])) for p, r in zip(positions, rows, strict=True)
+               if (r[1], r[2], r[3]) != (held.names[p], held.haystacks[p], held.initials[p])
+               or _key(r[5:]) != held.keys[held.key_of[p]]]
+    derived: dict[str, Any] = {"at": held.at}
+    if not changed:  # a write that left every entry as it was (a checklist step, a note on a handover)
+        return Corpus(key, held.ids, held.names, held.haystacks, held.initials, held.key_of, held.keys, held.seqs,
+                      **derived, sorted_names=held.sorted_names, sorted_at=held.sorted_at,
+                      joined_names=held.joined_names, name_starts=held.name_starts)
     names, haystacks, initials, key_of, keys = (list(held.names), list(held.haystacks), list(held.initials),
                                                  list(held.key_of), list(held.keys))
     interned = {k: i for i, k in enumerate(keys)}
     renamed = []
-    for p, r in zip(positions, rows, strict=True):
+    for p, r, entry_key in changed:
         if r[1] != names[p]:
             renamed.append((p, names[p], r[1]))
         names[p], haystacks[p], initials[p] = r[1], r[2], r[3]
-        key_of[p] = interned.setdefault(_key(r[5:]), len(interned))
+        key_of[p] = interned.setdefault(entry_key, len(interned))
     keys.extend(list(interned)[len(keys):])
-    derived: dict[str, Any] = {"at": held.at}
     if not renamed:
         derived.update(sorted_names=held.sorted_names, sorted_at=held.sorted_at, joined_names=held.joined_names,
                        name_starts=held.name_starts)
