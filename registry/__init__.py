@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from registry import access, api, cli, db, problems, request_id, web
+from registry import access, api, cli, db, problems, request_id, security_headers, web
 from registry.api import caching
 from registry.config import Settings
 from registry.domain.chain import chain_key
@@ -18,8 +18,8 @@ from registry.services.audit import CHAIN_KEY
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the app: settings, database, request ids, access rules, error mapping, API, pages, CLI, and the
-    response cache in front of them all."""
+    """Build the app: settings, database, request ids, security headers, access rules, error mapping, API, pages,
+    CLI, and the response cache in front of them all."""
     app = Flask(__name__, instance_relative_config=True)
     settings = settings or Settings.from_env(Path(app.instance_path))
     _configure(app, settings)
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                                     cache_mib=settings.sqlite_cache_mib, echo=settings.log_sql),
                 info={CHAIN_KEY: chain_key(settings.audit_key), TOKEN_KEY: token_key(settings.secret_key)})
     request_id.init_app(app)
+    security_headers.init_app(app)
     access.init_app(app)
     problems.init_app(app)
     api.init_app(app)

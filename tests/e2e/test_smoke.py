@@ -122,12 +122,36 @@ def test_guard_catches_an_offsite_image(bare_context: BrowserContext, server: Se
 
 
 def test_guard_catches_an_offsite_fetch(bare_context: BrowserContext, server: Server) -> None:
-    """A script's fetch() to another host never gets out and is recorded."""
+    """A script's fetch() to another host never gets out and is recorded (on a blank page: a registry page's own
+    policy would refuse the fetch before the guard saw it, as the next test shows)."""
     guard = Guard.watch(bare_context, server.base_url)
     page = bare_context.new_page()
-    page.goto(server.url("/auth/login"))
     outcome = page.evaluate(f"() => fetch('{OFFSITE_API}').then(() => 'reached', () => 'blocked')")
     assert (outcome, guard.offsite) == ("blocked", [OFFSITE_API])
+
+
+@pytest.mark.parametrize("path", ["/?q=取水", "/api/v1/docs", "/auth/login"])
+def test_a_pages_policy_refuses_what_an_injection_would_load(bare_context: BrowserContext, server: Server,
+                                                           path: str) -> None:
+    """The Content-Security-Policy, in a real browser: in a registry page, an injected inline script does not run,
+    and a fetch() or an image from another host is refused (Chromium still reports the image's request to
+    Playwright, then blocks it: the console says so)."""
+    guard = Guard.watch(bare_context, server.base_url)
+    page = bare_context.new_page()
+    page.goto(server.url(path))
+    assert guard.problems() == []
+    outcome = page.evaluate(f"() => fetch('{OFFSITE_API}').then(() => 'reached', () => 'blocked')")
+    page.evaluate(f"""() => {{
+        const s = document.createElement('script'); s.textContent = 'window.injected = 1'; document.body.append(s);
+        const i = document.createElement('img'); i.src = '{OFFSITE_IMAGE}'; i.alt = ''; document.body.append(i);
+    }}""")
+    wait_until(page, lambda: len(guard.console_errors) >= 3)
+    assert outcome == "blocked" and OFFSITE_API not in guard.offsite  # refused before the guard saw a request
+    assert page.evaluate("() => window.injected") is None
+    refusals = "\n".join(guard.console_errors)
+    for refused in (f"Connecting to '{OFFSITE_API}' violates", "Executing inline script violates",
+                    f"Loading the image '{OFFSITE_IMAGE}' violates"):
+        assert refused in refusals and "Content Security Policy" in refusals, guard.console_errors
 
 
 def test_guard_catches_javascript_errors(bare_context: BrowserContext, server: Server) -> None:
