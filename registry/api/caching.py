@@ -79,7 +79,7 @@ class ResponseCache:
 
 class CachedAnswers:
     """WSGI middleware: answers an anonymous GET from the cache when its answer is at the current data version;
-    otherwise Flask answers, and what a `conditional` view marked as keepable is kept on its way out."""
+    otherwise Flask answers, and what a `conditional` or `keepable` view marked is kept on its way out."""
 
     def __init__(self, app: Flask, cache: ResponseCache):
         self.app, self.cache, self.wsgi_app = app, cache, app.wsgi_app
