@@ -301,7 +301,7 @@ def wrk_result(returncode: int, stdout: str, stderr: str) -> dict:
            "mb_per_s": r["bytes"] / seconds / 2**20 if seconds else 0.0, "dispatched": r.get("dispatched", 0),
            "wrk_added": 0}
     if r["bins"]:  # wrk added samples of its own (bench/latency.py): report the requests' latencies instead
-        reported = [(value, count) for value, count in r["bins"]]
+        reported = [tuple(b) for b in r["bins"]]
         recorded = latency.recorded_from(reported, r["interval_us"])
         out.update({f"wrk_{k}": out[k] for k in ("p50_ms", "p90_ms", "p99_ms", "mean_ms")})
         out.update({f"p{p}_ms": latency.percentile(recorded, p) / 1000 for p in (50, 90, 99)},

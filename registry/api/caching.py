@@ -31,8 +31,7 @@ CACHE_KEY = "registry.response_cache"
 VERSION_KEY = "registry.data_version"  # environ: the version CachedAnswers read, so the view's wrapper need not
 KEEP_KEY = "registry.keep_at"  # environ: the version the answer was made at, when it may be kept
 MAX_BODY = 1 << 20  # larger bodies (full exports at scale) are not kept
-# Headers that belong to one exchange and are never replayed: a hit gets its own request id.
-OWN_HEADERS = frozenset({request_id.HEADER.lower(), "set-cookie"})
+OWN_HEADER = request_id.HEADER.lower()  # belongs to one exchange, never replayed: a hit gets its own request id
 
 
 def request_url(environ: dict[str, Any]) -> str:
@@ -118,7 +117,7 @@ class CachedAnswers:
         status, headers = sent[-1]
         if (status.startswith("200 ") and len(body) <= MAX_BODY
                 and not any(name.lower() == "set-cookie" for name, _ in headers)):
-            kept = [(name, value) for name, value in headers if name.lower() not in OWN_HEADERS]
+            kept = [(name, value) for name, value in headers if name.lower() != OWN_HEADER]
             self.cache.keep(url, Answer(version, status, kept, body))
         return [body]
 

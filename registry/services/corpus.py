@@ -256,29 +256,27 @@ def brought_forward(session: Session, held: Corpus, key: Token) -> Corpus | None
     if any(held.seqs[p] != r[4] or held.keys[held.key_of[p]].decision_id != r[5]
            for p, r in zip(positions, rows, strict=True)):
         return None  # moved in the annex order
-    changed = [(p, r, _key(r[5:])) for p, r in zip(positions, rows, strict=True)
+    keyed = [(p, r, _key(r[5:])) for p, r in zip(positions, rows, strict=True)]
+    changed = [(p, r, entry_key) for p, r, entry_key in keyed
                if (r[1], r[2], r[3]) != (held.names[p], held.haystacks[p], held.initials[p])
-               or _key(r[5:]) != held.keys[held.key_of[p]]]
+               or entry_key != held.keys[held.key_of[p]]]
+    renamed = [(p, held.names[p], r[1]) for p, r, _ in changed if r[1] != held.names[p]]
     derived: dict[str, Any] = {"at": held.at}
+    if renamed:
+        derived.update(zip(("sorted_names", "sorted_at"), _renamed_in_order(held, renamed), strict=True))
+    else:
+        derived.update(sorted_names=held.sorted_names, sorted_at=held.sorted_at, joined_names=held.joined_names,
+                       name_starts=held.name_starts)
     if not changed:  # a write that left every entry as it was (a checklist step, a note on a handover)
         return Corpus(key, held.ids, held.names, held.haystacks, held.initials, held.key_of, held.keys, held.seqs,
-                      **derived, sorted_names=held.sorted_names, sorted_at=held.sorted_at,
-                      joined_names=held.joined_names, name_starts=held.name_starts)
+                      **derived)
     names, haystacks, initials, key_of, keys = (list(held.names), list(held.haystacks), list(held.initials),
                                                  list(held.key_of), list(held.keys))
     interned = {k: i for i, k in enumerate(keys)}
-    renamed = []
     for p, r, entry_key in changed:
-        if r[1] != names[p]:
-            renamed.append((p, names[p], r[1]))
         names[p], haystacks[p], initials[p] = r[1], r[2], r[3]
         key_of[p] = interned.setdefault(entry_key, len(interned))
     keys.extend(list(interned)[len(keys):])
-    if not renamed:
-        derived.update(sorted_names=held.sorted_names, sorted_at=held.sorted_at, joined_names=held.joined_names,
-                       name_starts=held.name_starts)
-    else:
-        derived.update(zip(("sorted_names", "sorted_at"), _renamed_in_order(held, renamed), strict=True))
     return Corpus(key, held.ids, names, haystacks, initials, key_of, keys, held.seqs, **derived)
 
 
