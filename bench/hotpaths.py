@@ -37,7 +37,7 @@ def _app(db: Path, cache_entries: int = 512):
     from registry.config import Settings
 
     app = create_app(Settings(database_url=f"sqlite:///{db}", secret_key=dataset.SECRET_KEY,
-                              audit_key=dataset.AUDIT_KEY, response_cache_entries=cache_entries))
+                              audit_key=dataset.AUDIT_KEY, response_cache_bytes=cache_entries))
     app.config["TESTING"] = True
     return app
 
@@ -191,7 +191,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="hotpaths-") as tmp:
         db = Path(tmp) / "registry.sqlite3"
         shutil.copyfile(source, db)
-        from registry import migrate
+        from registry.db import migrate
 
         migrate.upgrade(f"sqlite:///{db}")  # a file built before a new migration gets it (its indexes)
         print(f"{args.mode} on {source.name} ({Path.cwd()}):")

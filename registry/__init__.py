@@ -9,10 +9,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from registry import access, api, cli, db, problems, request_id, security_headers, web
-from registry.api import caching
+from registry import api, cli, db, web
 from registry.config import Settings
 from registry.domain.chain import chain_key
+from registry.http import access, caching, problems, request_id, security_headers
 from registry.services.accounts import TOKEN_KEY, token_key
 from registry.services.audit import CHAIN_KEY
 

@@ -43,16 +43,16 @@ class Settings:
     audit_key: str = ""
     max_content_length: int = 64 * 1024
     sqlite_busy_timeout_ms: int = 15_000
-    # SQLite's page cache per connection (its default is 2 MiB; at 100,000 powers the index is ~1 GB).
-    sqlite_cache_mib: int = 64
+    # SQLite's page cache per connection (its default is 2 MiB): enough to hold a registry of a few thousand powers.
+    sqlite_cache_mib: int = 32
     log_sql: bool = False
     login_window_seconds: int = 15 * 60
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
     session_lifetime_seconds: int = 8 * 3600
     token_default_days: int = 90
-    # Public responses kept per worker (0: none, so every request does the work; the benchmark measures both).
-    response_cache_entries: int = 512
+    # Bytes of public answers kept per worker (0: none, so every request does the work; the benchmark measures both).
+    response_cache_bytes: int = 4 * 1024 * 1024
 
     @classmethod
     def from_env(cls, instance: Path, env: os._Environ | dict | None = None) -> Settings:
@@ -64,12 +64,12 @@ class Settings:
             audit_key=get("AUDIT_KEY") or instance_secret(instance, "audit_key"),
             max_content_length=int(get("MAX_CONTENT_LENGTH", 64 * 1024)),
             sqlite_busy_timeout_ms=int(get("SQLITE_BUSY_TIMEOUT_MS", 15_000)),
-            sqlite_cache_mib=int(get("SQLITE_CACHE_MIB", 64)),
+            sqlite_cache_mib=int(get("SQLITE_CACHE_MIB", 32)),
             log_sql=get("LOG_SQL", "") in {"1", "true", "yes"},
             login_window_seconds=int(get("LOGIN_WINDOW_SECONDS", 15 * 60)),
             login_failures_per_account=int(get("LOGIN_FAILURES_PER_ACCOUNT", 5)),
             login_failures_per_address=int(get("LOGIN_FAILURES_PER_ADDRESS", 20)),
             session_lifetime_seconds=int(get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
             token_default_days=int(get("TOKEN_DEFAULT_DAYS", 90)),
-            response_cache_entries=int(get("RESPONSE_CACHE_ENTRIES", 512)),
+            response_cache_bytes=int(get("RESPONSE_CACHE_BYTES", 4 * 1024 * 1024)),
         )

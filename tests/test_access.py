@@ -16,9 +16,9 @@ from sqlalchemy import func, select, text
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
-from registry import access
-from registry.access import PUBLIC, public, roles
 from registry.domain.roles import Role
+from registry.http import access
+from registry.http.access import PUBLIC, public, roles
 from registry.models import AuditEntry
 from tests.conftest import Databases, bearer, dispose, make_app
 

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from registry.api import caching
+from registry.http import caching
 from registry.services import freshness
 from registry.services.freshness import data_version
 from tests.conftest import Databases, bearer, cli, dispose, make_app
@@ -86,7 +86,7 @@ def test_synthetic_data_outside_the_trail_still_refreshes(app: Flask, client: Fl
 
 
 def test_without_the_cache_conditional_get_still_works(databases: Databases) -> None:
-    app = make_app(databases.seeded(), response_cache_entries=0)
+    app = make_app(databases.seeded(), response_cache_bytes=0)
     try:
         client = app.test_client()
         first = client.get("/api/v1/powers?q=取水")
@@ -202,7 +202,7 @@ def test_a_cached_answer_is_the_one_flask_sends(app: Flask, url: str) -> None:
     """A hit is served in front of Flask: status, headers (every hook's) and body are those of an app without the
     cache, on the same data."""
     url = url.replace("{now}", quote(datetime.now(UTC).isoformat(timespec="seconds")))
-    uncached = make_app(app.config["REGISTRY_SETTINGS"].database_url, response_cache_entries=0)
+    uncached = make_app(app.config["REGISTRY_SETTINGS"].database_url, response_cache_bytes=0)
     try:
         fresh = uncached.test_client().get(url)
     finally:
@@ -260,3 +260,21 @@ def test_each_host_has_its_own_answer(reader: FlaskClient) -> None:
     assert "elsewhere.example" in theirs.get_data(as_text=True) and "elsewhere.example" not in mine
     again = reader.get("/api/v1/events.atom")
     assert again.get_data(as_text=True) == mine and again.headers["ETag"] != theirs.headers["ETag"]
+
+
+def _answer(body: bytes) -> caching.Answer:
+    return caching.Answer("v1", "200 OK", [("Content-Type", "text/plain")], body)
+
+
+@pytest.mark.parametrize(("bodies", "held"), [
+    ([b"a" * 1000] * 3, ["/0", "/1", "/2"]),  # all fit
+    ([b"a" * 4000] * 10, [f"/{i}" for i in range(1, 10)]),  # the least recently used goes when the bytes run out
+    ([b"a" * 500, b"b" * 20_000], ["/0"]),  # over an eighth of the cache alone: not kept
+])
+def test_the_cache_is_bounded_in_bytes(bodies: list[bytes], held: list[str]) -> None:
+    cache = caching.ResponseCache(max_bytes=40_000)
+    for i, body in enumerate(bodies):
+        cache.keep(f"/{i}", _answer(body))
+    assert [url for url, _ in cache.items()] == held
+    assert cache.size <= 40_000
+

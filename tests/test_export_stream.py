@@ -13,7 +13,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from registry import annex, db
+from registry import db
+from registry.exports import annex
 from registry.services import powers
 from tests.conftest import bearer, cli
 from tests.handover_steps import WATER_POWER

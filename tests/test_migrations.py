@@ -14,8 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import CheckConstraint, Engine, inspect
 from sqlalchemy.engine.reflection import Inspector
 
-from registry import migrate
-from registry.db import make_engine
+from registry.db import make_engine, migrate
 from registry.models import Base
 
 TABLES = sorted(Base.metadata.tables)

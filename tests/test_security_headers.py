@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from registry.security_headers import HEADERS
+from registry.http.security_headers import HEADERS
 
 URLS = [
     ("citizen page", "/?q=取水", {}, 200),

@@ -11,8 +11,8 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from registry.api import audit, docs, feed, handovers, health, powers, progress, reference, users
-from registry.api.schemas.common import ProblemSchema
-from registry.problems import PROBLEM_JSON, handle_http_exception
+from registry.http.problems import PROBLEM_JSON, handle_http_exception
+from registry.schemas.common import ProblemSchema
 
 PREFIX = "/api/v1"
 JSON_TYPES = frozenset({"application/json", "application/merge-patch+json"})

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Response, json
 
-from registry import audit_csv, db
-from registry.access import roles
+from registry import db
 from registry.api.blueprint import BEARER, Blueprint
-from registry.api.schemas.audit import (
+from registry.domain.roles import Role
+from registry.exports import audit_csv
+from registry.http.access import roles
+from registry.schemas.audit import (
     AuditEntryOut,
     AuditExportQuery,
     AuditPageOut,
@@ -15,7 +17,6 @@ from registry.api.schemas.audit import (
     EventPageOut,
     EventQuery,
 )
-from registry.domain.roles import Role
 from registry.services import audit, security
 from registry.services.audit import AuditFilter
 from registry.services.security import EventFilter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from registry.access import public
+from registry.http.access import public
 
 bp = Blueprint("docs", __name__)
 METHODS = ("get", "post", "put", "patch", "delete")

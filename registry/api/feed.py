@@ -8,12 +8,12 @@ from feedgen.feed import FeedGenerator
 from flask import Response, url_for
 
 from registry import db
-from registry.access import public
 from registry.api.blueprint import Blueprint
-from registry.api.caching import conditional
-from registry.api.schemas.handovers import FeedQuery, HandoverEventOut
 from registry.domain.moments import as_utc
+from registry.http.access import public
+from registry.http.caching import conditional
 from registry.models import HandoverEvent
+from registry.schemas.handovers import FeedQuery, HandoverEventOut
 from registry.services import feed
 from registry.services.feed import FeedQuery as FeedFilter
 

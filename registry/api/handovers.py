@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from registry import db
-from registry.access import current_caller, roles, staff
 from registry.api.blueprint import BEARER, Blueprint
-from registry.api.etag import etag_for, expected_version, optional_version
-from registry.api.powers import POWER
-from registry.api.schemas.handovers import (
+from registry.domain.roles import ALLOWED, Action, Role
+from registry.http.access import current_caller, roles, staff
+from registry.http.etag import etag_for, expected_version, optional_version
+from registry.http.paths import POWER
+from registry.schemas.handovers import (
     BulkIn,
     CheckIn,
     ConfirmationIn,
@@ -20,7 +21,6 @@ from registry.api.schemas.handovers import (
     HandoverQuery,
     TransitionIn,
 )
-from registry.domain.roles import ALLOWED, Action, Role
 from registry.services import bulk, handovers, progress
 from registry.services.progress import HandoverFilter
 

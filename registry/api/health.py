@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry import db
-from registry.access import public
+from registry.http.access import public
 
 bp = Blueprint("health", __name__)
 

@@ -6,13 +6,16 @@ from typing import Any
 
 from flask import Response, request, url_for
 
-from registry import annex, db
-from registry.access import current_caller, public, roles
+from registry import db
 from registry.api.blueprint import BEARER, Blueprint
-from registry.api.caching import conditional, keepable
-from registry.api.etag import etag_for, expected_version
-from registry.api.schemas.audit import AuditEntryOut
-from registry.api.schemas.powers import (
+from registry.domain.roles import Role
+from registry.exports import annex
+from registry.http.access import current_caller, public, roles
+from registry.http.caching import conditional, keepable
+from registry.http.etag import etag_for, expected_version
+from registry.http.paths import POWER
+from registry.schemas.audit import AuditEntryOut
+from registry.schemas.powers import (
     AsOfQuery,
     ExportQuery,
     PowerCreate,
@@ -22,8 +25,6 @@ from registry.api.schemas.powers import (
     PowerQuery,
     ReasonBody,
 )
-from registry.domain.roles import Role
-from registry.models.base import MAX_ID
 from registry.services import audit, powers
 from registry.services.powers import PowerFilter
 
@@ -38,8 +39,6 @@ VERSIONED_WRITE_DOC = {"security": BEARER, "parameters": [IF_MATCH]}
 admin = roles(Role.ADMIN)
 editor = roles(Role.ADMIN, Role.DEPARTMENT)  # a department user only for its own powers (checked by the service)
 auditor = roles(Role.AUDITOR, Role.ADMIN)
-# An id beyond the column's range cannot exist: such a path is a 404 at routing, never a database error.
-POWER = f"/<int(max={MAX_ID}):power_id>"
 
 
 def _with_etag(power: Any, status: int = 200) -> tuple[Any, int, dict[str, str]]:

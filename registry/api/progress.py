@@ -8,13 +8,13 @@ import io
 from flask import Response
 
 from registry import db
-from registry.access import public
 from registry.api.blueprint import Blueprint
-from registry.api.caching import conditional
-from registry.api.powers import POWER
-from registry.api.schemas.handovers import HandlerOut, HandlerQuery, StatsOut
 from registry.domain.workdays import today_in_china
-from registry.services import handler, progress
+from registry.http.access import public
+from registry.http.caching import conditional
+from registry.http.paths import POWER
+from registry.schemas.handovers import HandlerOut, HandlerQuery, StatsOut
+from registry.services import progress, who_handles
 
 blp = Blueprint("progress", __name__, url_prefix="/api/v1", description="Who handles what, and handover progress")
 CSV_HEADER = ["交接状态", "市级指导(实施)部门(单位)", "事项类型", "事项数"]
@@ -31,7 +31,7 @@ def get_handler(power_id: int, on=None):
     The city department before the effective date and after a recall, the zone office in between; a
     partial item is answered per part (devolved part: zone office; retained part: city department).
     """
-    return handler.handler(db.session(), power_id, on or today_in_china())
+    return who_handles.who_handles(db.session(), power_id, on or today_in_china())
 
 
 @blp.get("/stats/handover")

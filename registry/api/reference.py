@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from registry import db
-from registry.access import current_caller, public, roles
 from registry.api.blueprint import BEARER, Blueprint
-from registry.api.caching import conditional
-from registry.api.schemas.handovers import MethodIn, MethodOut, MethodPatch
-from registry.api.schemas.reference import DecisionOut, DepartmentCreate, DepartmentOut, DepartmentPatch
 from registry.domain.roles import Role
+from registry.http.access import current_caller, public, roles
+from registry.http.caching import conditional
 from registry.models.base import MAX_ID
+from registry.schemas.handovers import MethodIn, MethodOut, MethodPatch
+from registry.schemas.reference import DecisionOut, DepartmentCreate, DepartmentOut, DepartmentPatch
 from registry.services import methods, reference
 
 blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Decisions, departments, handover methods")

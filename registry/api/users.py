@@ -8,11 +8,11 @@ from typing import Any
 from flask import current_app
 
 from registry import db
-from registry.access import current_caller, roles, staff
 from registry.api.blueprint import BEARER, Blueprint
-from registry.api.schemas.users import OptionalReason, TokenCreate, TokenCreatedOut, TokenOut, UserCreate, UserOut
 from registry.domain.roles import Role
+from registry.http.access import current_caller, roles, staff
 from registry.models.base import MAX_ID, utcnow
+from registry.schemas.users import OptionalReason, TokenCreate, TokenCreatedOut, TokenOut, UserCreate, UserOut
 from registry.services import accounts
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1", description="Staff accounts and API tokens")

@@ -10,9 +10,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from registry import annex, db, migrate, seeding
-from registry import synthetic as registry_synthetic
+from registry import db
 from registry.cli.caller import cli_caller
+from registry.db import migrate
+from registry.exports import annex
+from registry.seeding import annex as seeding
+from registry.seeding import synthetic as registry_synthetic
 from registry.services import powers, search
 
 

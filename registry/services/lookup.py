@@ -9,10 +9,10 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from registry.models import Handover, HandoverEvent, Power
-from registry.services import feed, handler, handovers, powers, suggest
-from registry.services.handler import Handler
+from registry.services import feed, handovers, powers, suggest, who_handles
 from registry.services.powers import PowerFilter, PowerPage
 from registry.services.suggest import Suggestion
+from registry.services.who_handles import Handler
 
 HISTORY_LIMIT = 500
 
@@ -56,5 +56,5 @@ def power_view(session: Session, power_id: int, on: date) -> PowerView:
     handover = handovers.for_powers(session, [power_id]).get(power_id)
     if handover is None:
         return PowerView(power, None, None, [])
-    return PowerView(power, handover, handler.handler(session, power_id, on),
+    return PowerView(power, handover, who_handles.who_handles(session, power_id, on),
                      feed.events(session, feed.FeedQuery(power=power_id, limit=HISTORY_LIMIT)))

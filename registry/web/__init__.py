@@ -11,12 +11,12 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup, escape
 
-from registry.access import API_PREFIX, current_caller, note
-from registry.api.schemas.handovers import HandoverEventOut
 from registry.domain.highlight import segments
 from registry.domain.moments import as_utc
 from registry.domain.roles import Action, Role, refusal
 from registry.domain.workdays import CHINA
+from registry.http.access import API_PREFIX, current_caller, note
+from registry.schemas.handovers import HandoverEventOut
 from registry.web import auditor, auth, console, edit, feedback, handover, offices, public
 from registry.web.wording import event_sentence
 

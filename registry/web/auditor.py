@@ -6,11 +6,12 @@ from datetime import datetime, time, timedelta
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from registry import audit_csv, db
-from registry.access import roles
-from registry.api.schemas.audit import ACTIONS, AuditEntryOut
+from registry import db
 from registry.domain.roles import ALLOWED, Action
 from registry.domain.workdays import CHINA
+from registry.exports import audit_csv
+from registry.http.access import roles
+from registry.schemas.audit import ACTIONS, AuditEntryOut
 from registry.services import audit, methods, reference
 from registry.services.audit import AuditFilter
 from registry.services.snapshots import KINDS

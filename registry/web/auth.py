@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from registry import db
-from registry.access import current_caller, note, password_version, public, staff
+from registry.http.access import current_caller, note, password_version, public, staff
 from registry.services import accounts, security
 from registry.web.forms import LoginForm, LogoutForm
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from registry import db
-from registry.access import current_caller, roles, staff
 from registry.domain import handover as flow
 from registry.domain.handover import Status
 from registry.domain.roles import ALLOWED, Action, refusal
 from registry.domain.workdays import today_in_china
+from registry.http.access import current_caller, roles, staff
 from registry.services import bulk, lookup
 from registry.web import feedback
 from registry.web.forms import BulkForm, SearchForm, city_departments

@@ -8,10 +8,10 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 
 from registry import db
-from registry.access import current_caller, roles
-from registry.api.powers import POWER
 from registry.domain.choices import ExerciseLevel, PowerType
 from registry.domain.roles import Action, Role, refusal
+from registry.http.access import current_caller, roles
+from registry.http.paths import POWER
 from registry.models import Power
 from registry.services import powers
 from registry.services.authz import authorize

@@ -10,7 +10,7 @@ import re
 
 from flask_wtf import FlaskForm
 
-from registry.problems import STATUS_BY_ERROR
+from registry.http.problems import STATUS_BY_ERROR
 from registry.services import errors
 
 FORM_ERRORS = (errors.ValidationFailed, errors.Conflict, errors.StaleVersion, errors.PreconditionRequired)

@@ -22,11 +22,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from registry.api.schemas.audit import FIELD_NAME
-from registry.api.schemas.handovers import PLAUSIBLE
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.handover import Status
 from registry.models.base import MAX_ID
+from registry.schemas.audit import FIELD_NAME
+from registry.schemas.handovers import PLAUSIBLE
 from registry.services import reference
 from registry.services.powers import PowerFilter
 

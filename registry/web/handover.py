@@ -13,11 +13,11 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from registry import db
-from registry.access import current_caller, roles, staff
-from registry.api.powers import POWER
 from registry.domain import handover as flow
 from registry.domain.handover import ChecklistItem, Side, Status
 from registry.domain.roles import ALLOWED, Action
+from registry.http.access import current_caller, roles, staff
+from registry.http.paths import POWER
 from registry.models import Handover
 from registry.services import handovers, workbench
 from registry.web import feedback

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 
 from registry import db
-from registry.access import current_caller, roles
 from registry.domain.choices import DepartmentKind
 from registry.domain.roles import ALLOWED, Action
+from registry.http.access import current_caller, roles
 from registry.models import Department
 from registry.models.base import MAX_ID
 from registry.services import reference

@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from registry import db
-from registry.access import public
-from registry.api.caching import conditional
-from registry.api.schemas.handovers import HandlerOut, HandoverEventOut, StatsOut
 from registry.domain.handover import Status
 from registry.domain.workdays import today_in_china
+from registry.http.access import public
+from registry.http.caching import conditional
 from registry.models.base import MAX_ID
+from registry.schemas.handovers import HandlerOut, HandoverEventOut, StatsOut
+from registry.schemas.public import PublicHandover, PublicListItem, PublicPower
 from registry.services import lookup, progress
 from registry.web import charts
 from registry.web.forms import SearchForm, city_departments
-from registry.web.schemas import PublicHandover, PublicListItem, PublicPower
 from registry.web.wording import WHAT_THE_STATUS_MEANS, event_sentence
 
 bp = Blueprint("public", __name__)

@@ -6,8 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from registry.api.schemas.common import Choice, ChoiceOut, InputSchema, Text
 from registry.domain.choices import DepartmentKind
+from registry.schemas.common import Choice, ChoiceOut, InputSchema, Text
 
 
 class DecisionOut(Schema):

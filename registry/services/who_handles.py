@@ -72,7 +72,7 @@ def _office_on(power: Power, spans: list[Period], day: date) -> tuple[Department
     return (current.office if current else power.department), current
 
 
-def handler(session: Session, power_id: int, on: date) -> Handler:
+def who_handles(session: Session, power_id: int, on: date) -> Handler:
     power = get_power(session, power_id)
     handover = handovers.get_handover(session, power_id)
     spans = periods(session, power_id)

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from registry.annex import BOM
+from registry.exports.annex import BOM
 
 HEADER = ("seq", "at", "actor_id", "actor_name", "actor_role", "action", "entity_type", "entity_id",
           "entity_label", "power_id", "department_id", "changed", "diff", "reason", "request_id")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
-
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
 def alembic_config(database_url: str) -> Config:
     """An Alembic config for ``database_url`` that needs no alembic.ini."""
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    # The repository's migrations/, installed as the package registry.migrations (setup.cfg).
+    cfg.set_main_option("script_location", str(files("registry.migrations")))
     cfg.attributes["database_url"] = database_url
     return cfg
 

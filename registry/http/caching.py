@@ -23,14 +23,16 @@ from typing import Any, TypeVar
 from cachetools import LRUCache
 from flask import Flask, Response, current_app, make_response, request
 
-from registry import db, request_id
+from registry import db
+from registry.http import request_id
 from registry.services.freshness import data_version
 
 F = TypeVar("F", bound=Callable)
 CACHE_KEY = "registry.response_cache"
 VERSION_KEY = "registry.data_version"  # environ: the version CachedAnswers read, so the view's wrapper need not
 KEEP_KEY = "registry.keep_at"  # environ: the version the answer was made at, when it may be kept
-MAX_BODY = 1 << 20  # larger bodies (full exports at scale) are not kept
+LARGEST_SHARE = 8  # an answer larger than this share of the cache (a full export) is not kept
+OVERHEAD = 256  # bytes an answer costs beyond its URL, headers and body (the objects that hold them)
 OWN_HEADER = request_id.HEADER.lower()  # belongs to one exchange, never replayed: a hit gets its own request id
 
 
@@ -55,25 +57,41 @@ class Answer:
     body: bytes
 
 
-class ResponseCache:
-    """The last answer kept for each URL, at most ``size`` of them, least recently used out first."""
+def answer_size(url: str, answer: Answer) -> int:
+    """What an answer held for ``url`` costs, roughly, in bytes."""
+    return OVERHEAD + len(url) + len(answer.body) + sum(len(k) + len(v) for k, v in answer.headers)
 
-    def __init__(self, size: int):
-        self._answers: LRUCache = LRUCache(maxsize=size)
+
+class ResponseCache:
+    """The last answer kept for each URL, at most ``max_bytes`` of them in all, least recently used out first."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._answers: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=lambda pair: answer_size(*pair))
         self._lock = threading.Lock()  # one request at a time per sync worker; the lock is for threaded servers
 
     def get(self, url: str) -> Answer | None:
         with self._lock:
-            return self._answers.get(url)
+            held = self._answers.get(url)
+        return held[1] if held is not None else None
 
     def keep(self, url: str, answer: Answer) -> None:
+        """Hold ``answer`` unless it alone would take more than its share of the cache."""
+        if answer_size(url, answer) * LARGEST_SHARE > self.max_bytes:
+            return
         with self._lock:
-            self._answers[url] = answer
+            self._answers[url] = (url, answer)
+
+    @property
+    def size(self) -> int:
+        """Bytes held now."""
+        with self._lock:
+            return int(self._answers.currsize)
 
     def items(self) -> list[tuple[str, Answer]]:
         """What is held now, URL by URL."""
         with self._lock:
-            return list(self._answers.items())
+            return [(url, answer) for url, answer in self._answers.values()]
 
 
 class CachedAnswers:
@@ -115,7 +133,7 @@ class CachedAnswers:
             if close is not None:
                 close()
         status, headers = sent[-1]
-        if (status.startswith("200 ") and len(body) <= MAX_BODY
+        if (status.startswith("200 ")
                 and not any(name.lower() == "set-cookie" for name, _ in headers)):
             kept = [(name, value) for name, value in headers if name.lower() != OWN_HEADER]
             self.cache.keep(url, Answer(version, status, kept, body))
@@ -178,7 +196,7 @@ def conditional(view: F) -> F:
 
 def init_app(app: Flask) -> None:
     """Put the response cache in front of the app, unless it is sized 0."""
-    size = app.config["REGISTRY_SETTINGS"].response_cache_entries
+    size = app.config["REGISTRY_SETTINGS"].response_cache_bytes
     if size:
         cache = app.extensions[CACHE_KEY] = ResponseCache(size)
         app.wsgi_app = CachedAnswers(app, cache)  # type: ignore[method-assign]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from importlib.resources import files
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,7 +16,8 @@ from registry.domain.roles import Caller
 from registry.models import Handover, Power
 from registry.services import handovers, methods, powers, reference, search
 
-SEED_FILE = Path(__file__).resolve().parents[1] / "seed" / "annex.json"
+# The repository's seed/annex.json, installed as data of the package registry.seed (setup.cfg).
+SEED_FILE = Path(str(files("registry.seed") / "annex.json"))
 # 移交方式 commonly used when Chongqing devolves powers; the list is editable (admins add and retire methods).
 DEFAULT_METHODS = ("直接下放", "委托下放", "书面移交", "现场交接", "系统移交")
 

@@ -15,8 +15,9 @@ from typing import TypeVar
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-from registry import db, problems, request_id
+from registry import db
 from registry.domain.roles import ANONYMOUS, Caller, Role
+from registry.http import problems, request_id
 from registry.models import User
 from registry.services import accounts, errors, security
 

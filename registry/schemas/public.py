@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from registry.api.schemas.common import ChoiceOut, UtcDateTime
-from registry.api.schemas.powers import DepartmentRef
-from registry.api.schemas.reference import DepartmentOut
+from registry.schemas.common import ChoiceOut, UtcDateTime
+from registry.schemas.powers import DepartmentRef
+from registry.schemas.reference import DepartmentOut
 
 
 class PublicDecision(Schema):

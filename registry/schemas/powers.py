@@ -6,7 +6,10 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from registry.api.schemas.common import (
+from registry.domain.choices import ExerciseLevel, PowerType
+from registry.domain.handover import Status
+from registry.models.base import MAX_ID
+from registry.schemas.common import (
     AwareDateTime,
     Choice,
     ChoiceOut,
@@ -15,9 +18,6 @@ from registry.api.schemas.common import (
     Text,
     UtcDateTime,
 )
-from registry.domain.choices import ExerciseLevel, PowerType
-from registry.domain.handover import Status
-from registry.models.base import MAX_ID
 from registry.services.powers import SORTS, PowerFilter
 
 READ_ONLY = ("id", "version", "retired", "created_at", "updated_at")

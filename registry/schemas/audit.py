@@ -6,8 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_load, validate
 
-from registry.api.schemas.common import AwareDateTime, QuerySchema, UtcDateTime
 from registry.models.base import MAX_ID
+from registry.schemas.common import AwareDateTime, QuerySchema, UtcDateTime
 from registry.services.audit import POWER_LABELS, AuditFilter, diff
 from registry.services.security import KINDS, EventFilter
 from registry.services.snapshots import KINDS as ENTITY_TYPES

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from registry.api.schemas.common import AwareDateTime, Choice, ChoiceOut, InputSchema, Text, UtcDateTime
-from registry.api.schemas.powers import DepartmentRef
 from registry.domain.roles import Role
 from registry.models.base import MAX_ID
+from registry.schemas.common import AwareDateTime, Choice, ChoiceOut, InputSchema, Text, UtcDateTime
+from registry.schemas.powers import DepartmentRef
 from registry.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 READ_ONLY = ("id", "disabled", "has_password", "created_at", "updated_at", "password_hash", "token_hash")

@@ -8,14 +8,14 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from registry.api.schemas.audit import actor_snapshot
-from registry.api.schemas.common import AwareDateTime, Choice, ChoiceOut, InputSchema, QuerySchema, Text, UtcDateTime
-from registry.api.schemas.powers import ChoiceCount, DepartmentRef
-from registry.api.schemas.reference import DepartmentOut
 from registry.domain import handover as flow
 from registry.domain.handover import ChecklistItem, DayKind, Side, Status
 from registry.domain.workdays import today_in_china
 from registry.models.base import MAX_ID
+from registry.schemas.audit import actor_snapshot
+from registry.schemas.common import AwareDateTime, Choice, ChoiceOut, InputSchema, QuerySchema, Text, UtcDateTime
+from registry.schemas.powers import ChoiceCount, DepartmentRef
+from registry.schemas.reference import DepartmentOut
 from registry.services import handovers
 from registry.services.feed import FeedQuery as FeedFilter
 from registry.services.progress import HandoverFilter

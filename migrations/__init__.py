@@ -1,0 +1,1 @@
+"""Alembic migrations, hand-reviewed; installed as registry.migrations."""

@@ -1,0 +1,1 @@
+"""Data loaded by command: the committed annex seed, and synthetic scale data."""
