@@ -97,5 +97,5 @@ def session(*, write: bool | None = None) -> Session:
 
 def refresh_statistics(session: Session) -> None:
     """Let the query planner see the data's shape after a bulk change: SQLite keeps no statistics until asked, and
-    without them it reads a boolean index (retired) as selective and sorts 100,000 rows a walk would avoid."""
+    without them it may read a boolean index (retired) as selective and sort rows a walk would avoid."""
     session.execute(text("ANALYZE"))
