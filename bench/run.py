@@ -543,8 +543,8 @@ def _show(value: float | None, unit: str) -> str:
 
 
 def report(run: dict) -> str:
-    peer_note = ("" if run["peer"].get("measured_in") == f"{run['db']} run" else
-                 f" (SQLite-backed Datasette, measured in the {run['peer'].get('measured_in', '?')} of this scale)")
+    peer_note = ("" if run["db"] == "sqlite" else "SQLite-backed Datasette (the peer runs over SQLite only),"
+                 f" measured in the {run['peer'].get('measured_in', '?')} of this scale")
     lines = ["", f"=== {run['db']}, {run['rows']} rows ({run.get('powers')} powers in force), registry at"
                  f" {run['code']}; {run['duration_s']} s per measurement, wrk 1 thread; latency in ms ===",
              f"{'':<44}{'distinct':>9} | {'c=1 rps':>9}{'p50':>8}{'p99':>8} | {'c=10 rps':>9}{'p50':>8}{'p99':>8}"
@@ -569,7 +569,7 @@ def report(run: dict) -> str:
     repeat = urllib.parse.unquote(REPEAT_PATH).split("&")[0]
     row(f"as deployed: repeated {repeat}", run.get("deployed", {}).get("repeat"))
     if peer_note:
-        lines.append(f"peer*: {peer_note.strip(' ()')}")
+        lines.append(f"peer*: {peer_note}")
     if any(m.get("other_cores", 0) > DISTURBED for f in (run.get("ceiling"), *run.get("nocache", {}).values(),
                                                            run.get("deployed", {}).get("repeat")) if f
            for m in f.values()):
