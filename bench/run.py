@@ -18,7 +18,8 @@ and an admin token; then
     in the SQLite run of the same scale, and the report says so);
   - wrk (1 thread) at 1 and at 10 connections, BENCH_DURATION seconds each after BENCH_WARMUP seconds at 2:
     the ceiling; the varied streams (bench/varied.py: 500 distinct queries, API and citizen page) without the
-    cache and on the peer; one repeated search as deployed;
+    cache and on the peer, each stretched (up to MAX_VARIED_S) until MIN_DISTINCT queries are sent; one repeated
+    search as deployed;
   - VmRSS of each registry worker (/proc) after those; an audited PATCH with If-Match through the API at one
     connection (a Python client, each PATCH sending the ETag the previous one returned), p50/p99.
 Then the issue's targets, each PASS/FAIL from figures of the same run. Latencies are the requests' own:
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -61,6 +63,8 @@ SCALES = [int(s) for s in os.environ.get("BENCH_SCALES", "103,10000").split(",")
 DATABASES = [s.strip() for s in os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",") if s.strip()]
 WORKER_STARTS = int(os.environ.get("BENCH_WORKER_STARTS", "3"))
 CONCURRENCY = (1, 10)
+MIN_DISTINCT = 300  # distinct queries a varied measurement should send (the stream holds 500)
+MAX_VARIED_S = 60  # the longest a varied measurement is stretched to send MIN_DISTINCT queries
 DISTURBED = 0.15  # cores other processes took during a measurement above which it is marked
 WRK_TIMEOUT = "30s"
 START_TIMEOUT_S = 120
@@ -252,22 +256,27 @@ def wrk(url: str, connections: int, duration: int, urls: Path | None = None) -> 
 
 
 def measure(label: str, url: str, servers: list[Server], urls: Path | None = None) -> dict[str, dict]:
-    """wrk at each concurrency after a warm-up; with urls, the paths of that file in turn (all distinct)."""
+    """wrk at each concurrency after a warm-up; with urls, the paths of that file in turn (all distinct), for
+    long enough (up to MAX_VARIED_S) that MIN_DISTINCT of them are sent at the warm-up's rate."""
     log(label)
     pool = sum(1 for ln in urls.read_text().splitlines() if ln) if urls else 1
+    duration = DURATION_S
     if WARMUP_S:
-        wrk(url, 2, WARMUP_S, urls)
+        warm = wrk(url, 2, WARMUP_S, urls)
+        if urls and warm["rps"]:
+            duration = min(MAX_VARIED_S, max(DURATION_S, math.ceil(1.2 * MIN_DISTINCT / warm["rps"])))
     out = {}
     for c in CONCURRENCY:
         watch = CpuWatch(servers)
-        r = wrk(url, c, DURATION_S, urls)
+        r = wrk(url, c, duration, urls)
+        r["seconds"] = duration
         r["other_cores"] = round(watch.other_cores(), 3)
         r["distinct"] = min(pool, r["dispatched"]) if urls else 1
         flag = f"  ERRORS {r['errors_detail']}" if r["errors"] else ""
         if r["other_cores"] > DISTURBED:
             flag += f"  (other processes took {r['other_cores']:.2f} cores)"
         log(f"    c={c:<2} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms"
-            f"  ({r['requests']} requests, {r['distinct']} distinct URLs){flag}")
+            f"  ({r['requests']} requests in {duration} s, {r['distinct']} distinct URLs){flag}")
         out[f"c{c}"] = r
     return out
 
@@ -570,6 +579,11 @@ def report(run: dict) -> str:
     row(f"as deployed: repeated {repeat}", run.get("deployed", {}).get("repeat"))
     if peer_note:
         lines.append(f"peer*: {peer_note}")
+    few = [f"{side} {key} c={c[1:]}" for side in ("nocache", "peer") for key, f in run.get(side, {}).items()
+           if isinstance(f, dict) for c, m in f.items() if m["distinct"] < MIN_DISTINCT]
+    if few:
+        lines.append(f"fewer than {MIN_DISTINCT} distinct queries were sent in {', '.join(few)}"
+                     " (a short BENCH_DURATION or a slow server)")
     if any(m.get("other_cores", 0) > DISTURBED for f in (run.get("ceiling"), *run.get("nocache", {}).values(),
                                                            run.get("deployed", {}).get("repeat")) if f
            for m in f.values()):
