@@ -649,6 +649,9 @@ def main() -> None:
     if sys.argv[1:2] == ["--report"]:
         for name in sys.argv[2:]:
             data = json.loads(Path(name).read_text())
+            if "runs" not in data:
+                sys.exit(f"{name}: written by the earlier harness (issue 6); print it with the bench/run.py of"
+                         f" its commit, {data.get('environment', {}).get('code', '?')}")
             print("\n".join(report(r) for r in data["runs"]))
         return
     if sys.argv[1:2] == ["--sql-count"]:
