@@ -264,7 +264,7 @@ def measure(label: str, url: str, servers: list[Server], urls: Path | None = Non
     if WARMUP_S:
         warm = wrk(url, 2, WARMUP_S, urls)
         if urls and warm["rps"]:
-            duration = min(MAX_VARIED_S, max(DURATION_S, math.ceil(1.2 * MIN_DISTINCT / warm["rps"])))
+            duration = min(MAX_VARIED_S, max(DURATION_S, math.ceil(1.5 * MIN_DISTINCT / warm["rps"])))
     out = {}
     for c in CONCURRENCY:
         watch = CpuWatch(servers)
