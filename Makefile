@@ -37,8 +37,8 @@ test: install
 lint: install
 	$(BIN)/ruff check registry seed tests migrations bench
 
-# The benchmark (issue 6): the registry under gunicorn against a minimal Flask ceiling and Datasette, at 103 and
-# ~100,000 rows; about 15 minutes, figures printed and written to bench/results/.
+# The benchmark: the registry under gunicorn on SQLite and PostgreSQL, at 103 and 10,000 powers, against a minimal
+# Flask ceiling and Datasette; about 10 minutes once its databases are built; figures in bench/results/.
 bench: install
 	bash bench/run.sh
 

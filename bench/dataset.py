@@ -1,8 +1,10 @@
-"""The benchmark's databases: a migrated, seeded registry SQLite file per scale, cached, and its peer export.
+"""The benchmark's databases, built through the real CLI (`registry init-db`, `registry seed`,
+`registry seed --synthetic N`): 103 real powers, plus N synthetic ones for a larger scale.
 
-The built files are kept in bench/.cache, keyed by the git blob hashes of everything that decides their
-content (the migrations, the synthetic generator, the search text rules, the seed loader and the seed),
-so a rerun with unchanged inputs starts from the cache; every run works on a fresh copy.
+SQLite: built files are kept in bench/.cache; PostgreSQL: built databases are kept as template databases named
+bench_tpl_<key>_<rows> (a run works on bench_run_<rows>, made from the template). Both are keyed by the git blob
+hashes of what decides their content (migrations/, registry/, seed/annex.json), so a rerun with unchanged code
+starts from them, and a change to the code rebuilds them (a minute or two at 10,000 powers).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -24,16 +25,13 @@ VENV_BIN = ROOT / ".venv" / "bin"
 PEER_PYTHON = BENCH / ".venv-peer" / "bin" / "python"
 REAL_ROWS = 103
 SYNTHETIC_SEED = 1
+# The PostgreSQL server's admin connection (CREATE/DROP DATABASE); the bench's own databases are named bench_*.
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 # Fixed, bench-only keys: the cached databases' audit chains are keyed by them, so every run must reuse them.
 SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789abcdef"
 AUDIT_KEY = "bench-only-audit-key-not-for-production-0123456789abcdef"
-
-# What decides the content of a built database. (migrations + registry/synthetic.py are what the issue names;
-# the search text rules, the seed loader and the seed decide the rows and the gram index too.)
-KEY_INPUTS = ("migrations", "registry/synthetic.py", "registry/domain/searchtext.py", "registry/services/search.py",
-              "registry/cli/data.py", "registry/seeding.py",
-              "seed/annex.json")
+KEY_INPUTS = ("migrations", "registry", "seed/annex.json")
 
 
 def log(msg: str) -> None:
@@ -47,35 +45,51 @@ def _blob_hash(path: Path) -> str:
 
 
 def cache_key() -> str:
-    """One hash over the git blob hashes of KEY_INPUTS (work-tree content, so uncommitted edits count)."""
+    """One hash over the blob hashes of KEY_INPUTS' files (work-tree content: uncommitted edits count)."""
     lines = []
     for name in KEY_INPUTS:
         target = ROOT / name
         files = sorted(p for p in target.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
-            if target.is_dir() else [target]
+            if target.is_dir() else [target] if target.exists() else []
         lines += [f"{_blob_hash(p)} {p.relative_to(ROOT)}" for p in files]
     return hashlib.sha1("\n".join(lines).encode()).hexdigest()[:12]
 
 
-def registry_env(db: Path) -> dict[str, str]:
-    return os.environ | {"REGISTRY_DATABASE_URL": f"sqlite:///{db}", "REGISTRY_SECRET_KEY": SECRET_KEY,
+def sqlite_url(db: Path) -> str:
+    return f"sqlite:///{db}"
+
+
+def pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def registry_env(url: str) -> dict[str, str]:
+    return os.environ | {"REGISTRY_DATABASE_URL": url, "REGISTRY_SECRET_KEY": SECRET_KEY,
                          "REGISTRY_AUDIT_KEY": AUDIT_KEY}
 
 
-def registry_cli(db: Path, *args: str) -> str:
-    """Run `registry ARGS` on ``db``; fail loudly with its output."""
-    proc = subprocess.run([str(VENV_BIN / "registry"), *args], cwd=ROOT, env=registry_env(db),
+def registry_cli(url: str, *args: str) -> str:
+    """Run `registry ARGS` on the database at ``url``; fail loudly with its output."""
+    start = time.monotonic()
+    proc = subprocess.run([str(VENV_BIN / "registry"), *args], cwd=ROOT, env=registry_env(url),
                           capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit(f"FATAL: registry {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    if time.monotonic() - start > 5:
+        log(f"  registry {' '.join(args)}: {time.monotonic() - start:.0f} s")
     return proc.stdout.strip()
 
 
-def _checkpoint(db: Path) -> None:
-    """Fold the WAL into the main file so the file alone is the database."""
-    with sqlite3.connect(db) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
+def _seed(url: str, rows: int, base_built: bool) -> None:
+    """init-db and seed (unless the database is a copy of the 103-row one), then the synthetic powers."""
+    if not base_built:
+        registry_cli(url, "init-db")
+        registry_cli(url, "seed")
+    if rows > REAL_ROWS:
+        registry_cli(url, "seed", "--synthetic", str(rows - REAL_ROWS), "--random-seed", str(SYNTHETIC_SEED))
+
+
+# ---------------------------------------------------------------- SQLite
 
 
 def _remove(db: Path) -> None:
@@ -83,96 +97,112 @@ def _remove(db: Path) -> None:
         Path(str(db) + suffix).unlink(missing_ok=True)
 
 
-def _with_progress(label: str, db: Path, fn) -> None:
-    """Run fn() while printing elapsed time and the database's size every 15 s."""
-    done = threading.Event()
-    start = time.monotonic()
-
-    def tick() -> None:
-        while not done.wait(15):
-            size = sum(Path(str(db) + s).stat().st_size for s in ("", "-wal") if Path(str(db) + s).exists())
-            log(f"  … {label}: {time.monotonic() - start:.0f} s, database {size / 2**20:.0f} MiB so far")
-
-    t = threading.Thread(target=tick, daemon=True)
-    t.start()
-    try:
-        fn()
-    finally:
-        done.set()
-        t.join()
-    log(f"  {label}: done in {time.monotonic() - start:.1f} s")
-
-
-def cached_registry(rows: int, quiet: bool = False) -> Path:
-    """The cached registry database with ``rows`` powers (103 real, the rest synthetic), built if missing."""
+def cached_sqlite(rows: int) -> Path:
+    """The cached SQLite registry with ``rows`` powers (103 real, the rest synthetic), built if missing."""
+    if rows < REAL_ROWS:
+        sys.exit(f"FATAL: a scale below {REAL_ROWS} rows is not supported")
     CACHE.mkdir(parents=True, exist_ok=True)
     key = cache_key()
     final = CACHE / f"registry-{key}-{rows}.sqlite3"
     if final.exists():
-        if not quiet:
-            log(f"registry database, {rows} rows: cached ({final.relative_to(ROOT)})")
         return final
-    log(f"registry database, {rows} rows: building (cache key {key})")
-    for stale in CACHE.glob(f"registry-*-{rows}.*"):  # built from other inputs: 0.5 GB each at 100k rows
-        if not stale.name.startswith(f"registry-{key}-"):
-            log(f"  removing {stale.name} (built from other inputs)")
-            stale.unlink()
+    for stale in CACHE.glob(f"registry-*-{rows}.*"):  # built from other inputs
+        stale.unlink()
+    log(f"sqlite, {rows} powers: building (cache key {key})")
     partial = CACHE / f"registry-{key}-{rows}.partial.sqlite3"
     _remove(partial)
-    if rows == REAL_ROWS:
-        _with_progress("registry init-db", partial, lambda: registry_cli(partial, "init-db"))
-        _with_progress("registry seed", partial, lambda: registry_cli(partial, "seed"))
-    else:
-        if rows < REAL_ROWS:
-            sys.exit(f"FATAL: a scale below {REAL_ROWS} rows is not supported")
-        shutil.copyfile(cached_registry(REAL_ROWS, quiet=True), partial)
-        extra = rows - REAL_ROWS
-        log(f"  adding {extra} synthetic powers (registry seed --synthetic {extra} --random-seed {SYNTHETIC_SEED});"
-            " this takes minutes on 2 cores")
-        _with_progress("registry seed --synthetic", partial,
-                       lambda: registry_cli(partial, "seed", "--synthetic", str(extra),
-                                            "--random-seed", str(SYNTHETIC_SEED)))
-    _checkpoint(partial)
-    for suffix in ("-wal", "-shm"):
-        Path(str(partial) + suffix).unlink(missing_ok=True)
+    if rows > REAL_ROWS:
+        shutil.copyfile(cached_sqlite(REAL_ROWS), partial)
+    _seed(sqlite_url(partial), rows, base_built=rows > REAL_ROWS)
+    with sqlite3.connect(partial) as conn:  # fold the WAL in: the file alone is the database
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    _remove(Path(str(partial) + "-wal"))
+    _remove(Path(str(partial) + "-shm"))
     partial.rename(final)
     return final
 
 
-def working_copy(rows: int, workdir: Path) -> Path:
-    """A fresh copy of the cached database for this run (the write benchmark changes it)."""
+def sqlite_copy(rows: int, workdir: Path) -> str:
+    """A fresh copy of the cached database for one run (the writes change it); its URL."""
     workdir.mkdir(parents=True, exist_ok=True)
-    src = cached_registry(rows, quiet=True)
     dst = workdir / f"registry-{rows}.sqlite3"
     _remove(dst)
-    shutil.copyfile(src, dst)
-    return dst
+    shutil.copyfile(cached_sqlite(rows), dst)
+    return sqlite_url(dst)
 
 
-def count_powers(db: Path) -> int:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        n = conn.execute("SELECT count(*) FROM power WHERE NOT retired").fetchone()[0]
-    conn.close()
-    return n
+# ---------------------------------------------------------------- PostgreSQL
 
 
-def bench_token(db: Path) -> str:
-    """A zone user `bench` and a token for it (printed once by the CLI)."""
-    registry_cli(db, "user", "create", "--name", "bench", "--role", "zone")
-    token = registry_cli(db, "token", "create", "--user", "bench").splitlines()[-1].strip()
+def pg_admin(*statements: str) -> list[tuple]:
+    import psycopg
+
+    url = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+    rows: list[tuple] = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        for sql in statements:
+            cur = conn.execute(sql)
+            if cur.description:
+                rows += cur.fetchall()
+    return rows
+
+
+def _databases(prefix: str) -> list[str]:
+    return [r[0] for r in pg_admin("SELECT datname FROM pg_database") if r[0].startswith(prefix)]
+
+
+def cached_pg(rows: int) -> str:
+    """The name of the template database with ``rows`` powers, built if missing."""
+    key = cache_key()
+    name = f"bench_tpl_{key}_{rows}"
+    if name in _databases(name):
+        return name
+    for stale in _databases("bench_tpl_"):
+        if stale.endswith(f"_{rows}"):
+            pg_admin(f'ALTER DATABASE "{stale}" IS_TEMPLATE false', f'DROP DATABASE "{stale}" WITH (FORCE)')
+    log(f"postgresql, {rows} powers: building (cache key {key})")
+    building = f"bench_build_{rows}"
+    pg_admin(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)',
+             f'CREATE DATABASE "{building}"' + (f' TEMPLATE "{cached_pg(REAL_ROWS)}"' if rows > REAL_ROWS else ""))
+    _seed(pg_url(building), rows, base_built=rows > REAL_ROWS)
+    pg_admin(f'ALTER DATABASE "{building}" RENAME TO "{name}"', f'ALTER DATABASE "{name}" IS_TEMPLATE true')
+    return name
+
+
+def pg_copy(rows: int) -> str:
+    """A fresh database bench_run_<rows> made from the template; its URL."""
+    name = f"bench_run_{rows}"
+    pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}" TEMPLATE "{cached_pg(rows)}"')
+    return pg_url(name)
+
+
+def pg_drop(url: str) -> None:
+    pg_admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+# ---------------------------------------------------------------- the run's database, its token, the peer
+
+
+def working_copy(kind: str, rows: int, workdir: Path) -> str:
+    return sqlite_copy(rows, workdir) if kind == "sqlite" else pg_copy(rows)
+
+
+def bench_token(url: str) -> str:
+    """An admin user `bench` and a token for it (printed once by the CLI): PATCH needs an editor."""
+    registry_cli(url, "user", "create", "--name", "bench", "--role", "admin")
+    token = registry_cli(url, "token", "create", "--user", "bench").splitlines()[-1].strip()
     if not token or " " in token:
         sys.exit(f"FATAL: could not read the token from `registry token create`: {token!r}")
     return token
 
 
-def peer_export(registry_db: Path, workdir: Path, rows: int) -> Path:
-    """The powers exported to a SQLite file of their own for Datasette, with FTS on name/sub_items/note."""
-    out = workdir / f"peer-{rows}.db"
+def peer_export(rows: int, out: Path) -> None:
+    """The powers of the SQLite database at this scale, exported for Datasette (bench/export_peer.py)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
     _remove(out)
-    start = time.monotonic()
-    proc = subprocess.run([str(PEER_PYTHON), str(BENCH / "export_peer.py"), str(registry_db), str(out)],
+    proc = subprocess.run([str(PEER_PYTHON), str(BENCH / "export_peer.py"), str(cached_sqlite(rows)), str(out)],
                           cwd=ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit(f"FATAL: peer export failed:\n{proc.stdout}\n{proc.stderr}")
-    log(f"peer export, {rows} rows: {proc.stdout.strip()} ({time.monotonic() - start:.1f} s)")
-    return out
+    log(f"peer export, {rows} powers: {proc.stdout.strip()}")

@@ -1,62 +1,46 @@
-"""Varied queries for the benchmark: many distinct search URLs, drawn by popularity, and what a cache makes of them.
+"""Varied queries for the benchmark: hundreds of distinct searches taken from the real annex's own text.
 
-Fixed-URL load repeats one URL, so the registry's per-worker response cache (keyed by data version + URL) answers
-nearly every request. Here the queries are substrings of the real annex (seed/annex.json: the powers' names and
-sub-items): every distinct 1-, 2- and 4-character run of Chinese characters, and the pinyin of the 2-character
-ones (qushui), each class shuffled with a fixed seed and capped at POOL_MAX. A stream is a fixed sequence of
-SEQUENCE_LEN URLs drawn from its pool with Zipf weights (rank k has weight 1/k**ZIPF_S): a few queries are asked
-often, most rarely, as with people typing into a search box. wrk (bench/wrk.lua, mode "urls") walks the
-sequence from an offset; each server continues its stream where its previous run stopped.
-
-The hit rate is estimated, not observed (the registry does not say whether it answered from its cache): the
-URLs wrk actually sent are replayed through one LRU per worker (REGISTRY_RESPONSE_CACHE_ENTRIES, default 512),
-each request going to a worker at random, as the kernel hands connections to gunicorn's sync workers.
+The queries are substrings of seed/annex.json (the powers' names and sub-items): 1-, 2- and 4-character runs of
+Chinese characters, the full pinyin of 2-character runs (qushui) and the initials of 4-character runs (qsxk),
+PER_CLASS of each, drawn with a fixed seed, then interleaved so that consecutive requests differ in class. A
+stream is that list of URLs once (every URL distinct); wrk (bench/wrk.lua, mode "urls") walks it and wraps around.
+The same queries go to the registry's API (`/api/v1/powers?q=..&per_page=20`) and citizen page (`/?q=..`), and to
+the peer's equivalents (Datasette's `_search` over its FTS table, JSON and HTML).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import urllib.parse
-from collections import OrderedDict
-from dataclasses import dataclass, field
-from itertools import accumulate, chain, zip_longest
+from itertools import chain, zip_longest
 from pathlib import Path
 
 from bench.dataset import ROOT
 
-POOL_MAX = 1000  # distinct queries per class (the annex has 387 distinct characters, 992 2-char runs, 1356 4-char)
-MIXED_MAX = 2000  # distinct URLs in the soak's stream: API and page, all classes (well above 2 x 512 cached)
-SEQUENCE_LEN = 50_000  # URLs per stream file; wrk wraps around at the end
-ZIPF_S = 1.0
-SEED = 6  # issue 6
-CACHE_ENTRIES = int(os.environ.get("REGISTRY_RESPONSE_CACHE_ENTRIES", "512"))  # what the registry's workers use
-WORKERS = 2
+PER_CLASS = 100  # 5 classes: 500 distinct queries
+SEED = 6
 CJK = re.compile(r"[\u4e00-\u9fff]+")
-
-# Streams: key -> label. q1..pinyin are API searches of one class each; page is the citizen search page with
-# queries of every class; mixed (the soak) is both, every class.
-STREAMS = {"q1": "search 1-char", "q2": "search 2-char", "q4": "search 4-char", "pinyin": "search pinyin",
-           "page": "citizen search page", "mixed": "API + page, all classes"}
-MEASURED = ("q1", "q2", "q4", "pinyin", "page")
+CLASSES = ("q1", "q2", "q4", "pinyin", "initials")
+PEER_DB = "peer"
 
 
 def enc(text: str) -> str:
     return urllib.parse.quote(text, safe="")
 
 
-def api_path(q: str) -> str:
-    return f"/api/v1/powers?q={enc(q)}&per_page=20"
-
-
-def page_path(q: str) -> str:
-    return f"/?q={enc(q)}"
+# Stream key -> (label, registry path, peer path) for a query.
+STREAMS = {
+    "api": ("API search", lambda q: f"/api/v1/powers?q={enc(q)}&per_page=20",
+            lambda q: f"/{PEER_DB}/powers.json?_search={enc(q)}&_size=20"),
+    "page": ("citizen search page", lambda q: f"/?q={enc(q)}",
+             lambda q: f"/{PEER_DB}/powers?_search={enc(q)}&_size=20"),
+}
 
 
 def query_pools() -> dict[str, list[str]]:
-    """The distinct queries of each class, from the real annex, in a fixed shuffled order (the popularity rank)."""
+    """PER_CLASS distinct queries of each class, from the real annex, in a fixed shuffled order."""
     from pypinyin import lazy_pinyin  # the registry's own dependency (the bench runs in its venv)
 
     data = json.loads((ROOT / "seed" / "annex.json").read_text(encoding="utf-8"))
@@ -66,91 +50,32 @@ def query_pools() -> dict[str, list[str]]:
     def grams(k: int) -> list[str]:
         return sorted({run[i:i + k] for run in runs for i in range(len(run) - k + 1)})
 
-    two = grams(2)
-    pools = {"q1": grams(1), "q2": two, "q4": grams(4),
-             "pinyin": sorted({"".join(lazy_pinyin(g)) for g in two})}
+    pools = {"q1": grams(1), "q2": grams(2), "q4": grams(4),
+             "pinyin": sorted({"".join(lazy_pinyin(g)) for g in grams(2)}),
+             "initials": sorted({"".join(s[0] for s in lazy_pinyin(g)) for g in grams(4)})}
     rng = random.Random(SEED)
     for key, pool in pools.items():
         rng.shuffle(pool)
-        pools[key] = pool[:POOL_MAX]
+        pools[key] = pool[:PER_CLASS]
     return pools
 
 
-def _interleave(*pools: list[str]) -> list[str]:
-    return [x for x in chain.from_iterable(zip_longest(*pools)) if x is not None]
+def queries() -> list[str]:
+    """Every class's queries, interleaved; all distinct."""
+    pools = query_pools()
+    out = [q for q in chain.from_iterable(zip_longest(*(pools[k] for k in CLASSES))) if q is not None]
+    return list(dict.fromkeys(out))  # a pinyin query may also be another class's initials
 
 
-def stream_pools() -> dict[str, list[str]]:
-    """The distinct URLs of each stream, most popular first."""
-    q = query_pools()
-    classes = ("q1", "q2", "q4", "pinyin")
-    out = {key: [api_path(x) for x in q[key]] for key in classes}
-    every = _interleave(*(q[key] for key in classes))
-    out["page"] = [page_path(x) for x in every[:POOL_MAX]]
-    out["mixed"] = _interleave([api_path(x) for x in every], [page_path(x) for x in every])[:MIXED_MAX]
-    return out
-
-
-def zipf_sequence(pool: list[str], length: int, seed: int) -> list[str]:
-    cum = list(accumulate(1.0 / (k + 1) ** ZIPF_S for k in range(len(pool))))
-    return random.Random(seed).choices(pool, cum_weights=cum, k=length)
-
-
-@dataclass
-class Stream:
-    key: str
-    path: Path
-    sequence: list[str]
-    distinct: int
-
-    def sent(self, offset: int, count: int) -> list[str]:
-        """The URLs a wrk run starting at offset handed out, in order."""
-        n = len(self.sequence)
-        return [self.sequence[(offset + i) % n] for i in range(count)]
-
-
-def write_streams(directory: Path) -> dict[str, Stream]:
+def write_streams(directory: Path) -> dict[str, dict[str, Path]]:
+    """One file of paths per stream and server kind: {"api": {"registry": path, "peer": path}, "page": ...}."""
     directory.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for i, (key, pool) in enumerate(stream_pools().items()):
-        seq = zipf_sequence(pool, SEQUENCE_LEN, SEED * 100 + i)
-        path = directory / f"{key}.txt"
-        path.write_text("\n".join(seq) + "\n", encoding="ascii")
-        out[key] = Stream(key, path, seq, len(pool))
+    qs = queries()
+    out: dict[str, dict[str, Path]] = {}
+    for key, (_, registry, peer) in STREAMS.items():
+        out[key] = {}
+        for side, fn in (("registry", registry), ("peer", peer)):
+            path = directory / f"{key}-{side}.txt"
+            path.write_text("".join(fn(q) + "\n" for q in qs), encoding="ascii")
+            out[key][side] = path
     return out
-
-
-@dataclass
-class CacheSim:
-    """One LRU of CACHE_ENTRIES per worker; each request goes to a worker at random."""
-
-    seed: int = SEED
-    entries: int = CACHE_ENTRIES
-    workers: list[OrderedDict] = field(default_factory=lambda: [OrderedDict() for _ in range(WORKERS)])
-    evictions: int = 0
-    version: int = 0  # the registry's cache key is (data version, URL)
-
-    def __post_init__(self) -> None:
-        self.rng = random.Random(self.seed)
-
-    def new_version(self) -> None:
-        """The data version moved (a write): no cached body is served again, but each stays until evicted."""
-        self.version += 1
-
-    def replay(self, urls: list[str]) -> int:
-        """Send urls through the caches; returns how many were hits."""
-        hits = 0
-        if self.entries <= 0:
-            return 0
-        for url in urls:
-            lru = self.workers[self.rng.randrange(len(self.workers))]
-            key = (self.version, url)
-            if key in lru:
-                lru.move_to_end(key)
-                hits += 1
-                continue
-            lru[key] = True
-            if len(lru) > self.entries:
-                lru.popitem(last=False)
-                self.evictions += 1
-        return hits

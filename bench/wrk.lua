@@ -1,8 +1,5 @@
 -- wrk script for the benchmark: prints one machine-readable line (BENCH_JSON {...}) when the run ends.
 -- BENCH_WRK_MODE=get (default) sends the URL as is, with no per-request Lua (wrk's static request).
--- BENCH_WRK_MODE=checklist POSTs a checklist step to the URL with the bearer token BENCH_WRK_TOKEN and a different
--- evidence document number on every request (bench-TAG-THREAD-N, TAG from BENCH_WRK_TAG), so each request is a
--- real, audited write rather than a no-op. Read at load time: wrk decides on a static request before init().
 -- BENCH_WRK_MODE=urls GETs the paths listed in the file BENCH_WRK_URLS (one a line, already percent-encoded), in
 -- order, starting at line BENCH_WRK_OFFSET (0-based) and wrapping at the end; the file is read once, in init(),
 -- and every distinct request is formatted once. The report adds "dispatched": how many paths were handed out,
@@ -20,19 +17,7 @@ end
 
 counter = 0
 
-if mode == "checklist" then
-  local tag = os.getenv("BENCH_WRK_TAG") or "run"
-  wrk.method = "POST"
-  wrk.headers["Content-Type"] = "application/json"
-  wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_WRK_TOKEN") or "")
-
-  function request()
-    counter = counter + 1
-    local body = string.format('{"item":"guidance","done":true,"evidence":{"doc_number":"bench-%s-%d-%d"}}',
-                               tag, tid or 0, counter)
-    return wrk.format(nil, nil, nil, body)
-  end
-elseif mode == "urls" then
+if mode == "urls" then
   local reqs = {}
   local n = 0
   local offset = tonumber(os.getenv("BENCH_WRK_OFFSET") or "0")
