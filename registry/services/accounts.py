@@ -20,8 +20,9 @@ from registry.domain.moments import as_utc
 from registry.domain.roles import Action, Caller, Role
 from registry.models import ApiToken, Department, User
 from registry.models.base import is_id, utcnow
-from registry.services import audit, snapshots
+from registry.services import audit
 from registry.services.authz import authorize
+from registry.services.changes import apply_changes
 from registry.services.errors import Code, Conflict, Message, NotFound, ValidationFailed
 
 TOKEN_KEY = "token_key"
@@ -130,10 +131,8 @@ def set_password(session: Session, caller: Caller, ref: str | int, password: str
     authorize(caller, Action.USER_MANAGE)
     user = find_user(session, ref)
     _check_password(password)
-    before = snapshots.user(user)
-    user.password_hash, user.password_changed_at = PASSWORDS.hash(password), utcnow()
-    session.flush()
-    audit.record(session, caller, "set_password", user, before)
+    apply_changes(session, caller, user, {"password_hash": PASSWORDS.hash(password), "password_changed_at": utcnow()},
+                  action="set_password")
     return user
 
 
@@ -142,10 +141,8 @@ def set_disabled(session: Session, caller: Caller, ref: str | int, disabled: boo
     """Disable (or re-enable) an account: its tokens and sessions stop working on the next request."""
     authorize(caller, Action.USER_MANAGE)
     user = find_user(session, ref)
-    before = snapshots.user(user)
-    user.disabled = disabled
-    session.flush()
-    audit.record(session, caller, "disable" if disabled else "enable", user, before, reason)
+    apply_changes(session, caller, user, {"disabled": disabled}, reason=reason,
+                  action="disable" if disabled else "enable")
     return user
 
 
@@ -183,10 +180,7 @@ def revoke_token(session: Session, caller: Caller, token_id: int, reason: str | 
         raise NotFound(Message(Code.TOKEN_NOT_FOUND, "token {token} does not exist", token=token_id))
     if token.revoked_at is not None:
         raise Conflict(Message(Code.TOKEN_ALREADY_REVOKED, "token {token} is already revoked", token=token_id))
-    before = snapshots.token(token)
-    token.revoked_at = utcnow()
-    session.flush()
-    audit.record(session, caller, "revoke", token, before, reason)
+    apply_changes(session, caller, token, {"revoked_at": utcnow()}, reason=reason, action="revoke")
     return token
 
 

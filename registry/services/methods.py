@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from registry.domain.roles import Action, Caller
 from registry.models import HandoverMethod
-from registry.services import audit, snapshots
+from registry.services import audit
 from registry.services.authz import authorize
+from registry.services.changes import apply_changes
 from registry.services.errors import Code, Conflict, Message, NotFound
 
 
@@ -44,15 +45,11 @@ def update_method(session: Session, caller: Caller, method_id: int, changes: dic
     method = session.get(HandoverMethod, method_id)
     if method is None:
         raise NotFound(Message(Code.METHOD_NOT_FOUND, "handover method {method} does not exist", method=method_id))
-    changed = {k: v for k, v in changes.items() if getattr(method, k) != v}
-    if not changed:
-        return method
-    if "name" in changed and find_method(session, changed["name"]) is not None:
-        raise Conflict(Message(Code.METHOD_NAME_TAKEN, "the method {name} already exists", name=changed["name"]),
-                       {"name": [Message(Code.FIELD_TAKEN, "already used")]})
-    before = snapshots.handover_method(method)
-    for key, value in changed.items():
-        setattr(method, key, value)
-    session.flush()
-    audit.record(session, caller, "update", method, before, reason)
+
+    def name_free(changed: dict[str, Any]) -> None:
+        if "name" in changed and find_method(session, changed["name"]) is not None:
+            raise Conflict(Message(Code.METHOD_NAME_TAKEN, "the method {name} already exists", name=changed["name"]),
+                           {"name": [Message(Code.FIELD_TAKEN, "already used")]})
+
+    apply_changes(session, caller, method, changes, reason=reason, check=name_free)
     return method

@@ -13,8 +13,9 @@ from registry.domain.choices import DepartmentKind
 from registry.domain.roles import Action, Caller
 from registry.models import Decision, Department
 from registry.models.base import is_id
-from registry.services import audit, snapshots
+from registry.services import audit
 from registry.services.authz import authorize
+from registry.services.changes import apply_changes
 from registry.services.errors import Code, Conflict, Message, NotFound, ValidationFailed
 
 
@@ -92,15 +93,11 @@ def update_department(session: Session, caller: Caller, department_id: int, chan
     """Change a department's name or the contact details citizens see; its kind is fixed."""
     authorize(caller, Action.REFERENCE_MANAGE)
     department = get_department(session, department_id)
-    changed = {k: v for k, v in changes.items() if getattr(department, k) != v}
-    if not changed:
-        return department
-    if "name" in changed and find_department(session, changed["name"]) is not None:
-        raise Conflict(Message(Code.DEPARTMENT_NAME_TAKEN, "a department named {name} already exists",
-                               name=changed["name"]), {"name": [Message(Code.FIELD_TAKEN, "already used")]})
-    before = snapshots.department(department)
-    for key, value in changed.items():
-        setattr(department, key, value)
-    session.flush()
-    audit.record(session, caller, "update", department, before, reason)
+
+    def name_free(changed: dict[str, Any]) -> None:
+        if "name" in changed and find_department(session, changed["name"]) is not None:
+            raise Conflict(Message(Code.DEPARTMENT_NAME_TAKEN, "a department named {name} already exists",
+                                   name=changed["name"]), {"name": [Message(Code.FIELD_TAKEN, "already used")]})
+
+    apply_changes(session, caller, department, changes, reason=reason, check=name_free)
     return department
