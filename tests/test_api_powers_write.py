@@ -105,7 +105,8 @@ def test_create_needs_a_city_department(client: FlaskClient, admin_headers: dict
 def test_create_taken_seq_conflicts(client: FlaskClient, admin_headers: dict) -> None:
     resp = client.post("/api/v1/powers", json=new_power(client, seq=38), headers=admin_headers)
     assert resp.status_code == 409
-    assert "seq" in resp.json["errors"]
+    assert (resp.json["type"], resp.json["code"]) == ("urn:registry:problem:conflict", "power.seq_taken")
+    assert resp.json["errors"] == {"seq": ["already used by power 38"]}
 
 
 def test_get_unknown_is_404(client: FlaskClient) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from registry.domain.choices import LabelledChoice
+from registry.domain.messages import Code, Message
 
 
 class Status(LabelledChoice):
@@ -79,10 +80,11 @@ def allowed_next(current: Status) -> list[Status]:
 
 @dataclass(frozen=True)
 class Missing:
-    """One unmet precondition: a stable code (usually the field to fill in) and a sentence for people."""
+    """One unmet precondition: a stable code (usually the field to fill in) and a sentence for people (whose own
+    code words it in Chinese)."""
 
     code: str
-    message: str
+    message: Message
 
 
 @dataclass(frozen=True)
@@ -104,15 +106,16 @@ class Facts:
 def _terms(f: Facts) -> list[Missing]:
     out = []
     if not f.receiving_office:
-        out.append(Missing("receiving_office", "指定承接部门 (name the receiving zone office)"))
+        out.append(Missing("receiving_office", Message(Code.NEEDS_OFFICE, "指定承接部门 (name the receiving zone office)")))
     if not f.method:
-        out.append(Missing("method", "确定移交方式 (choose a handover method)"))
+        out.append(Missing("method", Message(Code.NEEDS_METHOD, "确定移交方式 (choose a handover method)")))
     return out
 
 
 def _authorisation(f: Facts) -> list[Missing]:
     if f.authorisation_needed and not f.authorisation_recorded:
-        return [Missing("authorisation", "需依法取得授权: record the authorising document first")]
+        return [Missing("authorisation", Message(Code.NEEDS_AUTHORISATION,
+                                          "需依法取得授权: record the authorising document first"))]
     return []
 
 
@@ -125,7 +128,7 @@ def confirmation_missing(f: Facts) -> list[Missing]:
     """What both sides need before either may confirm: the terms they are agreeing to."""
     out = _terms(f)
     if f.effective_date is None:
-        out.append(Missing("effective_date", "确定生效日期 (set the effective date)"))
+        out.append(Missing("effective_date", Message(Code.NEEDS_EFFECTIVE_DATE, "确定生效日期 (set the effective date)")))
     return out
 
 
@@ -134,19 +137,24 @@ def _requirements(target: Status, f: Facts) -> list[Missing]:
         return _terms(f) + _authorisation(f)
     if target == Status.AWAITING_AUTHORISATION:
         if not f.authorisation_needed:
-            return [Missing("authorisation_needed", "only an item that needs a legal authorisation waits for one")]
+            return [Missing("authorisation_needed", Message(
+                Code.AUTHORISATION_NOT_NEEDED, "only an item that needs a legal authorisation waits for one"))]
         return []
     if target == Status.HANDED_OVER:
         out = confirmation_missing(f) + _authorisation(f)
         if not f.handed_over_confirmed:
-            out.append(Missing("confirmation.handover", "市级部门确认移交 (the city department confirms)"))
+            out.append(Missing("confirmation.handover", Message(Code.NEEDS_HANDOVER_CONFIRMATION,
+                                                             "市级部门确认移交 (the city department confirms)")))
         if not f.accepted_confirmed:
-            out.append(Missing("confirmation.acceptance", "经开区确认承接 (the zone confirms)"))
-        out += [Missing(f"checklist.{item.value}", f"{item.label}未完成") for item in f.open_items]
+            out.append(Missing("confirmation.acceptance", Message(Code.NEEDS_ACCEPTANCE_CONFIRMATION,
+                                                               "经开区确认承接 (the zone confirms)")))
+        out += [Missing(f"checklist.{item.value}", Message(Code.NEEDS_CHECKLIST_ITEM, "{item}未完成", item=item.label))
+                for item in f.open_items]
         return out
     if target == Status.OPERATING:
         if f.effective_date is None or f.effective_date > f.today:
-            return [Missing("effective_date", "the effective date has not been reached")]
+            return [Missing("effective_date",
+                            Message(Code.NOT_YET_EFFECTIVE, "the effective date has not been reached"))]
         return []
     return []
 
@@ -157,5 +165,5 @@ def missing(current: Status, target: Status, f: Facts) -> list[Missing] | None:
         return None
     out = _requirements(target, f)
     if target in NEEDS_REASON and not f.reason:
-        out.append(Missing("reason", "say why"))
+        out.append(Missing("reason", Message(Code.NEEDS_REASON, "say why")))
     return out

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from registry.domain.choices import LabelledChoice
+from registry.domain.messages import Code, Message
 
 ANONYMOUS = "anonymous"
 
@@ -79,12 +80,13 @@ class Caller:
         return self.role != ANONYMOUS
 
 
-def refusal(caller: Caller, action: Action, department_id: int | None = None) -> str | None:
+def refusal(caller: Caller, action: Action, department_id: int | None = None) -> Message | None:
     """Why ``caller`` may not take ``action`` (on data of ``department_id``), or None when allowed."""
     allowed = ALLOWED[action]
     if caller.role not in allowed:
-        return f"the {caller.role} role may not {action.value}"
+        return Message(Code.ROLE_NOT_ALLOWED, "the {role} role may not {action}", role=caller.role,
+                       action=action.value)
     if caller.role == Role.DEPARTMENT and action in SCOPED_TO_DEPARTMENT:
         if caller.department_id is None or caller.department_id != department_id:
-            return "this power belongs to another department"
+            return Message(Code.OTHER_DEPARTMENT, "this power belongs to another department")
     return None

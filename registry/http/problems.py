@@ -56,11 +56,14 @@ def page(status: int, headers: dict[str, str] | None = None) -> Response:
     return resp
 
 
-def problem(status: int, detail: str | None = None, *, type_: str = "about:blank",
+def problem(status: int, detail: str | None = None, *, type_: str = "about:blank", code: str | None = None,
             errors_map: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
             **extra: Any) -> Response:
-    """Build a problem response; ``errors`` holds field-by-field messages when there are any."""
+    """Build a problem response; ``code`` is a domain error's stable code, ``errors`` holds field-by-field
+    messages when there are any."""
     body: dict[str, Any] = {"type": type_, "title": HTTPStatus(status).phrase, "status": status}
+    if code:
+        body["code"] = code
     if detail:
         body["detail"] = detail
     body["instance"] = request.path
@@ -116,7 +119,7 @@ def handle_domain_error(error: errors.DomainError) -> Response:
     status = STATUS_BY_ERROR.get(type(error), 400)
     if _for_a_page():
         return page(status)
-    return problem(status, error.detail, type_=f"urn:registry:problem:{error.slug}",
+    return problem(status, error.detail, type_=f"urn:registry:problem:{error.slug}", code=error.code.value,
                    errors_map=error.errors, **error.extra)
 
 

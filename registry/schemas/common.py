@@ -127,6 +127,8 @@ class ProblemSchema(Schema):
     type = fields.String(required=True)
     title = fields.String(required=True)
     status = fields.Integer(required=True)
+    code = fields.String(metadata={"description": "a refusal's stable code (e.g. power.seq_taken): match on this, "
+                                                  "not on detail, whose wording may change"})
     detail = fields.String()
     instance = fields.String()
     errors = fields.Dict(keys=fields.String(), metadata={"description": "messages by field"})
@@ -134,4 +136,5 @@ class ProblemSchema(Schema):
     allowed_next = fields.List(fields.String(), metadata={"description": "a refused transition: the states "
                                                                          "one step from the current one"})
     missing = fields.List(fields.Dict(), metadata={"description": "a refused step: what is missing, {code, message}"})
-    failures = fields.List(fields.Dict(), metadata={"description": "a refused bulk request: each power that failed"})
+    failures = fields.List(fields.Dict(), metadata={"description": "a refused bulk request: each power that failed, "
+                                                                    "{power, code, detail, ...}"})

@@ -21,7 +21,7 @@ from registry.models import Decision, Power, SubItem
 from registry.models.base import utcnow
 from registry.services import search
 from registry.services.authz import authorize
-from registry.services.errors import Conflict
+from registry.services.errors import Code, Conflict, Message
 
 BATCH = 2000
 DOC_PREFIX = "合成数据"
@@ -41,7 +41,8 @@ def _vocabulary(session: Session) -> Vocabulary:
     real = list(session.scalars(select(Power).join(Power.decision).where(Decision.synthetic.is_(False))
                                 .order_by(Power.id)).unique())
     if not real:
-        raise Conflict("load the real annex first (registry seed): synthetic powers are recombined from it")
+        raise Conflict(Message(Code.SEED_ANNEX_MISSING,
+                               "load the real annex first (registry seed): synthetic powers are recombined from it"))
     names = [p.name for p in real]
     return Vocabulary(
         heads=[n[: max(1, len(n) // 2)] for n in names], tails=[n[len(n) // 2:] for n in names],
@@ -65,7 +66,9 @@ def load(session: Session, caller: Caller, n: int, seed: int) -> Decision:
     authorize(caller, Action.REFERENCE_MANAGE)
     doc_number = f"{DOC_PREFIX}〔{seed}〕{n}号"
     if session.scalar(select(Decision.id).where(Decision.doc_number == doc_number)) is not None:
-        raise Conflict(f"{doc_number} is already loaded; remove it first (registry seed --remove-synthetic)")
+        raise Conflict(Message(Code.SEED_ALREADY_LOADED,
+                               "{doc_number} is already loaded; remove it first (registry seed --remove-synthetic)",
+                               doc_number=doc_number))
     vocab = _vocabulary(session)
     decision = Decision(doc_number=doc_number, title=f"合成数据 {n} 项 (随机种子 {seed})", issuer="registry",
                         issued_on=date.today(), recipient="-", zone_body="-", annex_title="合成数据",

@@ -20,9 +20,10 @@ from registry.domain.moments import as_utc
 from registry.domain.roles import Action, Caller, Role
 from registry.models import ApiToken, Department, User
 from registry.models.base import is_id, utcnow
-from registry.services import audit, snapshots
+from registry.services import audit
 from registry.services.authz import authorize
-from registry.services.errors import Conflict, NotFound, ValidationFailed
+from registry.services.changes import apply_changes
+from registry.services.errors import Code, Conflict, Message, NotFound, ValidationFailed
 
 TOKEN_KEY = "token_key"
 TOKEN_PREFIX = "rgy_"
@@ -58,7 +59,7 @@ def find_user(session: Session, ref: str | int) -> User:
     else:
         user = session.scalar(select(User).where(User.name == ref))
     if user is None:
-        raise NotFound(f"user {ref} does not exist")
+        raise NotFound(Message(Code.USER_NOT_FOUND, "user {user} does not exist", user=ref))
     return user
 
 
@@ -69,34 +70,44 @@ def list_users(session: Session) -> list[User]:
 def _department_for(session: Session, role: Role, ref: str | int | None) -> Department | None:
     if role != Role.DEPARTMENT:
         if ref is not None:
-            raise ValidationFailed("only department users belong to a department",
-                                   {"department": ["must be empty unless the role is department"]})
+            raise ValidationFailed(
+                Message(Code.USER_DEPARTMENT_NOT_ALLOWED, "only department users belong to a department"),
+                {"department": [Message(Code.DEPARTMENT_EMPTY_UNLESS_DEPARTMENT_ROLE,
+                                        "must be empty unless the role is department")]})
         return None
     if ref is None:
-        raise ValidationFailed("a department user needs a department", {"department": ["required for this role"]})
+        raise ValidationFailed(Message(Code.USER_DEPARTMENT_REQUIRED, "a department user needs a department"),
+                               {"department": [Message(Code.REQUIRED_FOR_ROLE, "required for this role")]})
     if isinstance(ref, int) or is_id(ref):
         department = session.get(Department, int(ref))
     else:
         department = session.scalar(select(Department).where(Department.name == ref))
     if department is None:
-        raise ValidationFailed("unknown department", {"department": [f"department {ref} does not exist"]})
+        raise ValidationFailed(Message(Code.DEPARTMENT_UNKNOWN, "unknown department"), {"department": [
+            Message(Code.DEPARTMENT_NOT_FOUND, "department {department} does not exist", department=ref)]})
     if department.kind != DepartmentKind.CITY:
-        raise ValidationFailed("not a guiding department",
-                               {"department": ["must be a city guiding department (市级指导(实施)部门)"]})
+        raise ValidationFailed(Message(Code.DEPARTMENT_NOT_GUIDING, "not a guiding department"), {"department": [
+            Message(Code.DEPARTMENT_MUST_BE_GUIDING, "must be a city guiding department (市级指导(实施)部门)")]})
     return department
 
 
 def _check_password(password: str) -> None:
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise ValidationFailed("unacceptable password", {"password": [
-            f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long"]})
+        raise ValidationFailed(Message(Code.PASSWORD_UNACCEPTABLE, "unacceptable password"), {"password": [
+            Message(Code.PASSWORD_LENGTH, "must be {min} to {max} characters long",
+                    min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)]})
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict(Message(Code.USER_NAME_TAKEN, "user {name} already exists", name=name),
+                    {"name": [Message(Code.FIELD_TAKEN, "already taken")]})
 
 
 def _flush_user(session: Session, name: str) -> None:
     try:
         session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"user {name} already exists", {"name": ["already taken"]}) from exc
+        raise _name_taken(name) from exc
 
 
 def create_user(session: Session, caller: Caller, name: str, role: Role, department: str | int | None = None,
@@ -104,7 +115,7 @@ def create_user(session: Session, caller: Caller, name: str, role: Role, departm
     """Open an account; a department user is bound to one city guiding department."""
     authorize(caller, Action.USER_MANAGE)
     if session.scalar(select(User.id).where(User.name == name)) is not None:
-        raise Conflict(f"user {name} already exists", {"name": ["already taken"]})
+        raise _name_taken(name)
     user = User(name=name, role=role, department=_department_for(session, role, department), disabled=False)
     if password is not None:
         _check_password(password)
@@ -120,10 +131,8 @@ def set_password(session: Session, caller: Caller, ref: str | int, password: str
     authorize(caller, Action.USER_MANAGE)
     user = find_user(session, ref)
     _check_password(password)
-    before = snapshots.user(user)
-    user.password_hash, user.password_changed_at = PASSWORDS.hash(password), utcnow()
-    session.flush()
-    audit.record(session, caller, "set_password", user, before)
+    apply_changes(session, caller, user, {"password_hash": PASSWORDS.hash(password), "password_changed_at": utcnow()},
+                  action="set_password")
     return user
 
 
@@ -132,10 +141,8 @@ def set_disabled(session: Session, caller: Caller, ref: str | int, disabled: boo
     """Disable (or re-enable) an account: its tokens and sessions stop working on the next request."""
     authorize(caller, Action.USER_MANAGE)
     user = find_user(session, ref)
-    before = snapshots.user(user)
-    user.disabled = disabled
-    session.flush()
-    audit.record(session, caller, "disable" if disabled else "enable", user, before, reason)
+    apply_changes(session, caller, user, {"disabled": disabled}, reason=reason,
+                  action="disable" if disabled else "enable")
     return user
 
 
@@ -147,7 +154,8 @@ def create_token(session: Session, caller: Caller, ref: str | int, label: str,
     # In UTC: SQLite keeps a timestamp's clock time but drops its offset, so +08:00 would expire 8 h late.
     expires_at = as_utc(expires_at)
     if expires_at <= utcnow():
-        raise ValidationFailed("the expiry is in the past", {"expires_at": ["must be in the future"]})
+        raise ValidationFailed(Message(Code.TOKEN_EXPIRY_PAST, "the expiry is in the past"),
+                               {"expires_at": [Message(Code.MUST_BE_FUTURE, "must be in the future")]})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)  # 256 bits of randomness
     token = ApiToken(user=user, label=label, token_hash=hash_token(session.info[TOKEN_KEY], secret),
                      expires_at=expires_at)
@@ -169,13 +177,10 @@ def revoke_token(session: Session, caller: Caller, token_id: int, reason: str | 
     authorize(caller, Action.TOKEN_MANAGE)
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(f"token {token_id} does not exist")
+        raise NotFound(Message(Code.TOKEN_NOT_FOUND, "token {token} does not exist", token=token_id))
     if token.revoked_at is not None:
-        raise Conflict(f"token {token_id} is already revoked")
-    before = snapshots.token(token)
-    token.revoked_at = utcnow()
-    session.flush()
-    audit.record(session, caller, "revoke", token, before, reason)
+        raise Conflict(Message(Code.TOKEN_ALREADY_REVOKED, "token {token} is already revoked", token=token_id))
+    apply_changes(session, caller, token, {"revoked_at": utcnow()}, reason=reason, action="revoke")
     return token
 
 

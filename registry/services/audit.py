@@ -14,7 +14,7 @@ from registry.domain.roles import Caller
 from registry.models import AuditEntry, Base, Power
 from registry.models.base import is_id, utcnow
 from registry.services import snapshots
-from registry.services.errors import NotFound
+from registry.services.errors import Code, Message, NotFound
 
 # Any constant will do: every appender on PostgreSQL takes this transaction-scoped lock before
 # reading the head, so two transactions can never link to the same previous entry.
@@ -163,7 +163,7 @@ def diff(entry: AuditEntry) -> list[dict[str, Any]]:
 
 def power_history(session: Session, power_id: int) -> list[AuditEntry]:
     if session.get(Power, power_id) is None:
-        raise NotFound(f"power {power_id} does not exist")
+        raise NotFound(Message(Code.POWER_NOT_FOUND, "power {power} does not exist", power=power_id))
     return all_entries(session, AuditFilter(entity_type="power", entity_id=power_id))
 
 
@@ -183,5 +183,6 @@ def power_as_of(session: Session, power_id: int, moment: datetime) -> PastPower:
                                  AuditEntry.at <= moment).order_by(AuditEntry.seq)
     ).all()
     if not entries:
-        raise NotFound(f"power {power_id} did not exist at {chain.iso_utc(moment)}")
+        raise NotFound(Message(Code.POWER_NOT_YET, "power {power} did not exist at {moment}", power=power_id,
+                               moment=chain.iso_utc(moment)))
     return PastPower(entries[-1].after, entries[0].at, entries[-1].at)

@@ -13,7 +13,7 @@ from registry.domain.handover import ChecklistItem, Status
 from registry.domain.roles import Caller
 from registry.models import Handover, Power
 from registry.services import handovers
-from registry.services.errors import Conflict, DomainError, Forbidden, StaleVersion, ValidationFailed
+from registry.services.errors import Code, Conflict, DomainError, Forbidden, Message, StaleVersion, ValidationFailed
 
 
 def _apply(session: Session, power_ids: list[int], step: Callable[[int], Handover]) -> list[Handover]:
@@ -25,7 +25,8 @@ def _apply(session: Session, power_ids: list[int], step: Callable[[int], Handove
     known = set(session.scalars(select(Power.id).where(Power.id.in_(power_ids))))
     unknown = [i for i in power_ids if i not in known]
     if unknown:
-        raise ValidationFailed("unknown powers", {"powers": [f"power {i} does not exist" for i in unknown]})
+        raise ValidationFailed(Message(Code.POWERS_UNKNOWN, "unknown powers"), {"powers": [
+            Message(Code.POWER_NOT_FOUND, "power {power} does not exist", power=i) for i in unknown]})
     done: list[Handover] = []
     failures: list[dict[str, Any]] = []
     for power_id in power_ids:
@@ -34,10 +35,12 @@ def _apply(session: Session, power_ids: list[int], step: Callable[[int], Handove
         except (Forbidden, StaleVersion):
             raise
         except DomainError as error:
-            failures.append({"power": power_id, "detail": error.detail, **error.extra,
+            failures.append({"power": power_id, "code": error.code.value, "detail": error.detail, **error.extra,
                              **({"errors": error.errors} if error.errors else {})})
     if failures:
-        raise Conflict(f"nothing was changed: {len(failures)} of {len(power_ids)} powers cannot take this step",
+        refused = Message(Code.BULK_REFUSED, "nothing was changed: {failed} of {total} powers cannot take this step",
+                          failed=len(failures), total=len(power_ids))
+        raise Conflict(refused,
                        {f"powers.{f['power']}": [f["detail"]] for f in failures}, failures=failures)
     return done
 

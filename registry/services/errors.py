@@ -1,6 +1,16 @@
-"""Domain errors raised by services; registry.api.problems maps each to one HTTP problem."""
+"""Domain errors raised by services; registry.http.problems maps each to one HTTP problem.
+
+Each error's detail is a ``Message``: an English sentence with a stable code (``Code``, declared once in
+registry.domain.messages) and the parameters the console's Chinese wording needs. Field messages in ``errors``
+are Messages too.
+"""
 
 from __future__ import annotations
+
+from registry.domain.messages import Code, Message
+
+__all__ = ["Code", "Conflict", "DomainError", "Forbidden", "Message", "NotFound", "PreconditionRequired",
+           "StaleVersion", "ValidationFailed"]
 
 
 class DomainError(Exception):
@@ -8,11 +18,21 @@ class DomainError(Exception):
 
     slug = "domain-error"
 
-    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None, **extra: object):
+    def __init__(self, detail: Message, errors: dict[str, list[Message]] | None = None, **extra: object):
+        if not isinstance(detail, Message):
+            raise TypeError(f"a {type(self).__name__} needs a Message with a declared code, not {detail!r}")
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
         self.extra = extra
+
+    @property
+    def code(self) -> Code:
+        return self.detail.code
+
+    @property
+    def params(self) -> dict[str, object]:
+        return self.detail.params
 
 
 class NotFound(DomainError):

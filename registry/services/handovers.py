@@ -23,7 +23,7 @@ from registry.models import AuditEntry, Department, Handover, HandoverCheck, Han
 from registry.models.base import utcnow
 from registry.services import audit, search, snapshots
 from registry.services.authz import authorize
-from registry.services.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from registry.services.errors import Code, Conflict, Message, NotFound, StaleVersion, ValidationFailed
 
 # The terms both sides confirm: fixed once handed over, and changing one withdraws both confirmations.
 TERMS = ("receiving_office", "method", "content", "scope", "effective_date", "authorisation_needed")
@@ -47,8 +47,10 @@ def get_handover(session: Session, power_id: int) -> Handover:
     handover = session.scalar(select(Handover).where(Handover.power_id == power_id))
     if handover is None:
         if session.get(Power, power_id) is None:
-            raise NotFound(f"power {power_id} does not exist")
-        raise NotFound(f"power {power_id} has no handover record; run `registry seed` to open the missing ones")
+            raise NotFound(Message(Code.POWER_NOT_FOUND, "power {power} does not exist", power=power_id))
+        raise NotFound(Message(Code.HANDOVER_MISSING,
+                               "power {power} has no handover record; run `registry seed` to open the missing ones",
+                               power=power_id))
     return handover
 
 
@@ -108,8 +110,10 @@ def _event(session: Session, caller: Caller, handover: Handover, entry: AuditEnt
 
 def _check_version(handover: Handover, expected: int | None) -> None:
     if expected is not None and handover.version != expected:
-        raise StaleVersion(f"the handover of power {handover.power_id} is at version {handover.version}, "
-                           f"not {expected}; reload it and retry", current_version=handover.version)
+        raise StaleVersion(Message(Code.HANDOVER_STALE, "the handover of power {power} is at version {version}, "
+                                   "not {expected}; reload it and retry", power=handover.power_id,
+                                   version=handover.version, expected=expected),
+                           current_version=handover.version)
 
 
 def _flush(session: Session, handover: Handover) -> None:
@@ -117,12 +121,14 @@ def _flush(session: Session, handover: Handover) -> None:
     try:
         session.flush()
     except StaleDataError as exc:
-        raise StaleVersion(f"the handover of power {power_id} was changed by someone else; reload it and retry") from exc
+        raise StaleVersion(Message(Code.HANDOVER_CHANGED_ELSEWHERE,
+                                   "the handover of power {power} was changed by someone else; reload it and retry",
+                                   power=power_id)) from exc
 
 
-def _refused(handover: Handover, detail: str, missing: list[Missing]) -> Conflict:
+def _refused(handover: Handover, detail: Message, missing: list[Missing]) -> Conflict:
     """409 naming the states one step away and what is missing, field by field."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Message]] = {}
     for m in missing:
         errors.setdefault(m.code, []).append(m.message)
     return Conflict(detail, errors or None,
@@ -135,18 +141,22 @@ def _refused(handover: Handover, detail: str, missing: list[Missing]) -> Conflic
 def _zone_office(session: Session, office_id: int) -> Department:
     office = session.get(Department, office_id)
     if office is None:
-        raise ValidationFailed("unknown office", {"receiving_office": [f"department {office_id} does not exist"]})
+        raise ValidationFailed(Message(Code.OFFICE_UNKNOWN, "unknown office"), {"receiving_office": [
+            Message(Code.DEPARTMENT_NOT_FOUND, "department {department} does not exist", department=office_id)]})
     if office.kind != DepartmentKind.ZONE:
-        raise ValidationFailed("not a zone office", {"receiving_office": ["must be a zone office (经开区承接机构)"]})
+        raise ValidationFailed(Message(Code.OFFICE_NOT_ZONE, "not a zone office"), {"receiving_office": [
+            Message(Code.OFFICE_MUST_BE_ZONE, "must be a zone office (经开区承接机构)")]})
     return office
 
 
 def _method(session: Session, method_id: int, current: int | None) -> HandoverMethod:
     method = session.get(HandoverMethod, method_id)
     if method is None:
-        raise ValidationFailed("unknown method", {"method": [f"handover method {method_id} does not exist"]})
+        raise ValidationFailed(Message(Code.METHOD_UNKNOWN, "unknown method"), {"method": [
+            Message(Code.METHOD_NOT_FOUND, "handover method {method} does not exist", method=method_id)]})
     if method.retired and method.id != current:
-        raise ValidationFailed("retired method", {"method": [f"{method.name} is no longer offered"]})
+        raise ValidationFailed(Message(Code.METHOD_RETIRED, "retired method"), {"method": [
+            Message(Code.METHOD_NO_LONGER_OFFERED, "{name} is no longer offered", name=method.name)]})
     return method
 
 
@@ -159,8 +169,9 @@ def _planned(changes: dict[str, Any]) -> dict[str, Any]:
         try:
             planned = add_days(term["from"], term["days"], term["kind"])
         except CalendarUnknown as exc:
-            raise ValidationFailed("the official calendar does not reach that far",
-                                   {"planned_in": [f"{exc}; give planned_date instead"]}) from None
+            raise ValidationFailed(Message(Code.CALENDAR_UNKNOWN, "the official calendar does not reach that far"),
+                                   {"planned_in": [Message(Code.CALENDAR_GIVE_DATE, "{why}; give planned_date instead",
+                                                           why=str(exc))]}) from None
         return {"planned_date": planned, "planned_from": term["from"], "planned_days": term["days"],
                 "planned_day_kind": term["kind"]}
     if "planned_date" in changes:
@@ -188,8 +199,9 @@ def update_terms(session: Session, caller: Caller, power_id: int, changes: dict[
         return handover
     fixed = [k for k in changed if k in TERMS]
     if fixed and handover.status not in flow.EDITABLE:
-        raise Conflict(f"the terms are fixed once the handover is {handover.status.label}",
-                       {k: [f"fixed while {handover.status.label}"] for k in fixed})
+        status = handover.status.label
+        raise Conflict(Message(Code.TERMS_FIXED, "the terms are fixed once the handover is {status}", status=status),
+                       {k: [Message(Code.TERM_FIXED, "fixed while {status}", status=status)] for k in fixed})
     related: dict[str, Any] = {}
     if "receiving_office" in changed:
         office_id = changed.pop("receiving_office")
@@ -203,8 +215,9 @@ def update_terms(session: Session, caller: Caller, power_id: int, changes: dict[
     lost = flow.kept(handover.status, facts(handover, today_in_china()))
     if lost:
         # Refused after the assignments: the route never commits, so the request's transaction is dropped.
-        raise _refused(handover, f"a handover {handover.status.label} keeps its office and method; "
-                                 "suspend it first to change them", lost)
+        raise _refused(handover, Message(Code.OFFICE_AND_METHOD_KEPT, "a handover {status} keeps its office and "
+                                         "method; suspend it first to change them", status=handover.status.label),
+                       lost)
     withdrawn = fixed and (handover.handed_over_by or handover.accepted_by)
     if withdrawn:
         # Both sides confirmed other terms: they confirm again, on what is now written.
@@ -229,12 +242,15 @@ def transition(session: Session, caller: Caller, power_id: int, to: Status, *, n
               handover.power.department_id)
     _check_version(handover, expected_version)
     if effective_on is not None and to != Status.RECALLED:
-        raise ValidationFailed("only a recall takes a date", {"effective_date": ["only for a recall"]})
+        raise ValidationFailed(Message(Code.RECALL_DATE_ONLY, "only a recall takes a date"),
+                               {"effective_date": [Message(Code.ONLY_FOR_RECALL, "only for a recall")]})
     missing = flow.missing(handover.status, to, facts(handover, today, reason=bool(note and note.strip())))
     if missing is None:
-        raise _refused(handover, f"{handover.status.label} → {to.label} is not a step of the workflow", [])
+        raise _refused(handover, Message(Code.TRANSITION_NOT_ALLOWED, "{current} → {target} is not a step of the "
+                                         "workflow", current=handover.status.label, target=to.label), [])
     if missing:
-        raise _refused(handover, f"{handover.status.label} → {to.label} is not possible yet", missing)
+        raise _refused(handover, Message(Code.TRANSITION_NOT_READY, "{current} → {target} is not possible yet",
+                                         current=handover.status.label, target=to.label), missing)
     before = snapshots.handover(handover)
     from_ = handover.status
     handover.status, handover.status_since = to, utcnow()
@@ -266,15 +282,17 @@ def confirm(session: Session, caller: Caller, power_id: int, side: Side, *, note
               handover.power.department_id)
     _check_version(handover, expected_version)
     if handover.status != Status.IN_PROGRESS:
-        raise _refused(handover, f"confirmations are given while the handover is {Status.IN_PROGRESS.label}, "
-                                 f"not {handover.status.label}", [])
+        raise _refused(handover, Message(Code.CONFIRM_NOT_IN_PROGRESS, "confirmations are given while the handover "
+                                         "is {expected}, not {current}", expected=Status.IN_PROGRESS.label,
+                                         current=handover.status.label), [])
     missing = flow.confirmation_missing(facts(handover, today))
     if missing:
-        raise _refused(handover, "the terms to confirm are not complete", missing)
+        raise _refused(handover, Message(Code.TERMS_INCOMPLETE, "the terms to confirm are not complete"), missing)
     by = "handed_over" if side == Side.HANDOVER else "accepted"
     if getattr(handover, f"{by}_by") is not None:
-        raise Conflict(f"{side.label} was already given by {getattr(handover, f'{by}_by')}",
-                       {"side": ["already confirmed"]})
+        raise Conflict(Message(Code.ALREADY_CONFIRMED_BY, "{side} was already given by {by}", side=side.label,
+                               by=getattr(handover, f"{by}_by")),
+                       {"side": [Message(Code.ALREADY_CONFIRMED, "already confirmed")]})
     before = snapshots.handover(handover)
     setattr(handover, f"{by}_by", caller.name)
     setattr(handover, f"{by}_at", utcnow())
@@ -292,11 +310,14 @@ def check(session: Session, caller: Caller, power_id: int, item: ChecklistItem, 
     authorize(caller, Action.HANDOVER_CHECK, handover.power.department_id)
     _check_version(handover, expected_version)
     if handover.status not in flow.EDITABLE:
-        raise _refused(handover, f"the checklist is closed while the handover is {handover.status.label}", [])
+        raise _refused(handover, Message(Code.CHECKLIST_CLOSED, "the checklist is closed while the handover is "
+                                         "{status}", status=handover.status.label), [])
     if done and not evidence:
-        raise ValidationFailed("say what shows it is done", {"evidence": ["required to mark an item done"]})
+        raise ValidationFailed(Message(Code.EVIDENCE_REQUIRED, "say what shows it is done"), {"evidence": [
+            Message(Code.EVIDENCE_REQUIRED_FIELD, "required to mark an item done")]})
     if not done and not (note and note.strip()):
-        raise ValidationFailed("say why the item is reopened", {"note": ["required to reopen an item"]})
+        raise ValidationFailed(Message(Code.REOPEN_REASON_REQUIRED, "say why the item is reopened"), {"note": [
+            Message(Code.REOPEN_REASON_REQUIRED_FIELD, "required to reopen an item")]})
     row = handover.check(item)
     if row.done == done and (not done or row.evidence == evidence):
         return handover

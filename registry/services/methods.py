@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from registry.domain.roles import Action, Caller
 from registry.models import HandoverMethod
-from registry.services import audit, snapshots
+from registry.services import audit
 from registry.services.authz import authorize
-from registry.services.errors import Conflict, NotFound
+from registry.services.changes import apply_changes
+from registry.services.errors import Code, Conflict, Message, NotFound
 
 
 def list_methods(session: Session, include_retired: bool = False) -> list[HandoverMethod]:
@@ -28,7 +29,8 @@ def find_method(session: Session, name: str) -> HandoverMethod | None:
 def create_method(session: Session, caller: Caller, name: str, reason: str | None = None) -> HandoverMethod:
     authorize(caller, Action.REFERENCE_MANAGE)
     if find_method(session, name) is not None:
-        raise Conflict(f"the method {name} already exists", {"name": ["already used"]})
+        raise Conflict(Message(Code.METHOD_NAME_TAKEN, "the method {name} already exists", name=name),
+                       {"name": [Message(Code.FIELD_TAKEN, "already used")]})
     method = HandoverMethod(name=name, retired=False)
     session.add(method)
     session.flush()
@@ -42,15 +44,12 @@ def update_method(session: Session, caller: Caller, method_id: int, changes: dic
     authorize(caller, Action.REFERENCE_MANAGE)
     method = session.get(HandoverMethod, method_id)
     if method is None:
-        raise NotFound(f"handover method {method_id} does not exist")
-    changed = {k: v for k, v in changes.items() if getattr(method, k) != v}
-    if not changed:
-        return method
-    if "name" in changed and find_method(session, changed["name"]) is not None:
-        raise Conflict(f"the method {changed['name']} already exists", {"name": ["already used"]})
-    before = snapshots.handover_method(method)
-    for key, value in changed.items():
-        setattr(method, key, value)
-    session.flush()
-    audit.record(session, caller, "update", method, before, reason)
+        raise NotFound(Message(Code.METHOD_NOT_FOUND, "handover method {method} does not exist", method=method_id))
+
+    def name_free(changed: dict[str, Any]) -> None:
+        if "name" in changed and find_method(session, changed["name"]) is not None:
+            raise Conflict(Message(Code.METHOD_NAME_TAKEN, "the method {name} already exists", name=changed["name"]),
+                           {"name": [Message(Code.FIELD_TAKEN, "already used")]})
+
+    apply_changes(session, caller, method, changes, reason=reason, check=name_free)
     return method

@@ -22,7 +22,7 @@ from registry.models import Decision, Department, GramCount, Handover, Power, Po
 from registry.models.base import utcnow
 from registry.services import audit, corpus, handovers, reference, search, snapshots
 from registry.services.authz import authorize
-from registry.services.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from registry.services.errors import Code, Conflict, Message, NotFound, StaleVersion, ValidationFailed
 
 FACETS = ("type", "level", "department", "partial", "status")  # in the order search.counted() and corpus.Key give them
 EDITABLE = ("seq", "name", "sub_items", "type", "level", "department", "note", "partial",
@@ -187,7 +187,7 @@ def list_powers(session: Session, f: PowerFilter) -> PowerPage:
 def get_power(session: Session, power_id: int) -> Power:
     power = session.get(Power, power_id)
     if power is None:
-        raise NotFound(f"power {power_id} does not exist")
+        raise NotFound(Message(Code.POWER_NOT_FOUND, "power {power} does not exist", power=power_id))
     return power
 
 
@@ -200,7 +200,8 @@ def all_powers(session: Session, decision: list[str] | None = None, include_reti
 def _check_version(power: Power, expected_version: int) -> None:
     if power.version != expected_version:
         raise StaleVersion(
-            f"power {power.id} is at version {power.version}, not {expected_version}; reload it and retry",
+            Message(Code.POWER_STALE, "power {power} is at version {version}, not {expected}; reload it and retry",
+                    power=power.id, version=power.version, expected=expected_version),
             current_version=power.version,
         )
 
@@ -208,28 +209,32 @@ def _check_version(power: Power, expected_version: int) -> None:
 def _guiding_department(session: Session, department_id: int) -> Department:
     department = session.get(Department, department_id)
     if department is None:
-        raise ValidationFailed("unknown department", {"department": [f"department {department_id} does not exist"]})
+        raise ValidationFailed(Message(Code.DEPARTMENT_UNKNOWN, "unknown department"), {"department": [
+            Message(Code.DEPARTMENT_NOT_FOUND, "department {department} does not exist", department=department_id)]})
     if department.kind != DepartmentKind.CITY:
-        raise ValidationFailed("not a guiding department",
-                               {"department": ["must be a city guiding department (市级指导(实施)部门)"]})
+        raise ValidationFailed(Message(Code.DEPARTMENT_NOT_GUIDING, "not a guiding department"), {"department": [
+            Message(Code.DEPARTMENT_MUST_BE_GUIDING, "must be a city guiding department (市级指导(实施)部门)")]})
     return department
 
 
 def _check_parts(partial: bool, devolved: str | None, retained: str | None) -> None:
     if partial and not devolved:
-        raise ValidationFailed("a partial power needs its devolved part",
-                               {"devolved_part": ["required when partial is true"]})
+        raise ValidationFailed(Message(Code.POWER_PARTIAL_NEEDS_PART, "a partial power needs its devolved part"),
+                               {"devolved_part": [Message(Code.PART_REQUIRED_WHEN_PARTIAL,
+                                                          "required when partial is true")]})
     if not partial and (devolved or retained):
         field_name = "devolved_part" if devolved else "retained_part"
-        raise ValidationFailed("only a partial power has parts",
-                               {field_name: ["must be empty when partial is false"]})
+        raise ValidationFailed(Message(Code.POWER_ONLY_PARTIAL_HAS_PARTS, "only a partial power has parts"),
+                               {field_name: [Message(Code.PART_EMPTY_UNLESS_PARTIAL,
+                                                     "must be empty when partial is false")]})
 
 
 def _check_seq_free(session: Session, decision_id: int, seq: int, power_id: int | None = None) -> None:
     clash = session.scalar(select(Power.id).where(Power.decision_id == decision_id, Power.seq == seq))
     if clash is not None and clash != power_id:
-        raise Conflict(f"序号 {seq} is already used in this decision by power {clash}",
-                       {"seq": [f"already used by power {clash}"]})
+        raise Conflict(Message(Code.POWER_SEQ_TAKEN, "序号 {seq} is already used in this decision by power {power}",
+                               seq=seq, power=clash),
+                       {"seq": [Message(Code.SEQ_USED_BY, "already used by power {power}", power=clash)]})
 
 
 def _set_sub_items(power: Power, names: list[str]) -> None:
@@ -248,16 +253,20 @@ def _flush(session: Session, power: Power) -> None:
     try:
         session.flush()
     except StaleDataError as exc:
-        raise StaleVersion(f"power {power_id} was changed by someone else; reload it and retry") from exc
+        raise StaleVersion(Message(Code.POWER_CHANGED_ELSEWHERE,
+                                   "power {power} was changed by someone else; reload it and retry",
+                                   power=power_id)) from exc
     except IntegrityError as exc:
         # Another writer took the same 序号 between our check and our insert.
-        raise Conflict("the change clashes with a concurrent one", {"seq": ["already used"]}) from exc
+        raise Conflict(Message(Code.POWER_CONCURRENT_CLASH, "the change clashes with a concurrent one"),
+                       {"seq": [Message(Code.FIELD_TAKEN, "already used")]}) from exc
 
 
 def _require_reason(reason: str | None) -> str:
     """Every change to a power's annex data says why; the trail keeps it."""
     if reason is None or not reason.strip():
-        raise ValidationFailed("say why the annex data changes", {"reason": ["required"]})
+        raise ValidationFailed(Message(Code.POWER_REASON_REQUIRED, "say why the annex data changes"),
+                               {"reason": [Message(Code.FIELD_REQUIRED, "required")]})
     return reason
 
 
@@ -267,7 +276,8 @@ def create_power(session: Session, caller: Caller, data: dict[str, Any], reason:
     _require_reason(reason)
     decision = session.get(Decision, data["decision"])
     if decision is None:
-        raise ValidationFailed("unknown decision", {"decision": [f"decision {data['decision']} does not exist"]})
+        raise ValidationFailed(Message(Code.DECISION_UNKNOWN, "unknown decision"), {"decision": [
+            Message(Code.DECISION_NOT_FOUND, "decision {decision} does not exist", decision=data["decision"])]})
     department = _guiding_department(session, data["department"])
     _check_parts(data.get("partial", False), data.get("devolved_part"), data.get("retained_part"))
     _check_seq_free(session, decision.id, data["seq"])
@@ -335,8 +345,11 @@ def _set_retired(session: Session, caller: Caller, power_id: int, expected_versi
     authorize(caller, Action.POWER_RETIRE if retired else Action.POWER_RESTORE, power.department_id)
     _check_version(power, expected_version)
     if power.retired == retired:
-        state = "retired" if retired else "in force"
-        raise Conflict(f"power {power_id} is already {state}", {"retired": [f"already {state}"]})
+        if retired:
+            raise Conflict(Message(Code.POWER_ALREADY_RETIRED, "power {power} is already retired", power=power_id),
+                           {"retired": [Message(Code.ALREADY_RETIRED, "already retired")]})
+        raise Conflict(Message(Code.POWER_ALREADY_IN_FORCE, "power {power} is already in force", power=power_id),
+                       {"retired": [Message(Code.ALREADY_IN_FORCE, "already in force")]})
     _require_reason(reason)
     before = snapshots.power(power)
     power.retired = retired

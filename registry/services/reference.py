@@ -13,9 +13,10 @@ from registry.domain.choices import DepartmentKind
 from registry.domain.roles import Action, Caller
 from registry.models import Decision, Department
 from registry.models.base import is_id
-from registry.services import audit, snapshots
+from registry.services import audit
 from registry.services.authz import authorize
-from registry.services.errors import Conflict, NotFound, ValidationFailed
+from registry.services.changes import apply_changes
+from registry.services.errors import Code, Conflict, Message, NotFound, ValidationFailed
 
 
 def list_decisions(session: Session) -> list[Decision]:
@@ -46,7 +47,8 @@ def resolve_ids(session: Session, model: type, label_column: str, field: str, va
         found = dict(session.execute(select(column, model.id).where(column.in_(names))).all())
         missing = [n for n in names if n not in found]
         if missing:
-            raise ValidationFailed(f"unknown {field}", {field: [f"no {field} named {n}" for n in missing]})
+            raise ValidationFailed(Message(Code.FILTER_UNKNOWN, "unknown {field}", field=field), {field: [
+                Message(Code.FILTER_NO_SUCH, "no {field} named {name}", field=field, name=n) for n in missing]})
         ids.extend(found[n] for n in names)
     return ids
 
@@ -69,7 +71,8 @@ def create_department(session: Session, caller: Caller, *, name: str, kind: Depa
                       reason: str | None = None) -> Department:
     authorize(caller, Action.REFERENCE_MANAGE)
     if find_department(session, name) is not None:
-        raise Conflict(f"a department named {name} already exists", {"name": ["already used"]})
+        raise Conflict(Message(Code.DEPARTMENT_NAME_TAKEN, "a department named {name} already exists", name=name),
+                       {"name": [Message(Code.FIELD_TAKEN, "already used")]})
     department = Department(name=name, kind=kind, address=address, phone=phone, hours=hours)
     session.add(department)
     session.flush()
@@ -80,7 +83,8 @@ def create_department(session: Session, caller: Caller, *, name: str, kind: Depa
 def get_department(session: Session, department_id: int) -> Department:
     department = session.get(Department, department_id)
     if department is None:
-        raise NotFound(f"department {department_id} does not exist")
+        raise NotFound(Message(Code.DEPARTMENT_NOT_FOUND, "department {department} does not exist",
+                               department=department_id))
     return department
 
 
@@ -89,14 +93,11 @@ def update_department(session: Session, caller: Caller, department_id: int, chan
     """Change a department's name or the contact details citizens see; its kind is fixed."""
     authorize(caller, Action.REFERENCE_MANAGE)
     department = get_department(session, department_id)
-    changed = {k: v for k, v in changes.items() if getattr(department, k) != v}
-    if not changed:
-        return department
-    if "name" in changed and find_department(session, changed["name"]) is not None:
-        raise Conflict(f"a department named {changed['name']} already exists", {"name": ["already used"]})
-    before = snapshots.department(department)
-    for key, value in changed.items():
-        setattr(department, key, value)
-    session.flush()
-    audit.record(session, caller, "update", department, before, reason)
+
+    def name_free(changed: dict[str, Any]) -> None:
+        if "name" in changed and find_department(session, changed["name"]) is not None:
+            raise Conflict(Message(Code.DEPARTMENT_NAME_TAKEN, "a department named {name} already exists",
+                                   name=changed["name"]), {"name": [Message(Code.FIELD_TAKEN, "already used")]})
+
+    apply_changes(session, caller, department, changes, reason=reason, check=name_free)
     return department

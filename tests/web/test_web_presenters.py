@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from registry.domain.handover import Status
+from registry.domain.messages import Code, Message
 from registry.web import charts
 from registry.web.feedback import words
 from registry.web.textdiff import EMPTY, inline, shown
@@ -129,16 +130,24 @@ def test_a_checklist_change_is_one_row_per_item_that_changed() -> None:
 @pytest.mark.parametrize(
     ("service", "console"),
     [
-        ("say why", "请说明原因"),
-        ("待交接 → 交接中 is not possible yet", "「待交接」转为「交接中」暂不能办理"),
-        ("已交接 → 交接中 is not a step of the workflow", "「已交接」不能直接转为「交接中」"),
-        ("指定承接部门 (name the receiving zone office)", "指定承接部门"),
-        ("市级部门确认移交 (the city department confirms)", "市级部门确认移交"),
-        ("业务指导和培训未完成", "业务指导和培训未完成"),
-        ("序号 39 is already used in this decision by power 39", "序号 39 已被事项 39 使用"),
-        ("经开区确认承接 was already given by 经开区甲", "经开区甲 已作出「经开区确认承接」"),
-        ("需依法取得授权: record the authorising document first", "需依法取得授权：请先登记授权文件"),
-        ("something new the service says", "something new the service says"),
+        (Message(Code.NEEDS_REASON, "say why"), "请说明原因"),
+        (Message(Code.TRANSITION_NOT_READY, "{current} → {target} is not possible yet", current="待交接",
+                 target="交接中"), "「待交接」转为「交接中」暂不能办理"),
+        (Message(Code.TRANSITION_NOT_ALLOWED, "{current} → {target} is not a step of the workflow",
+                 current="已交接", target="交接中"), "「已交接」不能直接转为「交接中」"),
+        (Message(Code.NEEDS_OFFICE, "指定承接部门 (name the receiving zone office)"), "指定承接部门"),
+        (Message(Code.NEEDS_HANDOVER_CONFIRMATION, "市级部门确认移交 (the city department confirms)"),
+         "市级部门确认移交"),
+        (Message(Code.NEEDS_CHECKLIST_ITEM, "{item}未完成", item="业务指导和培训"), "业务指导和培训未完成"),
+        (Message(Code.POWER_SEQ_TAKEN, "序号 {seq} is already used in this decision by power {power}", seq=39,
+                 power=39), "序号 39 已被事项 39 使用"),
+        (Message(Code.ALREADY_CONFIRMED_BY, "{side} was already given by {by}", side="经开区确认承接", by="经开区甲"),
+         "经开区甲 已作出「经开区确认承接」"),
+        (Message(Code.NEEDS_AUTHORISATION, "需依法取得授权: record the authorising document first"),
+         "需依法取得授权：请先登记授权文件"),
+        (Message(Code.DEPARTMENT_MUST_BE_GUIDING, "must be a city guiding department (市级指导(实施)部门)"),
+         "须为市级指导(实施)部门"),
+        ("一个表单自己的提示", "一个表单自己的提示"),  # not a service message: shown as it is
     ],
 )
 def test_service_messages_in_the_consoles_words(service: str, console: str) -> None:

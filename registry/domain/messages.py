@@ -1,0 +1,145 @@
+"""What the registry says when it refuses something: every sentence has a stable code, declared here once.
+
+A ``Message`` is the English sentence API clients read (it *is* that ``str``, so problem+json bodies stay
+strings) plus the code and the parameters it was built from, so the console can word it in Chinese by code
+(registry.web.wording_zh) instead of by matching English. Pure: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class Code(StrEnum):
+    """Every refusal the services (and the HTTP layer's version checks) can give; the value is the API's code."""
+
+    # Looking things up
+    POWER_NOT_FOUND = "power.not_found"
+    POWER_NOT_YET = "power.not_yet"
+    POWERS_UNKNOWN = "powers.unknown"
+    DEPARTMENT_NOT_FOUND = "department.not_found"
+    DEPARTMENT_UNKNOWN = "department.unknown"
+    DECISION_UNKNOWN = "decision.unknown"
+    DECISION_NOT_FOUND = "decision.not_found"
+    FILTER_UNKNOWN = "filter.unknown"
+    FILTER_NO_SUCH = "filter.no_such"
+    USER_NOT_FOUND = "user.not_found"
+    TOKEN_NOT_FOUND = "token.not_found"
+    METHOD_NOT_FOUND = "method.not_found"
+    METHOD_UNKNOWN = "method.unknown"
+    OFFICE_UNKNOWN = "office.unknown"
+    HANDOVER_MISSING = "handover.missing"
+    # Fields in general
+    FIELD_REQUIRED = "field.required"
+    FIELD_TAKEN = "field.taken"
+    # Access
+    ROLE_NOT_ALLOWED = "access.role_not_allowed"
+    OTHER_DEPARTMENT = "access.other_department"
+    # Versions (If-Match and concurrent writers)
+    IF_MATCH_MISSING = "if_match.missing"
+    IF_MATCH_WILDCARD = "if_match.wildcard"
+    IF_MATCH_INVALID = "if_match.invalid"
+    POWER_STALE = "power.stale"
+    POWER_CHANGED_ELSEWHERE = "power.changed_elsewhere"
+    HANDOVER_STALE = "handover.stale"
+    HANDOVER_CHANGED_ELSEWHERE = "handover.changed_elsewhere"
+    # Powers
+    DEPARTMENT_NOT_GUIDING = "department.not_guiding"
+    DEPARTMENT_MUST_BE_GUIDING = "department.must_be_guiding"
+    POWER_PARTIAL_NEEDS_PART = "power.partial_needs_devolved_part"
+    PART_REQUIRED_WHEN_PARTIAL = "power.part_required_when_partial"
+    POWER_ONLY_PARTIAL_HAS_PARTS = "power.only_partial_has_parts"
+    PART_EMPTY_UNLESS_PARTIAL = "power.part_empty_unless_partial"
+    POWER_SEQ_TAKEN = "power.seq_taken"
+    SEQ_USED_BY = "power.seq_used_by"
+    POWER_CONCURRENT_CLASH = "power.concurrent_clash"
+    POWER_REASON_REQUIRED = "power.reason_required"
+    POWER_ALREADY_RETIRED = "power.already_retired"
+    POWER_ALREADY_IN_FORCE = "power.already_in_force"
+    ALREADY_RETIRED = "power.retired_already"
+    ALREADY_IN_FORCE = "power.in_force_already"
+    # Reference data
+    DEPARTMENT_NAME_TAKEN = "department.name_taken"
+    METHOD_NAME_TAKEN = "method.name_taken"
+    # Accounts and tokens
+    USER_DEPARTMENT_NOT_ALLOWED = "user.department_not_allowed"
+    DEPARTMENT_EMPTY_UNLESS_DEPARTMENT_ROLE = "user.department_empty_unless_department_role"
+    USER_DEPARTMENT_REQUIRED = "user.department_required"
+    REQUIRED_FOR_ROLE = "user.required_for_role"
+    PASSWORD_UNACCEPTABLE = "password.unacceptable"
+    PASSWORD_LENGTH = "password.length"
+    USER_NAME_TAKEN = "user.name_taken"
+    TOKEN_EXPIRY_PAST = "token.expiry_past"
+    MUST_BE_FUTURE = "token.must_be_future"
+    TOKEN_ALREADY_REVOKED = "token.already_revoked"
+    # Handover terms
+    OFFICE_NOT_ZONE = "office.not_zone"
+    OFFICE_MUST_BE_ZONE = "office.must_be_zone"
+    METHOD_RETIRED = "method.retired"
+    METHOD_NO_LONGER_OFFERED = "method.no_longer_offered"
+    CALENDAR_UNKNOWN = "calendar.unknown"
+    CALENDAR_GIVE_DATE = "calendar.give_date"
+    TERMS_FIXED = "handover.terms_fixed"
+    TERM_FIXED = "handover.term_fixed"
+    OFFICE_AND_METHOD_KEPT = "handover.office_and_method_kept"
+    # Handover workflow and confirmations
+    RECALL_DATE_ONLY = "handover.recall_date_only"
+    ONLY_FOR_RECALL = "handover.only_for_recall"
+    TRANSITION_NOT_ALLOWED = "handover.transition_not_allowed"
+    TRANSITION_NOT_READY = "handover.transition_not_ready"
+    CONFIRM_NOT_IN_PROGRESS = "handover.confirm_not_in_progress"
+    TERMS_INCOMPLETE = "handover.terms_incomplete"
+    ALREADY_CONFIRMED_BY = "handover.already_confirmed_by"
+    ALREADY_CONFIRMED = "handover.already_confirmed"
+    # What a transition still needs (registry.domain.handover.Missing)
+    NEEDS_OFFICE = "handover.needs.receiving_office"
+    NEEDS_METHOD = "handover.needs.method"
+    NEEDS_AUTHORISATION = "handover.needs.authorisation"
+    NEEDS_EFFECTIVE_DATE = "handover.needs.effective_date"
+    NEEDS_HANDOVER_CONFIRMATION = "handover.needs.handover_confirmation"
+    NEEDS_ACCEPTANCE_CONFIRMATION = "handover.needs.acceptance_confirmation"
+    NEEDS_CHECKLIST_ITEM = "handover.needs.checklist_item"
+    NOT_YET_EFFECTIVE = "handover.needs.effective_date_reached"
+    AUTHORISATION_NOT_NEEDED = "handover.needs.authorisation_needed"
+    NEEDS_REASON = "handover.needs.reason"
+    # Checklist
+    CHECKLIST_CLOSED = "checklist.closed"
+    EVIDENCE_REQUIRED = "checklist.evidence_required"
+    EVIDENCE_REQUIRED_FIELD = "checklist.evidence_required_to_mark_done"
+    REOPEN_REASON_REQUIRED = "checklist.reopen_reason_required"
+    REOPEN_REASON_REQUIRED_FIELD = "checklist.reason_required_to_reopen"
+    # Bulk steps
+    BULK_REFUSED = "bulk.refused"
+    # Seeding (command line)
+    SEED_ANNEX_MISSING = "seed.annex_missing"
+    SEED_ALREADY_LOADED = "seed.already_loaded"
+
+
+class Message(str):
+    """An English sentence with its code and parameters: ``Message(Code.X, "power {power} ...", power=7)``.
+
+    The text is formatted with the parameters, so what the sentence says and what the Chinese wording can
+    use are the same values. It compares, hashes and serialises as the English text.
+    """
+
+    code: Code
+    params: dict[str, Any]
+
+    def __new__(cls, code: Code, text: str, **params: Any) -> Message:
+        self = super().__new__(cls, text.format(**params))
+        self.code = Code(code)
+        self.params = params
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (self.code, str(self), self.params)
+
+    def __repr__(self) -> str:
+        return f"Message({self.code.name}, {str(self)!r})"
+
+
+def _restore(code: Code, text: str, params: dict[str, Any]) -> Message:
+    message = str.__new__(Message, text)
+    message.code, message.params = code, params
+    return message
