@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validate, validates_schema
 
 from registry.api.schemas.common import (
     AwareDateTime,
@@ -163,14 +163,30 @@ class Facets(Schema):
                          metadata={"description": "by the handover's status (powers without a handover: none)"})
 
 
+class PowerListItem(PowerOut):
+    """A power in a list; with q, what part of the query its name matched when a longer term held it whole."""
+
+    matched_part = fields.String(dump_only=True, metadata={
+        "description": "only on items found because a query term contains their whole name (取水许可证 finds "
+                       "取水许可): that name"})
+
+
 class PowerPageOut(Schema):
     """A page of powers with the total and facet counts."""
 
-    items = fields.List(fields.Nested(PowerOut), required=True)
+    items = fields.List(fields.Nested(PowerListItem), required=True)
     total = fields.Integer(required=True)
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     facets = fields.Nested(Facets, required=True)
+
+    @post_dump(pass_original=True)
+    def _matched_parts(self, data: dict[str, Any], page: Any, **_: Any) -> dict[str, Any]:
+        parts = getattr(page, "matched_parts", {})
+        for item in data["items"]:
+            if item["id"] in parts:
+                item["matched_part"] = parts[item["id"]]
+        return data
 
 
 class ExportQuery(QuerySchema):
