@@ -98,7 +98,7 @@ def _term_spans(folded: Folded, term: Term) -> list[tuple[int, int]]:
 
 
 def spans(text: str, q: Query, name: bool = False) -> list[tuple[int, int]]:
-    """The [start, end) character ranges of ``text`` that ``q``'s terms matched, in order and merged; empty when
+    """The [start, end) character ranges of ``text`` that ``q``'s terms matched, in order, overlaps merged; empty when
     none matched here. ``name``: the text is a power's name, which a term holding it whole marks whole."""
     folded = fold(text)
     found: list[tuple[int, int]] = []
@@ -109,7 +109,7 @@ def spans(text: str, q: Query, name: bool = False) -> list[tuple[int, int]]:
         found.extend(here)
     merged: list[tuple[int, int]] = []
     for start, end in sorted(found):
-        if merged and start <= merged[-1][1]:
+        if merged and start < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))

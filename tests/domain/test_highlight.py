@@ -32,8 +32,9 @@ def marked(text: str, q: str) -> list[str]:
         ("小(1)型水库", "（1）", ["1"]),           # brackets are no part of a term
         ("小(1)型水库", "小1型", ["小(1)型"]),       # ignored in the text, kept in the mark
         ("许可（审批）", "许可审批", ["许可（审批"]),
-        ("取水许可", "取水 许可", ["取水许可"]),     # each term; adjacent marks merge
-        ("对取水单位和个人规避取水监测", "取水 监测", ["取水", "取水监测"]),
+        ("取水许可", "取水 许可", ["取水", "许可"]),  # each term
+        ("对取水单位和个人规避取水监测", "取水 监测", ["取水", "取水", "监测"]),
+        ("取水许可", "取水许 水许可", ["取水许可"]),  # overlapping marks merge
         ("取水许可", "qu xu", ["取", "许"]),
         ("取水许可", "qǔshuǐ", ["取水"]),          # tone marks fold
         ("生产、储存", "chanchu", ["产、储"]),      # pinyin runs over punctuation
