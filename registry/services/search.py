@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, delete, func, insert, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, delete, func, insert, literal, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -61,7 +61,7 @@ def _holds_name(term: Term) -> ColumnElement[bool]:
 
 def condition(q: Query) -> ColumnElement[bool]:
     """A WHERE condition on PowerSearch: searchtext.matches()."""
-    return and_(*[or_(_found(t), _holds_name(t)) for t in q.terms])
+    return and_(true(), *[or_(_found(t), _holds_name(t)) for t in q.terms])
 
 
 def relevance(q: Query) -> ColumnElement[int]:
