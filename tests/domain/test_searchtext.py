@@ -11,15 +11,12 @@ down by hand from the pinyin of the example text.
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import pytest
-from pypinyin.contrib.tone_convert import to_normal
-from pypinyin.pinyin_dict import pinyin_dict
 
 from registry.domain import searchtext
-from registry.domain.searchtext import Document, document, matches, normalise, query, rank
+from registry.domain.searchtext import document, matches, normalise, query, rank
 
 SEED = json.loads((Path(__file__).resolve().parents[2] / "seed" / "annex.json").read_text(encoding="utf-8"))
 
