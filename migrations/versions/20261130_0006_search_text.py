@@ -41,8 +41,9 @@ def upgrade() -> None:
         sa.Column("power_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("haystack", sa.Text(), nullable=False),
-        sa.Column("pinyin", sa.Text(), nullable=False),
         sa.Column("initials", sa.Text(), nullable=False),
+        sa.Column("spelt", sa.Text(), nullable=False),
+        sa.Column("pinyin", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["power_id"], ["power.id"], name="fk_power_search_power_id_power"),
         sa.PrimaryKeyConstraint("power_id", name="pk_power_search"),
     )

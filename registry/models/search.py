@@ -17,5 +17,8 @@ class PowerSearch(Base):
     power_id: Mapped[int] = mapped_column(ForeignKey("power.id"), primary_key=True)
     name: Mapped[str] = mapped_column(Text)  # the folded name, which ranks a match
     haystack: Mapped[str] = mapped_column(Text)  # every folded field, one per line
-    pinyin: Mapped[str] = mapped_column(Text)  # the letters from each syllable boundary on, between BREAKs
     initials: Mapped[str] = mapped_column(Text)
+    spelt: Mapped[str] = mapped_column(Text)  # each run's letters once: a pinyin match lies within them
+    # The letters from each syllable boundary on, between BREAKs: by far the largest, so last, where a row's
+    # other columns are read without it.
+    pinyin: Mapped[str] = mapped_column(Text)

@@ -19,7 +19,7 @@ from registry.domain.searchtext import PARTLY, SHORTEST_NAME, Query, Term
 from registry.models import Power, PowerSearch
 
 BATCH = 500
-TEXT = ("name", "haystack", "pinyin", "initials")  # PowerSearch's columns of searchtext.Document
+TEXT = ("name", "haystack", "initials", "spelt", "pinyin")  # PowerSearch's columns of searchtext.Document
 
 
 class _Position(FunctionElement):
@@ -47,10 +47,12 @@ def _in(haystack: ColumnElement[str] | str, needle: ColumnElement[str] | str) ->
 
 
 def _found(term: Term) -> ColumnElement[bool]:
-    """searchtext.found_in(): the term in a field, or as pinyin or initials."""
+    """searchtext.found_in(): the term in a field, or as pinyin or initials. The run's letters hold every pinyin
+    match, so the long pinyin column is read only where they have the term."""
     found = _in(PowerSearch.haystack, term.text)
     if term.pinyin_like:
-        found = or_(found, _in(PowerSearch.initials, term.text), _in(PowerSearch.pinyin, term.pinyin_needle))
+        spelt = and_(_in(PowerSearch.spelt, term.text), _in(PowerSearch.pinyin, term.pinyin_needle))
+        found = or_(found, _in(PowerSearch.initials, term.text), spelt)
     return found
 
 
