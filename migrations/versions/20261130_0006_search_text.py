@@ -1,7 +1,8 @@
-"""Search text: one row of folded text per power (power_search) replaces the gram index and its counts.
+"""Search text: one row of folded text per power (power_search, its long pinyin string apart in power_pinyin)
+replaces the gram index and its counts.
 
 The search text is derived data: the new table is made empty and `registry init-db` (and `registry seed`,
-`registry reindex`) fill it. The gram index's four tables are dropped; downgrading makes them again, empty.
+`registry reindex`) fill them. The gram index's four tables are dropped; downgrading makes them again, empty.
 
 Revision ID: 0006
 Revises: 0005
@@ -43,13 +44,21 @@ def upgrade() -> None:
         sa.Column("haystack", sa.Text(), nullable=False),
         sa.Column("initials", sa.Text(), nullable=False),
         sa.Column("spelt", sa.Text(), nullable=False),
-        sa.Column("pinyin", sa.Text(), nullable=False),
+        sa.Column("starts", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["power_id"], ["power.id"], name="fk_power_search_power_id_power"),
         sa.PrimaryKeyConstraint("power_id", name="pk_power_search"),
+    )
+    op.create_table(
+        "power_pinyin",
+        sa.Column("power_id", sa.Integer(), nullable=False),
+        sa.Column("pinyin", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["power_id"], ["power.id"], name="fk_power_pinyin_power_id_power"),
+        sa.PrimaryKeyConstraint("power_id", name="pk_power_pinyin"),
     )
 
 
 def downgrade() -> None:
+    op.drop_table("power_pinyin")
     op.drop_table("power_search")
     op.create_table(
         "power_text",

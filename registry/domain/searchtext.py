@@ -73,7 +73,8 @@ class Document:
     haystack: str  # every field, one per line
     pinyin: str  # |qushuixuke|shuixuke|xuke|ke|: the letters from each syllable boundary on, per run
     initials: str  # |qsxk|...: first letters of syllables, fields and non-Chinese runs as BREAK
-    spelt: str  # |qushuixuke|: each run's letters once, which hold every pinyin match (a cheap first test)
+    spelt: str  # |qushuixuke|: each run's letters once, which hold every pinyin match
+    starts: str  # |^.^...^.^.|: aligned with spelt, ^ where a syllable starts
 
 
 def document(name: str, sub_items: list[str], note: str | None) -> Document:
@@ -90,7 +91,8 @@ def document(name: str, sub_items: list[str], note: str | None) -> Document:
     pinyin = BREAK + BREAK.join("".join(run[i:])[:PINYIN_WINDOW] for run in runs for i in range(len(run))) + BREAK
     initials = "".join(s[0] if s != BREAK else BREAK for s in syllable_runs)
     spelt = BREAK + BREAK.join("".join(run) for run in runs) + BREAK
-    return Document(fields[0], "\n".join(fields), pinyin, initials, spelt)
+    starts = BREAK + BREAK.join("".join("^" + "." * (len(s) - 1) for s in run) for run in runs) + BREAK
+    return Document(fields[0], "\n".join(fields), pinyin, initials, spelt, starts)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from registry.models.base import Base
 from registry.models.handover import Handover, HandoverCheck, HandoverEvent, HandoverMethod
 from registry.models.power import Power, SubItem
 from registry.models.reference import Decision, Department
-from registry.models.search import PowerSearch
+from registry.models.search import PowerPinyin, PowerSearch
 
 __all__ = ["ApiToken", "AuditEntry", "Base", "Decision", "Department", "Handover", "HandoverCheck", "HandoverEvent",
-           "HandoverMethod", "Power", "PowerSearch", "SecurityEvent", "SubItem", "User"]
+           "HandoverMethod", "Power", "PowerPinyin", "PowerSearch", "SecurityEvent", "SubItem", "User"]

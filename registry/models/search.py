@@ -19,6 +19,14 @@ class PowerSearch(Base):
     haystack: Mapped[str] = mapped_column(Text)  # every folded field, one per line
     initials: Mapped[str] = mapped_column(Text)
     spelt: Mapped[str] = mapped_column(Text)  # each run's letters once: a pinyin match lies within them
-    # The letters from each syllable boundary on, between BREAKs: by far the largest, so last, where a row's
-    # other columns are read without it.
+    starts: Mapped[str] = mapped_column(Text)  # aligned with spelt: ^ where a syllable starts
+
+
+class PowerPinyin(Base):
+    """A power's letters from each syllable boundary on (searchtext.Document.pinyin): twenty times the size of its
+    other search text, so apart, and read only for a pinyin term whose first place in the letters is no boundary."""
+
+    __tablename__ = "power_pinyin"
+
+    power_id: Mapped[int] = mapped_column(ForeignKey("power.id"), primary_key=True)
     pinyin: Mapped[str] = mapped_column(Text)

@@ -16,10 +16,10 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from registry.domain import searchtext
 from registry.domain.searchtext import PARTLY, SHORTEST_NAME, Query, Term
-from registry.models import Power, PowerSearch
+from registry.models import Power, PowerPinyin, PowerSearch
 
 BATCH = 500
-TEXT = ("name", "haystack", "initials", "spelt", "pinyin")  # PowerSearch's columns of searchtext.Document
+TEXT = ("name", "haystack", "initials", "spelt", "starts")  # PowerSearch's columns of searchtext.Document
 
 
 class _Position(FunctionElement):
@@ -47,13 +47,20 @@ def _in(haystack: ColumnElement[str] | str, needle: ColumnElement[str] | str) ->
 
 
 def _found(term: Term) -> ColumnElement[bool]:
-    """searchtext.found_in(): the term in a field, or as pinyin or initials. The run's letters hold every pinyin
-    match, so the long pinyin column is read only where they have the term."""
+    """searchtext.found_in(): the term in a field, or as pinyin or initials."""
     found = _in(PowerSearch.haystack, term.text)
     if term.pinyin_like:
-        spelt = and_(_in(PowerSearch.spelt, term.text), _in(PowerSearch.pinyin, term.pinyin_needle))
-        found = or_(found, _in(PowerSearch.initials, term.text), spelt)
+        found = or_(found, _in(PowerSearch.initials, term.text), _spelt(term))
     return found
+
+
+def _spelt(term: Term) -> ColumnElement[bool]:
+    """The term spelt from a syllable boundary on: every such match lies within a run's letters; where the term is
+    first found there at a boundary, that decides, else (rarely) the letters from each boundary on."""
+    at = _Position(PowerSearch.spelt, literal(term.text))
+    from_boundary = select(PowerPinyin.power_id).where(PowerPinyin.power_id == PowerSearch.power_id,
+                                                       _in(PowerPinyin.pinyin, term.pinyin_needle)).exists()
+    return case((at == 0, False), (func.substr(PowerSearch.starts, at, 1) == "^", True), else_=from_boundary)
 
 
 def _holds_name(term: Term) -> ColumnElement[bool]:
@@ -80,29 +87,38 @@ def _row(power_id: int, doc: searchtext.Document) -> dict[str, Any]:
 def index(session: Session, power: Power) -> None:
     """Bring one power's search text in step with its name, sub-items and note (a write that changes none of them
     need not call this)."""
-    values = _row(power.id, searchtext.document(power.name, power.sub_items, power.note))
-    row = session.get(PowerSearch, power.id)
+    doc = searchtext.document(power.name, power.sub_items, power.note)
+    values = _row(power.id, doc)
+    row, spelt = session.get(PowerSearch, power.id), session.get(PowerPinyin, power.id)
     if row is None:
         session.add(PowerSearch(**values))
     else:
         for key in TEXT:
             if getattr(row, key) != values[key]:
                 setattr(row, key, values[key])
+    if spelt is None:
+        session.add(PowerPinyin(power_id=power.id, pinyin=doc.pinyin))
+    elif spelt.pinyin != doc.pinyin:
+        spelt.pinyin = doc.pinyin
     session.flush()
 
 
 def write(session: Session, texts: Iterable[tuple[int, searchtext.Document]]) -> None:
     """Insert the search text of powers that have none (seeding at scale, a rebuild), by Core inserts in batches:
     the ORM's bookkeeping would dominate."""
-    rows = [_row(power_id, doc) for power_id, doc in texts]
+    texts = list(texts)
     conn = session.connection()
-    for start in range(0, len(rows), BATCH):
-        conn.execute(insert(PowerSearch.__table__), rows[start:start + BATCH])
+    for start in range(0, len(texts), BATCH):
+        batch = texts[start:start + BATCH]
+        conn.execute(insert(PowerSearch.__table__), [_row(power_id, doc) for power_id, doc in batch])
+        conn.execute(insert(PowerPinyin.__table__), [{"power_id": power_id, "pinyin": doc.pinyin}
+                                                     for power_id, doc in batch])
 
 
 def reindex(session: Session, only_missing: bool = True) -> int:
     """Write the search text of every power (or only those without one); returns how many."""
     if not only_missing:
+        session.execute(delete(PowerPinyin))
         session.execute(delete(PowerSearch))
     stmt: Select = select(Power.id).order_by(Power.id)
     if only_missing:
@@ -118,4 +134,5 @@ def reindex(session: Session, only_missing: bool = True) -> int:
 def forget(session: Session, decision_ids: Select) -> None:
     """Drop the search text of every power of these decisions (before the powers themselves are deleted)."""
     powers = select(Power.id).where(Power.decision_id.in_(decision_ids)).scalar_subquery()
-    session.execute(delete(PowerSearch).where(PowerSearch.power_id.in_(powers)))
+    for model in (PowerPinyin, PowerSearch):
+        session.execute(delete(model).where(model.power_id.in_(powers)))
