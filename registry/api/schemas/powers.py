@@ -127,8 +127,10 @@ class PowerQuery(QuerySchema):
     partial = fields.Boolean()
     status = fields.List(Choice(Status), metadata={"description": "交接状态 of the power's handover, repeatable"})
     q = fields.String(validate=validate.Length(min=1, max=100),
-                      metadata={"description": "any substring of name, sub-items or note (NFKC, case-folded), "
-                                               "or pinyin (qushui) or pinyin initials (qsxk)"})
+                      metadata={"description": "terms split at spaces, each any substring of name, sub-items or "
+                                               "note (NFKC, case-folded, punctuation and tone marks ignored), or "
+                                               "pinyin (qushui) or pinyin initials (qsxk); a term holding a whole "
+                                               "name finds it too (see matched_part)"})
     include_retired = fields.Boolean(load_default=False)
     sort = fields.String(validate=validate.OneOf(SORT_VALUES),
                          metadata={"description": "default: relevance with q (exact name, name prefix, name "
@@ -164,7 +166,7 @@ class Facets(Schema):
 
 
 class PowerListItem(PowerOut):
-    """A power in a list; with q, what part of the query its name matched when a longer term held it whole."""
+    """A power in a list: with q, also the part of the query its name matched when a longer term held it whole."""
 
     matched_part = fields.String(dump_only=True, metadata={
         "description": "only on items found because a query term contains their whole name (取水许可证 finds "
