@@ -26,7 +26,7 @@ def init_db() -> None:
     migrate.upgrade(current_app.config["REGISTRY_SETTINGS"].database_url)
     click.echo("database is at the latest migration")
     session = db.session(write=True)
-    indexed = search.reindex(session)  # a migration that reshapes the search index leaves it to be rebuilt
+    indexed = search.reindex(session)  # a migration that reshapes the search text leaves it to be rebuilt
     db.refresh_statistics(session)
     session.commit()
     if indexed:
@@ -80,7 +80,7 @@ def export(layout: str, fmt: str, decision: tuple[str, ...]) -> None:
 @with_appcontext
 @click.option("--all", "everything", is_flag=True, help="rebuild every entry, not only the missing ones")
 def reindex(everything: bool) -> None:
-    """Build the search index (derived from the powers' text; safe to run at any time)."""
+    """Write the search text (derived from the powers' text; safe to run at any time)."""
     session = db.session(write=True)
     count = search.reindex(session, only_missing=not everything)
     db.refresh_statistics(session)

@@ -1,7 +1,9 @@
 """Which characters of a text a search query matched, so a page can mark them; the same rules as searchtext.
 
-Pure. A text is cut into segments ``(text, matched)``: by substring (after NFKC and case folding, mapped
-back to the characters as printed), else by pinyin from a syllable boundary, else by pinyin initials.
+Pure. A text is cut into segments ``(text, matched)``. Each term is looked for in the folded text (punctuation,
+tone marks, width and case as searchtext folds them), mapped back to the characters as printed: by substring,
+else by pinyin from a syllable boundary, else by pinyin initials. A name that a longer term holds whole is
+marked whole.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from pypinyin import lazy_pinyin
 
 from registry.domain import searchtext
-from registry.domain.searchtext import Query
+from registry.domain.searchtext import Query, Term
 
 
 @dataclass(frozen=True)
@@ -20,23 +22,34 @@ class Segment:
     matched: bool
 
 
-def _normalised_positions(text: str) -> tuple[str, list[int]]:
-    """The normalised text and, for each of its characters, the index of the printed character it came from."""
-    out, owners = [], []
+@dataclass(frozen=True)
+class Folded:
+    """A printed text folded as searchtext folds it, and for each folded character the printed one it came from."""
+
+    text: str
+    owners: list[int]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The printed characters of the folded range [start, end)."""
+        return self.owners[start], self.owners[end - 1] + 1
+
+
+def fold(text: str) -> Folded:
+    out: list[str] = []
+    owners: list[int] = []
     for i, ch in enumerate(text):
-        norm = searchtext.normalise(ch)
-        out.append(norm)
-        owners.extend([i] * len(norm))
-    return "".join(out), owners
+        folded = searchtext.fold_char(ch)
+        out.append(folded)
+        owners.extend([i] * len(folded))
+    return Folded("".join(out), owners)
 
 
-def _substring_spans(text: str, needle: str) -> list[tuple[int, int]]:
-    haystack, owners = _normalised_positions(text)
-    spans, start = [], haystack.find(needle)
+def _substring_spans(folded: Folded, needle: str) -> list[tuple[int, int]]:
+    spans, start = [], folded.text.find(needle)
     while start != -1 and needle:
         end = start + len(needle)
-        spans.append((owners[start], owners[end - 1] + 1))
-        start = haystack.find(needle, end)
+        spans.append(folded.span(start, end))
+        start = folded.text.find(needle, end)
     return spans
 
 
@@ -75,20 +88,38 @@ def _initials_span(syllables: list[str], letters: str) -> tuple[int, int] | None
     return None
 
 
-def spans(text: str, q: Query) -> list[tuple[int, int]]:
-    """The [start, end) character ranges of ``text`` that ``q`` matched; empty when it matched nothing here."""
-    found = _substring_spans(text, q.text)
-    if found or not q.pinyin_like:
+def _term_spans(folded: Folded, term: Term) -> list[tuple[int, int]]:
+    found = _substring_spans(folded, term.text)
+    if found or not term.pinyin_like:
         return found
-    syllables = _char_syllables(text)
-    span = _pinyin_span(syllables, q.text) or _initials_span(syllables, q.text)
-    return [span] if span else []
+    syllables = _char_syllables(folded.text)
+    span = _pinyin_span(syllables, term.text) or _initials_span(syllables, term.text)
+    return [folded.span(*span)] if span else []
 
 
-def segments(text: str, query_text: str | None) -> list[Segment]:
+def spans(text: str, q: Query, name: bool = False) -> list[tuple[int, int]]:
+    """The [start, end) character ranges of ``text`` that ``q``'s terms matched, in order, overlaps merged; empty when
+    none matched here. ``name``: the text is a power's name, which a term holding it whole marks whole."""
+    folded = fold(text)
+    found: list[tuple[int, int]] = []
+    for term in q.terms:
+        here = _term_spans(folded, term)
+        if not here and name and len(folded.text) >= searchtext.SHORTEST_NAME and folded.text in term.text:
+            here = [(0, len(text))]
+        found.extend(here)
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def segments(text: str, query_text: str | None, name: bool = False) -> list[Segment]:
     """``text`` cut into matched and unmatched segments for ``query_text`` (one unmatched segment without it)."""
     q = searchtext.query(query_text or "")
-    found = spans(text, q) if q.text else []
+    found = spans(text, q, name) if q.terms else []
     out, at = [], 0
     for start, end in found:
         if start > at:

@@ -1,14 +1,18 @@
-"""How a power's text is searched: NFKC and case folding, character grams, pinyin syllables and initials.
+"""How a power's text is searched: one folded form of every field and of the query, pinyin and initials.
 
-Pure. A power's fields become one ``Document``; a query becomes a ``Query``. The index keeps each
-document's grams; a query's grams select candidates, and the match rules (``matches``) decide.
+Pure. A power's fields become one ``Document``; a query becomes a ``Query`` of terms; ``matches`` is the rule
+the database must follow (registry.services.search) and the tests compare it with.
 
-- Substring: any substring of one character or more of the name, a sub-item or the note, after NFKC
-  (full-width Ａ and half-width A are one letter) and case folding.
+- Folding, the same on both sides: NFKC width and case (full-width Ａ is a), tone marks dropped (qǔ is qu, ü is
+  v as pinyin typists write it), punctuation, brackets and spaces removed (许可（审批） is 许可审批).
+- Terms: spaces split a query into terms that must all match; a query with no term left is no search.
+- Substring: a term is any substring of one character or more of the name, a sub-item or the note.
 - Pinyin: ASCII letters that spell consecutive syllables of a field from a syllable boundary on, the last
   one possibly cut short: ``qushui`` and ``qush`` find 取水许可, ``shuixu`` too.
 - Initials: ASCII letters that are the first letters of consecutive syllables: ``qsxk`` finds 取水许可.
-Pinyin and initials need two letters or more; one letter is only a substring.
+  Pinyin and initials need two letters or more; one letter is only a substring.
+- Part of the query: a term that contains a whole name of two characters or more finds that power too
+  (取水许可证 finds 取水许可), ranked after every full match.
 """
 
 from __future__ import annotations
@@ -24,10 +28,24 @@ from pypinyin.pinyin_dict import pinyin_dict
 BREAK = "|"  # between fields and around text that has no pinyin: no pinyin match runs across it
 SEP = "'"  # between syllables, while a document is being built
 PINYIN_WINDOW = 64  # letters kept after each syllable boundary; a longer query is not read as pinyin
+SHORTEST_NAME = 2  # a name a longer term finds by containing it whole has at least this many characters
+PARTLY = 4  # rank(): the power was found by a term that contains its whole name
+
+
+@cache
+def fold_char(ch: str) -> str:
+    """One character as it is searched: tone marks dropped (u with diaeresis is v), NFKC, case folded; nothing
+    for punctuation, brackets and white space."""
+    if ch.isspace():
+        return ""
+    parts = unicodedata.normalize("NFKD", ch).replace("u\u0308", "v").replace("U\u0308", "V")
+    kept = unicodedata.normalize("NFKC", "".join(c for c in parts if unicodedata.category(c) != "Mn")).casefold()
+    return "".join(c for c in kept if not unicodedata.category(c).startswith("P") and not c.isspace())
 
 
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
+    """The folded text (see fold_char), character by character after NFC."""
+    return "".join(map(fold_char, unicodedata.normalize("NFC", text)))
 
 
 @cache
@@ -42,73 +60,44 @@ def syllables() -> frozenset[str]:
     return frozenset(out)
 
 
-@cache
-def _completions() -> dict[str, frozenset[str]]:
-    """Every prefix of a syllable, with the syllables that start with it: what a cut-short syllable may be."""
-    out: dict[str, set[str]] = {}
-    for s in syllables():
-        for i in range(1, len(s) + 1):
-            out.setdefault(s[:i], set()).add(s)
-    return {prefix: frozenset(full) for prefix, full in out.items()}
-
-
-def _syllable_ends(text: str, start: int) -> list[int]:
-    """Where the whole syllables that start at ``start`` of the text end."""
-    ends = []
-    for end in range(start + 1, len(text) + 1):
-        if text[start:end] not in _completions():
-            break
-        if text[start:end] in syllables():
-            ends.append(end)
-    return ends
-
-
-def pair(first: str, second: str) -> str:
-    """The gram of two consecutive syllables of one run: at most 1 + 6 + 1 + 6 letters, in PowerGram's 16."""
-    return "P" + first + SEP + second
-
-
 def _field_syllables(text: str) -> list[str]:
-    """The syllables of a field, with BREAK where a run of text has no pinyin (digits, Latin, punctuation)."""
+    """The syllables of a field, with BREAK where a run of text has no pinyin (digits, Latin)."""
     return lazy_pinyin(text, errors=lambda chunk: [BREAK])
 
 
 @dataclass(frozen=True)
 class Document:
-    """One power's searchable text, normalised, and the grams the index keeps for it."""
+    """One power's searchable text, folded (see normalise)."""
 
     name: str
     haystack: str  # every field, one per line
     pinyin: str  # |qushuixuke|shuixuke|xuke|ke|: the letters from each syllable boundary on, per run
     initials: str  # |qsxk|...: first letters of syllables, fields and non-Chinese runs as BREAK
-    grams: frozenset[str]
+    spelt: str  # |qushuixuke|: each run's letters once, which hold every pinyin match
+    starts: str  # |^.^...^.^.|: aligned with spelt, ^ where a syllable starts
 
 
 def document(name: str, sub_items: list[str], note: str | None) -> Document:
     fields = [normalise(t) for t in [name, *sub_items, *([note] if note else [])]]
-    grams: set[str] = set()
     syllable_runs: list[str] = []
     for text in fields:
-        grams.update("1" + ch for ch in text)
-        grams.update("2" + a + b for a, b in zip(text, text[1:], strict=False))
         syllable_runs.append(BREAK)
         syllable_runs.extend(_field_syllables(text))
     syllable_runs.append(BREAK)
     runs = [r.split(SEP) for r in SEP.join(syllable_runs).split(BREAK) if r.strip(SEP)]
     runs = [[s for s in run if s] for run in runs]
-    # From every syllable boundary, the letters that follow within the run: a pinyin query matches when it
+    # From every syllable boundary, the letters that follow within the run: a pinyin term matches when it
     # starts one of them, however its syllables are cut.
     pinyin = BREAK + BREAK.join("".join(run[i:])[:PINYIN_WINDOW] for run in runs for i in range(len(run))) + BREAK
     initials = "".join(s[0] if s != BREAK else BREAK for s in syllable_runs)
-    grams.update("p" + s for s in syllable_runs if s != BREAK)
-    grams.update(pair(a, b) for run in runs for a, b in zip(run, run[1:], strict=False))
-    grams.update("i" + a + b for a, b in zip(initials, initials[1:], strict=False) if BREAK not in (a, b))
-    return Document(fields[0], "\n".join(fields), pinyin, initials, frozenset(grams))
+    spelt = BREAK + BREAK.join("".join(run) for run in runs) + BREAK
+    starts = BREAK + BREAK.join("".join("^" + "." * (len(s) - 1) for s in run) for run in runs) + BREAK
+    return Document(fields[0], "\n".join(fields), pinyin, initials, spelt, starts)
 
 
 @dataclass(frozen=True)
-class Query:
-    """A normalised query; two ASCII letters or more are also read as pinyin and as initials."""
+class Term:
+    """One folded term of a query; two ASCII letters or more are also read as pinyin and as initials."""
 
     text: str
 
@@ -116,67 +105,52 @@ class Query:
     def pinyin_like(self) -> bool:
         return 2 <= len(self.text) <= PINYIN_WINDOW and self.text.isascii() and self.text.isalpha()
 
-    def substring_grams(self) -> frozenset[str]:
-        """Grams every document containing the text has: its characters alone, or its bigrams."""
-        if len(self.text) == 1:
-            return frozenset({"1" + self.text})
-        return frozenset("2" + a + b for a, b in zip(self.text, self.text[1:], strict=False))
-
-    def initials_grams(self) -> frozenset[str]:
-        return frozenset("i" + a + b for a, b in zip(self.text, self.text[1:], strict=False))
-
-    def first_syllable_grams(self) -> frozenset[str]:
-        """A document the query spells from a boundary has one of these syllables there: one the query starts
-        with, or (a query shorter than a syllable) one that starts with the query. Superseded by pinyin_grams."""
-        return frozenset("p" + s for s in syllables() if self.text.startswith(s) or s.startswith(self.text))
-
-    def pinyin_grams(self) -> tuple[frozenset[str], frozenset[str]]:
-        """(exact, to_confirm): a document with an exact gram matches as pinyin; any other match has one to confirm."""
-        if not self.pinyin_like:
-            return frozenset(), frozenset()
-        text, completions = self.text, _completions()
-
-        @cache
-        def spelled_on(start: int) -> bool:
-            """The text from ``start`` on is whole syllables, then one perhaps cut short (qu+shu+"i" is not)."""
-            return text[start:] in completions or any(
-                spelled_on(end) for end in _syllable_ends(text, start) if end < len(text))
-
-        # The gram of the first syllable or two of what the text spells names the whole text when it is one
-        # syllable cut short ("p" + t1), or one and then a second cut short ("P" + t1 + "'" + t2).
-        exact = {"p" + s for s in completions.get(text, ())}
-        to_confirm: set[str] = set()
-        for first in _syllable_ends(text, 0):
-            exact.update(pair(text[:first], t2) for t2 in completions.get(text[first:], ()))
-            # Three syllables or more: the first two narrow the candidates down; the pinyin column decides.
-            to_confirm.update(pair(text[:first], text[first:second]) for second in _syllable_ends(text, first)
-                              if second < len(text) and spelled_on(second))
-        return frozenset(exact), frozenset(to_confirm)
-
     @property
     def pinyin_needle(self) -> str:
         return BREAK + self.text
 
 
+@dataclass(frozen=True)
+class Query:
+    """A query's terms, folded, each once, in the order typed; none: no search."""
+
+    terms: tuple[Term, ...]
+
+    @property
+    def text(self) -> str:
+        """The terms read together: what a name is ranked against."""
+        return "".join(t.text for t in self.terms)
+
+
 def query(text: str) -> Query:
-    return Query(normalise(text))
+    folded = (normalise(piece) for piece in text.split())
+    return Query(tuple(Term(t) for t in dict.fromkeys(folded) if t))
+
+
+def found_in(doc: Document, term: Term) -> bool:
+    """The term matches the document in full: a substring of a field, its pinyin or its initials."""
+    if term.text in doc.haystack:  # a term has no line break: it lies within one field
+        return True
+    return term.pinyin_like and (term.text in doc.initials or term.pinyin_needle in doc.pinyin)
+
+
+def contains_name(doc: Document, term: Term) -> bool:
+    """The term holds the whole name (of two characters or more): part of the query names the power."""
+    return len(doc.name) >= SHORTEST_NAME and doc.name in term.text
 
 
 def matches(doc: Document, q: Query) -> bool:
-    """The rule, written plainly: what the index must find, and what the tests compare it with."""
-    if any(q.text in field for field in doc.haystack.split("\n")):
-        return True
-    if not q.pinyin_like:
-        return False
-    return q.text in doc.initials or q.pinyin_needle in doc.pinyin
+    """The rule, written plainly: every term is found in the document or holds its whole name."""
+    return all(found_in(doc, t) or contains_name(doc, t) for t in q.terms)
 
 
-def rank(doc_name: str, q: Query) -> int:
-    """0 the exact name, 1 a name that starts with it, 2 a name that contains it, 3 anything else."""
-    if doc_name == q.text:
+def rank(doc: Document, q: Query) -> int:
+    """Of a match: 0 the exact name, 1 a name that starts with the terms read together, 2 a name that contains
+    them, 3 any other full match, PARTLY when a term was found only by holding the whole name."""
+    if doc.name == q.text:
         return 0
-    if doc_name.startswith(q.text):
+    if doc.name.startswith(q.text):
         return 1
-    if q.text in doc_name:
+    if q.text in doc.name:
         return 2
-    return 3
+    return 3 if all(found_in(doc, t) for t in q.terms) else PARTLY

@@ -6,7 +6,7 @@ from registry.models.base import Base
 from registry.models.handover import Handover, HandoverCheck, HandoverEvent, HandoverMethod
 from registry.models.power import Power, SubItem
 from registry.models.reference import Decision, Department
-from registry.models.search import GramCount, PowerGram, PowerPinyin, PowerText
+from registry.models.search import PowerPinyin, PowerSearch
 
-__all__ = ["ApiToken", "AuditEntry", "Base", "Decision", "Department", "GramCount", "Handover", "HandoverCheck", "HandoverEvent",
-           "HandoverMethod", "Power", "PowerGram", "PowerPinyin", "PowerText", "SecurityEvent", "SubItem", "User"]
+__all__ = ["ApiToken", "AuditEntry", "Base", "Decision", "Department", "Handover", "HandoverCheck", "HandoverEvent",
+           "HandoverMethod", "Power", "PowerPinyin", "PowerSearch", "SecurityEvent", "SubItem", "User"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validate, validates_schema
 
 from registry.domain.choices import ExerciseLevel, PowerType
 from registry.domain.handover import Status
@@ -127,8 +127,10 @@ class PowerQuery(QuerySchema):
     partial = fields.Boolean()
     status = fields.List(Choice(Status), metadata={"description": "交接状态 of the power's handover, repeatable"})
     q = fields.String(validate=validate.Length(min=1, max=100),
-                      metadata={"description": "any substring of name, sub-items or note (NFKC, case-folded), "
-                                               "or pinyin (qushui) or pinyin initials (qsxk)"})
+                      metadata={"description": "terms split at spaces, each any substring of name, sub-items or "
+                                               "note (NFKC, case-folded, punctuation and tone marks ignored), or "
+                                               "pinyin (qushui) or pinyin initials (qsxk); a term holding a whole "
+                                               "name finds it too (see matched_part)"})
     include_retired = fields.Boolean(load_default=False)
     sort = fields.String(validate=validate.OneOf(SORT_VALUES),
                          metadata={"description": "default: relevance with q (exact name, name prefix, name "
@@ -163,14 +165,30 @@ class Facets(Schema):
                          metadata={"description": "by the handover's status (powers without a handover: none)"})
 
 
+class PowerListItem(PowerOut):
+    """A power in a list: with q, also the part of the query its name matched when a longer term held it whole."""
+
+    matched_part = fields.String(dump_only=True, metadata={
+        "description": "only on items found because a query term contains their whole name (取水许可证 finds "
+                       "取水许可): that name"})
+
+
 class PowerPageOut(Schema):
     """A page of powers with the total and facet counts."""
 
-    items = fields.List(fields.Nested(PowerOut), required=True)
+    items = fields.List(fields.Nested(PowerListItem), required=True)
     total = fields.Integer(required=True)
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     facets = fields.Nested(Facets, required=True)
+
+    @post_dump(pass_original=True)
+    def _matched_parts(self, data: dict[str, Any], page: Any, **_: Any) -> dict[str, Any]:
+        parts = getattr(page, "matched_parts", {})
+        for item in data["items"]:
+            if item["id"] in parts:
+                item["matched_part"] = parts[item["id"]]
+        return data
 
 
 class ExportQuery(QuerySchema):

@@ -36,7 +36,7 @@ class SeedReport:
         if self.differing:
             text += f"; {len(self.differing)} power(s) differ from the seed and were left alone: 序号 {self.differing}"
         if self.indexed:
-            text += f"; search index built for {self.indexed} power(s) that had none"
+            text += f"; search text written for {self.indexed} power(s) that had none"
         return text
 
 
@@ -90,11 +90,10 @@ def load(session: Session, caller: Caller, seed: dict) -> SeedReport:
             continue
         if session.scalar(select(Handover.id).where(Handover.power_id == power.id)) is None:
             handovers.create_for(session, caller, power, reason)  # a database from before handovers existed
-            search.index(session, power)
             report.created["handover"] += 1
         if not powers.changed_fields(power, data):
             report.unchanged += 1
         else:
             report.differing.append(item["seq"])
-    report.indexed = search.reindex(session)  # a database from before the search index existed
+    report.indexed = search.reindex(session)  # a database from before the search text existed
     return report

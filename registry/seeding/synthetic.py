@@ -77,7 +77,6 @@ def load(session: Session, caller: Caller, n: int, seed: int) -> Decision:
     session.add(decision)
     session.flush()
     rng = random.Random(seed)
-    bulk = search.BulkIndex(session)
     now = utcnow()
     for start in range(0, n, BATCH):
         rows = [_power(rng, vocab, seq) for seq in range(start + 1, min(n, start + BATCH) + 1)]
@@ -88,17 +87,13 @@ def load(session: Session, caller: Caller, n: int, seed: int) -> Decision:
         # Core inserts of plain rows: the ORM's per-row bookkeeping would dominate at this scale.
         if subs:
             session.connection().execute(insert(SubItem.__table__), subs)
-        for pid, (row, names) in zip(ids, rows, strict=True):
-            key = search.facet_key(decision_id=decision.id, status=None,  # no handover: not law
-                                   **{k: row[k] for k in ("retired", "type", "level", "department_id", "partial")})
-            bulk.add(pid, row["seq"], searchtext.document(row["name"], names, row["note"]), key)
-        bulk.write()
-    bulk.finish()
+        search.write(session, [(pid, searchtext.document(row["name"], names, row["note"]))
+                               for pid, (row, names) in zip(ids, rows, strict=True)])
     return decision
 
 
 def remove(session: Session, caller: Caller) -> int:
-    """Delete every synthetic decision and its powers (and their index entries); returns how many powers."""
+    """Delete every synthetic decision and its powers (and their search text); returns how many powers."""
     authorize(caller, Action.REFERENCE_MANAGE)
     decisions = select(Decision.id).where(Decision.synthetic.is_(True)).scalar_subquery()
     count = session.scalar(select(func.count()).select_from(Power).where(Power.decision_id.in_(decisions))) or 0

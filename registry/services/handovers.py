@@ -21,7 +21,7 @@ from registry.domain.roles import Action, Caller
 from registry.domain.workdays import CalendarUnknown, add_days, today_in_china
 from registry.models import AuditEntry, Department, Handover, HandoverCheck, HandoverEvent, HandoverMethod, Power
 from registry.models.base import utcnow
-from registry.services import audit, search, snapshots
+from registry.services import audit, snapshots
 from registry.services.authz import authorize
 from registry.services.errors import Code, Conflict, Message, NotFound, StaleVersion, ValidationFailed
 
@@ -268,7 +268,6 @@ def transition(session: Session, caller: Caller, power_id: int, to: Status, *, n
     _event(session, caller, handover, entry, "transition", from_=from_, to=to, note=note, evidence=evidence,
            effective_on={Status.HANDED_OVER: handover.effective_date, Status.RECALLED: handover.recalled_on}.get(to),
            office_id=handover.receiving_office_id if to == Status.HANDED_OVER else None)
-    search.index(session, handover.power)  # the power is counted under its new status
     return handover
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,13 +17,13 @@ from registry.domain import searchtext
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.handover import Status
 from registry.domain.roles import Action, Caller
-from registry.models import Decision, Department, GramCount, Handover, Power, PowerText, SubItem
+from registry.models import Decision, Department, Handover, Power, PowerSearch, SubItem
 from registry.models.base import utcnow
-from registry.services import audit, corpus, handovers, reference, search, snapshots
+from registry.services import audit, handovers, reference, search, snapshots
 from registry.services.authz import authorize
 from registry.services.errors import Code, Conflict, Message, NotFound, StaleVersion, ValidationFailed
 
-FACETS = ("type", "level", "department", "partial", "status")  # in the order search.counted() and corpus.Key give them
+FACETS = ("type", "level", "department", "partial", "status")  # in the order of GROUPED
 EDITABLE = ("seq", "name", "sub_items", "type", "level", "department", "note", "partial",
             "devolved_part", "retained_part")
 SORTS = {
@@ -59,40 +58,30 @@ class PowerPage:
     page: int
     per_page: int
     facets: dict[str, list[dict[str, Any]]]
+    matched_parts: dict[int, str] = field(default_factory=dict)  # id -> name, found as part of a longer term
 
 
 @dataclass
 class Scope:
-    """The filter resolved: SQL conditions on Power (always-on, and one per facet), the same facets as predicates
-    on grouped rows, and the base filters again for tables that carry a power's facet key (search.FacetKey)."""
+    """The filter resolved: SQL conditions on Power (always-on, and one per facet), and the same facets as
+    predicates on grouped rows."""
 
     base: list[ColumnElement[bool]] = field(default_factory=list)
     faceted: dict[str, ColumnElement[bool]] = field(default_factory=dict)
     keeps: dict[str, Callable[[tuple[Any, ...]], bool]] = field(default_factory=dict)
-    retired_too: bool = False
-    decisions: list[int] | None = None
 
     def keep(self, row: tuple[Any, ...], but: str | None = None) -> bool:
         """Whether a grouped row (the five facet values first) passes every facet filter (but one)."""
         return all(test(row) for name, test in self.keeps.items() if name != but)
 
-    def keyed(self, model: type[GramCount] | type[PowerText]) -> list[ColumnElement[bool]]:
-        """The base filters on a table with the facet key's columns."""
-        out = [] if self.retired_too else [model.retired.is_(False)]
-        return out + ([model.decision_id.in_(self.decisions)] if self.decisions is not None else [])
-
-    def admits(self, key: corpus.Key) -> bool:
-        """Whether an index entry's key passes the base filters."""
-        return (self.retired_too or not key.retired) and (self.decisions is None or key.decision_id in self.decisions)
-
 
 def _scope(session: Session, f: PowerFilter) -> Scope:
-    scope = Scope(retired_too=f.include_retired)
+    scope = Scope()
     if not f.include_retired:
         scope.base.append(Power.retired.is_(False))
     if f.decision:
-        scope.decisions = reference.resolve_ids(session, Decision, "doc_number", "decision", f.decision)
-        scope.base.append(Power.decision_id.in_(scope.decisions))
+        decisions = reference.resolve_ids(session, Decision, "doc_number", "decision", f.decision)
+        scope.base.append(Power.decision_id.in_(decisions))
     position = {name: FACETS.index(name) for name in FACETS}
 
     def facet(name: str, condition: ColumnElement[bool], values: set[Any]) -> None:
@@ -113,7 +102,8 @@ def _scope(session: Session, f: PowerFilter) -> Scope:
     return scope
 
 
-Grouped = search.Grouped  # one value per facet dimension (FACETS order), then the count
+Grouped = list[tuple[Any, ...]]  # type, level, department id, partial, handover status (or None), name, count
+GROUPED = (Power.type, Power.level, Power.department_id, Power.partial, Handover.status)  # FACETS order
 
 
 def _facet(name: str, rows: Grouped, departments: dict[int, str]) -> list[dict[str, Any]]:
@@ -129,59 +119,57 @@ def _facet(name: str, rows: Grouped, departments: dict[int, str]) -> list[dict[s
     return [{"code": c.value, "label": c.label, "count": counts.get(c, 0)} for c in choices]
 
 
-def _page(session: Session, f: PowerFilter, where: list[ColumnElement[bool]]) -> list[Power]:
-    """One page in an explicit order, or in annex order when there is no search to rank by, by SQL."""
+def _searched(stmt: Select, q: searchtext.Query) -> Select:
+    if not q.terms:
+        return stmt
+    return stmt.join(PowerSearch, PowerSearch.power_id == Power.id).where(search.condition(q))
+
+
+def _grouped(session: Session, base: list[ColumnElement[bool]], q: searchtext.Query) -> Grouped:
+    """The matches of the base filters and the query, counted by the five facets (with the department's name)."""
+    stmt = (select(*GROUPED, Department.name, func.count()).select_from(Power)
+            .join(Department, Department.id == Power.department_id)
+            .outerjoin(Handover, Handover.power_id == Power.id).where(*base)
+            .group_by(*GROUPED, Department.name))
+    return [tuple(row) for row in session.execute(_searched(stmt, q))]
+
+
+def _page(session: Session, f: PowerFilter, q: searchtext.Query, where: list[ColumnElement[bool]],
+          ) -> tuple[list[Power], dict[int, str]]:
+    """One page in the asked order (default: relevance with a query, else annex order), and the names of those
+    found as part of a longer term."""
     # The sort may need Department; contains_eager reuses that join instead of adding a second one.
     stmt: Select = select(Power).join(Power.department).options(contains_eager(Power.department)).where(*where)
+    stmt = _searched(stmt, q)
     sort = f.sort if f.sort not in (None, "relevance") else "seq"
     descending = sort.startswith("-")
-    keys = SORTS[sort.lstrip("-")] + (Power.decision_id, Power.seq, Power.id)
-    stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys])
-    return list(session.scalars(stmt.limit(f.per_page).offset((f.page - 1) * f.per_page)).unique())
-
-
-def _by_id(session: Session, ids: list[int]) -> list[Power]:
-    found = {p.id: p for p in session.scalars(select(Power).where(Power.id.in_(ids))).unique()}
-    return [found[i] for i in ids]
+    keys: tuple[Any, ...] = SORTS[sort.lstrip("-")] + (Power.decision_id, Power.seq, Power.id)
+    order = [k.desc() if descending else k.asc() for k in keys]
+    if q.terms:
+        relevance = search.relevance(q)
+        stmt = stmt.add_columns(relevance.label("relevance"))
+        if f.sort in (None, "relevance"):
+            order.insert(0, relevance)
+    rows = session.execute(stmt.order_by(*order).limit(f.per_page).offset((f.page - 1) * f.per_page)).unique().all()
+    parts = {row[0].id: row[0].name for row in rows if q.terms and row[1] == searchtext.PARTLY}
+    return [row[0] for row in rows], parts
 
 
 def list_powers(session: Session, f: PowerFilter) -> PowerPage:
     """One page of powers, the total, and facet counts that honour every filter but their own.
 
-    Counts come from one set of rows grouped by the five facets, filtered per facet in Python. The unsearched list,
-    or a search one gram answers (one or two characters, most two-syllable pinyin), takes them from GramCount and
-    its page from the gram's postings, so its cost does not grow with the number of matches. Any other search
-    reads its matches once (search.hits) and counts and ranks them here.
+    Two statements (and the sub-items' selectin load): the page, and the matches grouped by the five facets,
+    which give the total and every facet once filtered per facet here.
     """
     scope = _scope(session, f)
-    where = scope.base + list(scope.faceted.values())
-    offset, relevance = (f.page - 1) * f.per_page, f.sort in (None, "relevance")
-    grams = search.exact_grams(session, f.q) if f.q else search.EVERY
-    if grams is not None:
-        rows = search.counted(session, grams, scope.keyed)
-    else:
-        entries = corpus.current(session)
-        found = search.found(session, entries, f.q or "")
-        present = entries.counted(found)
-        per_key = {k: n for k, n in present.items() if scope.admits(entries.keys[k])}
-        rows = [(*entries.keys[k].facets, n) for k, n in per_key.items()]
-    departments = dict(session.execute(select(Department.id, Department.name)).all())
-    facets = {name: _facet(name, [r for r in rows if scope.keep(r, but=name)], departments) for name in FACETS}
-    total = sum(r[-1] for r in rows if scope.keep(r))
-    if grams and grams != search.EVERY and relevance:
-        in_scope = sum(r[-1] for r in search.counted(session, search.EVERY, scope.keyed))
-        per_tier: Counter[int] = Counter()
-        for r in rows:
-            if scope.keep(r):
-                per_tier[r[search.TIER]] += r[-1]
-        items = _by_id(session, search.ranked_ids(session, grams, where, offset, f.per_page, per_tier, in_scope))
-    elif grams is None and relevance:
-        wanted = {k for k in per_key if scope.keep(entries.keys[k].facets)}
-        kept = found if len(wanted) == len(present) else entries.kept(found, wanted)
-        items = _by_id(session, entries.page(kept, searchtext.query(f.q or ""), offset, f.per_page))
-    else:
-        items = _page(session, f, where + ([search.condition(f.q)] if f.q else []))
-    return PowerPage(items, total, f.page, f.per_page, facets)
+    q = searchtext.query(f.q or "")
+    rows = _grouped(session, scope.base, q)
+    departments = {row[2]: row[5] for row in rows}
+    counted = [(*row[:5], row[-1]) for row in rows]
+    facets = {name: _facet(name, [r for r in counted if scope.keep(r, but=name)], departments) for name in FACETS}
+    total = sum(r[-1] for r in counted if scope.keep(r))
+    items, parts = _page(session, f, q, scope.base + list(scope.faceted.values())) if total else ([], {})
+    return PowerPage(items, total, f.page, f.per_page, facets, parts)
 
 
 def get_power(session: Session, power_id: int) -> Power:
@@ -321,6 +309,7 @@ def update_power(session: Session, caller: Caller, power_id: int, changes: dict[
     if "department" in changed:
         authorize(caller, Action.POWER_REASSIGN)
     _require_reason(reason)
+    retext = bool(changed.keys() & {"name", "sub_items", "note"})
     before = snapshots.power(power)
     after = {k: changes.get(k, _current(power, k)) for k in EDITABLE}
     _check_parts(after["partial"], after["devolved_part"], after["retained_part"])
@@ -335,7 +324,8 @@ def update_power(session: Session, caller: Caller, power_id: int, changes: dict[
     power.updated_at = utcnow()  # also bumps the version when only sub-items changed
     _flush(session, power)
     audit.record(session, caller, "update", power, before, reason)
-    search.index(session, power)  # its text or its facets changed
+    if retext:
+        search.index(session, power)
     return power
 
 
@@ -356,7 +346,6 @@ def _set_retired(session: Session, caller: Caller, power_id: int, expected_versi
     power.updated_at = utcnow()
     _flush(session, power)
     audit.record(session, caller, "retire" if retired else "restore", power, before, reason)
-    search.index(session, power)  # counted as retired or in force
     return power
 
 

@@ -51,10 +51,11 @@ def _csrf_failed(error: CSRFError) -> tuple[str, int] | Response:
     return render_template("error.html", title="表单已失效", message="表单已过期或来源不明，请刷新页面后重试。"), 400
 
 
-def highlight(text: str | None, query: str | None) -> Markup:
-    """``text`` with what ``query`` matched wrapped in <mark>, everything escaped."""
+def highlight(text: str | None, query: str | None, name: bool = False) -> Markup:
+    """``text`` with what ``query`` matched wrapped in <mark>, everything escaped (``name``: a power's name, which
+    a longer term holding it whole marks whole)."""
     return Markup("").join(Markup("<mark>{}</mark>").format(s.text) if s.matched else escape(s.text)
-                           for s in segments(text or "", query))
+                           for s in segments(text or "", query, name))
 
 
 def matches(text: str | None, query: str | None) -> bool:

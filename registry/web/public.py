@@ -36,6 +36,7 @@ def home():
     for item in items:
         handover = found.handovers.get(item["id"])
         item["status"] = handover.status.label if handover else None
+        item["matched_part"] = found.page.matched_parts.get(item["id"])
     return render_template("public/home.html", form=form, f=f, page=found.page, items=items,
                            facets=found.page.facets, suggestions=found.suggestions,
                            unfiltered_total=found.unfiltered_total)
