@@ -1,6 +1,6 @@
 """The hand-written migrations build exactly the schema the models describe, and undo it cleanly.
 
-Each test starts from an empty database of its own on every backend and goes through registry.migrate,
+Each test starts from an empty database of its own on every backend and goes through registry.db.migrate,
 the same code path as `registry init-db`.
 """
 

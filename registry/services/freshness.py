@@ -6,7 +6,7 @@ written outside the trail, so its decisions (id and creation time: a reload gets
 token too. The Beijing date is part of it because some answers (who handles an item today, what is overdue)
 change at midnight without a write.
 
-It is read on every public GET (registry.api.caching), so it is one statement, compiled once per dialect and
+It is read on every public GET (registry.http.caching), so it is one statement, compiled once per dialect and
 run on a pooled DBAPI connection of its own: no Session, no ORM, no BEGIN/ROLLBACK round of SQLAlchemy's.
 Reading it outside the request's transaction, and before the view reads anything, means whatever the view
 then reads is at least as new as the token: a body is never older than the version it is keyed by.

@@ -84,7 +84,7 @@ class Kind:
     # The power and the department an entry concerns, so the trail can be filtered by them.
     power_id: Callable[[Any], int | None] = lambda row: None
     department_id: Callable[[Any], int | None] = lambda row: getattr(row, "department_id", None)
-    # Rows the trail must account for; synthetic scale data (registry.synthetic) is not registry data.
+    # Rows the trail must account for; synthetic scale data (registry.seeding.synthetic) is not registry data.
     audited: Callable[[], ColumnElement[bool]] = lambda: true()
 
 
