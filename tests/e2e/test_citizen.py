@@ -40,9 +40,9 @@ def test_a_citizen_finds_the_item_and_reads_who_handles_it(page: Page, server: S
 def test_a_search_that_finds_nothing_helps(page: Page, server: Server, shot: Callable[[Page, str], Path],
                                           assert_accessible: Callable[[Page], None]) -> None:
     page.goto(server.url("/"))
-    page.get_by_label("搜索事项").fill("取水许可证书")
+    page.get_by_label("搜索事项").fill("取水囧许可证书")
     page.keyboard.press("Enter")
-    expect(page.get_by_text("没有找到与“取水许可证书”相关的事项")).to_be_visible()
+    expect(page.get_by_text("没有找到与“取水囧许可证书”相关的事项")).to_be_visible()
     suggestion = page.locator(".notice li a").first
     offered = suggestion.inner_text()
     suggestion.click()
