@@ -21,10 +21,11 @@ def normalise_url(url: str) -> URL:
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 15_000, cache_mib: int = 64, echo: bool = False) -> Engine:
-    """Create the engine; on SQLite take over BEGIN so writers queue instead of failing."""
+    """Create the engine; on SQLite take over BEGIN so writers queue instead of failing; on PostgreSQL turn JIT
+    compilation off, which a search's cost estimate would otherwise trigger at a price many times the query's."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+        return create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
     on_disk = parsed.database not in (None, "", ":memory:")
     # LIFO: a worker keeps reusing its most recent connection, whose page cache is warm. (An in-memory database
     # has a pool of one connection per thread, which takes no such option.)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import ColumnElement
 
@@ -137,22 +137,30 @@ def _grouped(session: Session, base: list[ColumnElement[bool]], q: searchtext.Qu
 def _page(session: Session, f: PowerFilter, q: searchtext.Query, where: list[ColumnElement[bool]],
           ) -> tuple[list[Power], dict[int, str]]:
     """One page in the asked order (default: relevance with a query, else annex order), and the names of those
-    found as part of a longer term."""
-    # The sort may need Department; contains_eager reuses that join instead of adding a second one.
-    stmt: Select = select(Power).join(Power.department).options(contains_eager(Power.department)).where(*where)
-    stmt = _searched(stmt, q)
+    found as part of a longer term. The matches are sorted by their keys alone, and only the page's rows are
+    read whole."""
     sort = f.sort if f.sort not in (None, "relevance") else "seq"
     descending = sort.startswith("-")
-    keys: tuple[Any, ...] = SORTS[sort.lstrip("-")] + (Power.decision_id, Power.seq, Power.id)
-    order = [k.desc() if descending else k.asc() for k in keys]
+    keys: list[Any] = [*SORTS[sort.lstrip("-")], Power.decision_id, Power.seq, Power.id]
+    ranked = bool(q.terms) and f.sort in (None, "relevance")
+    labelled = [k.label(f"k{i}") for i, k in enumerate([search.relevance(q)] * ranked + keys)]
+    inner: Select = select(Power.id.label("power_id"), *labelled).where(*where)
+    if sort.lstrip("-") == "department":
+        inner = inner.join(Department, Department.id == Power.department_id)
+    found = _searched(inner, q).order_by(*_directed(labelled, ranked, descending))
+    page = found.limit(f.per_page).offset((f.page - 1) * f.per_page).subquery()
+    stmt = select(Power).join(page, page.c.power_id == Power.id)
     if q.terms:
-        relevance = search.relevance(q)
-        stmt = stmt.add_columns(relevance.label("relevance"))
-        if f.sort in (None, "relevance"):
-            order.insert(0, relevance)
-    rows = session.execute(stmt.order_by(*order).limit(f.per_page).offset((f.page - 1) * f.per_page)).unique().all()
+        stmt = stmt.add_columns(search.relevance(q)).join(PowerSearch, PowerSearch.power_id == Power.id)
+    rows = session.execute(stmt.order_by(*_directed([page.c[c.name] for c in labelled], ranked, descending))
+                           ).unique().all()
     parts = {row[0].id: row[0].name for row in rows if q.terms and row[1] == searchtext.PARTLY}
     return [row[0] for row in rows], parts
+
+
+def _directed(columns: list[Any], ranked: bool, descending: bool) -> list[Any]:
+    """The sort keys in their directions: relevance (first, when ranked) always best first."""
+    return [c.desc() if descending and not (ranked and i == 0) else c.asc() for i, c in enumerate(columns)]
 
 
 def list_powers(session: Session, f: PowerFilter) -> PowerPage:

@@ -9,7 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, delete, func, insert, literal, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -74,10 +88,12 @@ def condition(q: Query) -> ColumnElement[bool]:
 
 
 def relevance(q: Query) -> ColumnElement[int]:
-    """searchtext.rank() of a match, in SQL."""
+    """searchtext.rank() of a match, in SQL. A match that holds no term's whole name was found in full (rank 3):
+    only the rare one that does is tested again, so the ranking costs no second search of the text."""
     together = q.text
+    partly = or_(false(), *[and_(_holds_name(t), ~_found(t)) for t in q.terms])
     return case((PowerSearch.name == together, 0), (_Position(PowerSearch.name, literal(together)) == 1, 1),
-                (_in(PowerSearch.name, together), 2), (and_(*[_found(t) for t in q.terms]), 3), else_=PARTLY)
+                (_in(PowerSearch.name, together), 2), (partly, PARTLY), else_=3)
 
 
 def _row(power_id: int, doc: searchtext.Document) -> dict[str, Any]:
