@@ -21,7 +21,8 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = Path(os.environ.get("REGISTRY_SOURCE_DOCUMENT") or ROOT.parent / "shared" / "seeds" / "000_e2ca7729ce21fbec.txt")
+SOURCE = Path(os.environ.get("REGISTRY_SOURCE_DOCUMENT")
+              or ROOT.parent / "shared" / "seeds" / "000_e2ca7729ce21fbec.txt")
 SOURCE_REF = "shared/seeds/000_e2ca7729ce21fbec.txt"
 OUTPUT = Path(__file__).resolve().parent / "annex.json"
 

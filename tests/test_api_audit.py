@@ -166,8 +166,8 @@ def _create_power(client: FlaskClient, h: Callable, rid: dict) -> Write:
     changed = ["decision", "seq", "name", "sub_items", "type", "level", "department", "note", "partial",
                "retired", "version"]
     return Write(resp, "admin", "create", "power", resp.json["id"], "渝府发〔2021〕13号 第104项 测试事项",
-                 "新增事项(测试)", changed, {"power_id": resp.json["id"], "department_id": resp.json["department"]["id"],
-                                            "before": None})
+                 "新增事项(测试)", changed,
+                 {"power_id": resp.json["id"], "department_id": resp.json["department"]["id"], "before": None})
 
 
 def _patch(client: FlaskClient, h: Callable, rid: dict, role: str, body: dict) -> TestResponse:

@@ -17,7 +17,8 @@ def test_openapi_lists_every_operation(reader: FlaskClient) -> None:
         ("POST", "/api/v1/powers/{power_id}/restore"), ("GET", "/api/v1/powers/{power_id}/history"),
         ("GET", "/api/v1/audit"), ("GET", "/api/v1/audit/export.csv"), ("GET", "/api/v1/audit/export.json"),
         ("GET", "/api/v1/security-events"), ("GET", "/api/v1/users"), ("POST", "/api/v1/users"),
-        ("POST", "/api/v1/users/{user_id}/tokens"), ("POST", "/api/v1/tokens/{token_id}/revoke"), ("GET", "/api/v1/powers/export.csv"),
+        ("POST", "/api/v1/users/{user_id}/tokens"), ("POST", "/api/v1/tokens/{token_id}/revoke"),
+        ("GET", "/api/v1/powers/export.csv"),
         ("GET", "/api/v1/powers/export.json"), ("GET", "/api/v1/decisions"), ("GET", "/api/v1/departments"),
     }
 

@@ -161,8 +161,9 @@ def test_a_seeded_full_item_starts_pending_with_an_open_checklist(reader: FlaskC
     assert body["checklist"] == [
         {"item": {"code": code, "label": label}, "done": False, "done_by": None, "done_at": None,
          "evidence": None, "note": None}
-        for code, label in [("guidance", "业务指导和培训"), ("supervision", "事中事后监管措施"), ("files", "档案资料移交"),
-                            ("system_access", "业务系统权限开通"), ("list_updated", "权力清单和办事指南更新")]]
+        for code, label in [("guidance", "业务指导和培训"), ("supervision", "事中事后监管措施"),
+                            ("files", "档案资料移交"), ("system_access", "业务系统权限开通"),
+                            ("list_updated", "权力清单和办事指南更新")]]
     assert body["progress"] == 0.0
     assert [(s["to"]["code"], s["ready"], s["needs_reason"], [m["code"] for m in s["missing"]])
             for s in body["next"]] == [
@@ -522,7 +523,8 @@ def test_a_confirmation_out_of_turn_is_a_conflict(client: FlaskClient, tokens: d
         pytest.param("zone", {"item": "guidance", "done": True}, 422, {"evidence": ["required to mark an item done"]},
                      id="done-without-evidence"),
         pytest.param("zone", {"item": "guidance", "done": True, "evidence": {"date": "2021-05-20"}}, 422,
-                     {"evidence": {"doc_number": ["give a document number or a link"]}}, id="evidence-without-doc-or-link"),
+                     {"evidence": {"doc_number": ["give a document number or a link"]}},
+                     id="evidence-without-doc-or-link"),
         pytest.param("zone", {"item": "guidance", "done": True, "evidence": {"link": "javascript:alert(1)"}}, 422,
                      {"evidence": {"link": ["must be an http or https link"]}}, id="javascript-link"),
         pytest.param("zone", {"item": "guidance", "done": True, "evidence": {"link": "ftp://example.org/a.pdf"}},

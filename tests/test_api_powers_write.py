@@ -47,7 +47,8 @@ def test_create(client: FlaskClient, admin_headers: dict) -> None:
     power = resp.json
     assert resp.headers["ETag"] == f'"{power["version"]}"'
     assert resp.headers["Location"].endswith(f"/api/v1/powers/{power['id']}")
-    assert (power["seq"], power["name"], power["sub_items"], power["note"]) == (104, "测试事项", ["子项一", "子项二"], "备注(试)")
+    assert (power["seq"], power["name"], power["sub_items"], power["note"]) == (
+        104, "测试事项", ["子项一", "子项二"], "备注(试)")
     assert power["type"] == {"code": "licensing", "label": "行政许可"}
     assert get(client, power["id"])[0] == power
     assert client.get("/api/v1/powers").json["total"] == 104

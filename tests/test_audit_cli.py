@@ -198,7 +198,8 @@ def test_the_hash_does_not_depend_on_key_order() -> None:
     assert chain.canonical(reordered(fields)) == chain.canonical(fields)
     assert chain.entry_hash(key, reordered(fields)) == chain.entry_hash(key, fields)
     # ...but on every value, on list order, and on the key.
-    assert chain.entry_hash(key, {**fields, "after": {**fields["after"], "note": "备注 "}}) != chain.entry_hash(key, fields)
+    assert (chain.entry_hash(key, {**fields, "after": {**fields["after"], "note": "备注 "}})
+            != chain.entry_hash(key, fields))
     assert chain.entry_hash(key, {**fields, "changed": ["note", "name", "version"]}) != chain.entry_hash(key, fields)
     assert chain.entry_hash(chain.chain_key(OTHER_KEY), fields) != chain.entry_hash(key, fields)
     # Keys outside HASHED_FIELDS (the stored hash itself, say) are not hashed.
@@ -206,7 +207,8 @@ def test_the_hash_does_not_depend_on_key_order() -> None:
 
 
 def test_canonical_json_is_compact_sorted_utf8() -> None:
-    assert chain.canonical({"b": [1, {"d": None, "c": "水"}], "a": True}) == '{"a":true,"b":[1,{"c":"水","d":null}]}'.encode()
+    assert (chain.canonical({"b": [1, {"d": None, "c": "水"}], "a": True})
+            == '{"a":true,"b":[1,{"c":"水","d":null}]}'.encode())
 
 
 def test_a_stored_entry_rehashes_the_same_whatever_the_key_order(shared_app: Flask) -> None:

@@ -34,7 +34,8 @@ def served(shared_app) -> dict[int, dict]:
 def test_source_counts() -> None:
     assert len(SOURCE["powers"]) == 103
     assert len(SOURCE["annex_rows"]) == 104
-    assert ITEMS[75]["sub_items"] == ["其他金属冶炼建设项目安全设施设计审查", "其他危险化学品生产、储存建设项目安全设施设计审查"]
+    assert ITEMS[75]["sub_items"] == ["其他金属冶炼建设项目安全设施设计审查",
+                                      "其他危险化学品生产、储存建设项目安全设施设计审查"]
     assert ITEMS[74]["sub_items"] == ["危险化学品生产的企业安全生产许可"]
     assert sorted(s for s, p in ITEMS.items() if p["partial"]) == [18, 73, 100, 101, 102]
 

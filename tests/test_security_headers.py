@@ -24,7 +24,8 @@ URLS = [
 
 
 @pytest.mark.parametrize(("label", "url", "headers", "status"), URLS, ids=[u[0] for u in URLS])
-def test_every_answer_carries_the_headers(reader: FlaskClient, label: str, url: str, headers: dict, status: int) -> None:
+def test_every_answer_carries_the_headers(reader: FlaskClient, label: str, url: str, headers: dict,
+                                          status: int) -> None:
     resp = reader.get(url, headers=headers)
     assert resp.status_code == status
     assert {name: resp.headers.get(name) for name in HEADERS} == HEADERS

@@ -55,7 +55,8 @@ def test_seed_into_empty_database(databases) -> None:
         runner = app.test_cli_runner()
         assert runner.invoke(args=["init-db"]).exit_code == 0
         result = runner.invoke(args=["seed"])
-        assert ("created 1 decision(s), 7 department(s), 5 handover_method(s), 103 power(s), 103 handover(s)") in result.output
+        assert ("created 1 decision(s), 7 department(s), 5 handover_method(s), 103 power(s), "
+                "103 handover(s)") in result.output
         assert counts(app)["powers"] == 103
     finally:
         dispose(app)
@@ -66,7 +67,8 @@ def test_export_csv_command(shared_app: Flask) -> None:
     assert result.exit_code == 0
     rows = list(csv.reader(io.StringIO(result.output.lstrip("\ufeff"))))
     assert len(rows) == 1 + 104
-    assert rows[76][:3] == ["75", parse_annex.parse_file()["powers"][74]["name"], "其他危险化学品生产、储存建设项目安全设施设计审查"]
+    assert rows[76][:3] == ["75", parse_annex.parse_file()["powers"][74]["name"],
+                            "其他危险化学品生产、储存建设项目安全设施设计审查"]
 
 
 def test_export_json_command(shared_app: Flask) -> None:

@@ -100,8 +100,8 @@ def served(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
         "REGISTRY_SECRET_KEY": SECRET_KEY,
         "REGISTRY_AUDIT_KEY": AUDIT_KEY,
     }
-    args = [str(GUNICORN), "--config", str(CONFIG), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
-            "--timeout", "30", "--graceful-timeout", "5", "--no-control-socket", "wsgi:app"]
+    args = [str(GUNICORN), "--config", str(CONFIG), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+            "--chdir", str(ROOT), "--timeout", "30", "--graceful-timeout", "5", "--no-control-socket", "wsgi:app"]
     with log.open("wb") as out:
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:

@@ -106,7 +106,8 @@ class Facts:
 def _terms(f: Facts) -> list[Missing]:
     out = []
     if not f.receiving_office:
-        out.append(Missing("receiving_office", Message(Code.NEEDS_OFFICE, "指定承接部门 (name the receiving zone office)")))
+        out.append(Missing("receiving_office",
+                           Message(Code.NEEDS_OFFICE, "指定承接部门 (name the receiving zone office)")))
     if not f.method:
         out.append(Missing("method", Message(Code.NEEDS_METHOD, "确定移交方式 (choose a handover method)")))
     return out
@@ -128,7 +129,8 @@ def confirmation_missing(f: Facts) -> list[Missing]:
     """What both sides need before either may confirm: the terms they are agreeing to."""
     out = _terms(f)
     if f.effective_date is None:
-        out.append(Missing("effective_date", Message(Code.NEEDS_EFFECTIVE_DATE, "确定生效日期 (set the effective date)")))
+        out.append(Missing("effective_date",
+                           Message(Code.NEEDS_EFFECTIVE_DATE, "确定生效日期 (set the effective date)")))
     return out
 
 

@@ -30,7 +30,7 @@ TERMS = ("receiving_office", "method", "content", "scope", "effective_date", "au
 
 
 def create_for(session: Session, caller: Caller, power: Power, reason: str | None) -> Handover:
-    """Open the handover of a new power; a partial item starts with its devolved part as content and its note as scope."""
+    """Open the handover of a new power; a partial item starts with its devolved part as content, its note as scope."""
     handover = Handover(
         power=power, status=Status.PENDING, status_since=utcnow(), authorisation_needed=False,
         content=power.devolved_part if power.partial else None, scope=power.note if power.partial else None,

@@ -104,7 +104,8 @@ def _replay(session: Session, report: Report, last: dict[tuple[str, int], tuple[
                                                               "it was changed outside the application"))
         for entity_id in sorted(rows):
             report.findings.append(Finding(None, "unaudited-row",
-                                           f"{name} {entity_id} has no audit entry: it was added outside the application"))
+                                           f"{name} {entity_id} has no audit entry: "
+                                           "it was added outside the application"))
 
 
 def verify(session: Session, audit_key: str, checkpoints: list[dict[str, Any]] | None = None) -> Report:

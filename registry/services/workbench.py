@@ -36,7 +36,8 @@ def desk(session: Session, caller: Caller, power_id: int) -> Desk:
     steps = [s for s in handovers.next_steps(handover)
              if _may(caller, Action.HANDOVER_RECALL if s.to == Status.RECALLED else Action.HANDOVER_MOVE,
                      department_id)]
-    sides = [side for side, action in ((Side.HANDOVER, Action.HANDOVER_CONFIRM), (Side.ACCEPTANCE, Action.HANDOVER_ACCEPT))
+    sides = [side
+             for side, action in ((Side.HANDOVER, Action.HANDOVER_CONFIRM), (Side.ACCEPTANCE, Action.HANDOVER_ACCEPT))
              if _may(caller, action, department_id)]
     return Desk(
         handover=handover, steps=steps, events=handovers.history(session, power_id),

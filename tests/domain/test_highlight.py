@@ -1,4 +1,4 @@
-"""What a query marks in a text (registry.domain.highlight): the same rules as the search, mapped to printed characters."""
+"""What a query marks in a text (registry.domain.highlight): the search's rules, mapped to printed characters."""
 
 from __future__ import annotations
 

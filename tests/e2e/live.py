@@ -92,7 +92,7 @@ def _decode(raw: bytes, content_type: str) -> Any:
 
 
 def server_env(database: Path) -> dict[str, str]:
-    """The environment of the CLI and gunicorn: this checkout's code, an explicit database and keys (never instance/)."""
+    """The environment of the CLI and gunicorn: this checkout's code, an explicit database and keys (not instance/)."""
     return os.environ | {
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "REGISTRY_DATABASE_URL": f"sqlite:///{database}",

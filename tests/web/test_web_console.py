@@ -60,10 +60,12 @@ def test_a_zone_user_and_the_department_take_a_power_to_handed_over(app: Flask, 
         resp = form(page(zone), f"/check/{item}").submit(zone, **{f"check-{item}-{k}": v for k, v in EVIDENCE.items()})
         assert resp.status_code == 303, field_errors(resp)
     # Each side confirms for itself: the zone sees only the acceptance, the department only its own side.
-    assert [f["action"].rsplit("/", 1)[1] for f in soup(page(zone)).select('form[action*="/confirm/"]')] == ["acceptance"]
+    assert [f["action"].rsplit("/", 1)[1]
+            for f in soup(page(zone)).select('form[action*="/confirm/"]')] == ["acceptance"]
     assert form(page(water), "/confirm/handover").submit(water).status_code == 303
     assert form(page(zone), "/confirm/acceptance").submit(zone).status_code == 303
-    resp = form(page(zone), "/transition/handed_over").submit(zone, **{"to-handed_over-doc_number": "渝经开函〔2021〕1号"})
+    resp = form(page(zone), "/transition/handed_over").submit(
+        zone, **{"to-handed_over-doc_number": "渝经开函〔2021〕1号"})
     assert resp.status_code == 303
     state = handover(api, tokens, WATER_POWER)[0]
     assert state["status"]["code"] == "handed_over"
@@ -111,7 +113,8 @@ def test_a_step_that_needs_a_reason_says_so_next_to_the_field(app: Flask, tokens
     ("values", "field", "message"),
     [
         ({"link": "ftp://example/x"}, "check-files-link", "须为 http 或 https 链接"),
-        ({"evidence_date": "1999-01-01", "doc_number": "x"}, "check-files-evidence_date", "日期须在 2000 年至 2100 年之间"),
+        ({"evidence_date": "1999-01-01", "doc_number": "x"}, "check-files-evidence_date",
+         "日期须在 2000 年至 2100 年之间"),
         ({"evidence_date": "not a date", "doc_number": "x"}, "check-files-evidence_date", "不是有效的日期值。"),
         ({}, "check-files-doc_number", "标记完成须提供文号或链接"),
     ],

@@ -57,7 +57,8 @@ def _choice(code: str) -> dict:
         ({"kind": "transition", "from": _choice("operating"), "to": _choice("recalled"), "effective_on": "2022-01-01"},
          "交接状态由「已运行」变为「已收回」，自 2022-01-01 起由市级部门办理。"),
         ({"kind": "confirmation", "detail": {"code": "handover", "label": "市级部门确认移交"}}, "市级部门确认移交。"),
-        ({"kind": "checklist", "detail": {"code": "files", "label": "档案资料移交"}}, "交接工作「档案资料移交」有进展。"),
+        ({"kind": "checklist", "detail": {"code": "files", "label": "档案资料移交"}},
+         "交接工作「档案资料移交」有进展。"),
         ({"kind": "update"}, "交接内容（承接部门、移交方式、实施范围或日期等）有更新。"),
     ],
 )
@@ -103,7 +104,8 @@ NAMES = Names({1: "市水利局", 8: "重庆经开区行政审批服务中心"},
 
 
 def _row_texts(entity: str, diff: list[dict]) -> list[tuple[str, str, str]]:
-    return [(r.label, "".join(p.text for p in r.old), "".join(p.text for p in r.new)) for r in rows(entity, diff, NAMES)]
+    return [(r.label, "".join(p.text for p in r.old), "".join(p.text for p in r.new))
+            for r in rows(entity, diff, NAMES)]
 
 
 def test_trail_rows_name_codes_and_ids() -> None:
@@ -119,7 +121,8 @@ def test_trail_rows_name_codes_and_ids() -> None:
 
 def test_a_checklist_change_is_one_row_per_item_that_changed() -> None:
     undone = {"done": False, "by": None, "at": None, "evidence": None, "note": None}
-    done = {"done": True, "by": "经开区甲", "at": "2021-05-20T00:00:00Z", "evidence": {"doc_number": "1号"}, "note": None}
+    done = {"done": True, "by": "经开区甲", "at": "2021-05-20T00:00:00Z", "evidence": {"doc_number": "1号"},
+            "note": None}
     before = {"guidance": undone, "files": undone}
     diff = [{"field": "checklist", "label": "交接清单", "before": before, "after": {**before, "files": done}}]
     (row,) = rows("handover", diff, NAMES)

@@ -40,7 +40,8 @@ def plain_rule(q: str) -> list[int]:
                   if searchtext.matches(searchtext.document(p["name"], p["sub_items"], p["note"]), query))
 
 
-@pytest.mark.parametrize("q", ["取水", "林地", "施工许可", "qushui", "qsxk", "取", "ＱＳＸＫ", "许可证", "(1)", "小(1)型"])
+@pytest.mark.parametrize("q", ["取水", "林地", "施工许可", "qushui", "qsxk", "取", "ＱＳＸＫ", "许可证", "(1)",
+                               "小(1)型"])
 def test_search_finds_what_the_rule_finds(reader: FlaskClient, q: str) -> None:
     assert sorted(result_seqs(reader, q=q)) == plain_rule(q)
     assert plain_rule(q), "a query of this table must find something"
@@ -55,7 +56,8 @@ def test_the_exact_name_comes_first_and_matches_are_marked(reader: FlaskClient) 
 
 
 def test_a_sub_item_match_is_shown_under_its_power(reader: FlaskClient) -> None:
-    seq, sub = next((s, p["sub_items"][0]) for s, p in ITEMS.items() if p["sub_items"] and p["sub_items"][0] not in p["name"])
+    seq, sub = next((s, p["sub_items"][0]) for s, p in ITEMS.items()
+                    if p["sub_items"] and p["sub_items"][0] not in p["name"])
     page = soup(reader.get("/", query_string={"q": sub}))
     hits = [h.get_text() for h in page.select("ol.results .hit")]
     assert f"子项：{sub}" in hits
@@ -200,7 +202,8 @@ def test_progress_shows_the_same_figures_as_the_api(client: FlaskClient, tokens:
     assert "完成 1/36" in text(resp)
 
 
-@pytest.mark.parametrize("path", ["/", "/?q=取水", "/?q=囧囧", "/powers/38", "/powers/100", "/progress", "/powers/9999"])
+@pytest.mark.parametrize("path", ["/", "/?q=取水", "/?q=囧囧", "/powers/38", "/powers/100", "/progress",
+                                  "/powers/9999"])
 def test_public_pages_load_nothing_from_elsewhere_and_need_no_script(reader: FlaskClient, path: str) -> None:
     resp = reader.get(path)
     html = resp.get_data(as_text=True)
