@@ -7,6 +7,7 @@ PostgreSQL), so the answer is exactly registry.domain.searchtext.matches() on bo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -33,6 +34,7 @@ from registry.domain.searchtext import PARTLY, SHORTEST_NAME, Query, Term
 from registry.models import Power, PowerPinyin, PowerSearch
 
 BATCH = 500
+EXPRESSIONS_KEPT = 256  # queries whose SQL expressions a worker keeps
 TEXT = ("name", "haystack", "initials", "spelt", "starts")  # PowerSearch's columns of searchtext.Document
 
 
@@ -82,11 +84,14 @@ def _holds_name(term: Term) -> ColumnElement[bool]:
     return and_(func.length(PowerSearch.name) >= SHORTEST_NAME, _in(term.text, PowerSearch.name))
 
 
+@lru_cache(maxsize=EXPRESSIONS_KEPT)
 def condition(q: Query) -> ColumnElement[bool]:
-    """A WHERE condition on PowerSearch: searchtext.matches()."""
+    """A WHERE condition on PowerSearch: searchtext.matches(). Kept per query: a page uses it twice, and building
+    the expression costs more than running it over a small registry."""
     return and_(true(), *[or_(_found(t), _holds_name(t)) for t in q.terms])
 
 
+@lru_cache(maxsize=EXPRESSIONS_KEPT)
 def relevance(q: Query) -> ColumnElement[int]:
     """searchtext.rank() of a match, in SQL. A match that holds no term's whole name was found in full (rank 3):
     only the rare one that does is tested again, so the ranking costs no second search of the text."""
