@@ -1,10 +1,12 @@
 """Gunicorn's configuration for the registry: `gunicorn --config gunicorn_conf.py wsgi:app`.
 
-`make run`, the benchmark and the serving tests all load it, so production and measurement match. It holds
-only what must happen per worker; the command line keeps the bind address, worker count and logs.
+`make run`, the benchmark and the serving tests all load it, so production and measurement match. The command
+line keeps the bind address, worker count and logs.
 
-Nothing happens when gunicorn's master reads this file: it imports nothing of the registry (a HUP then still
-starts workers on new code), and the hook runs in each worker, after it has loaded wsgi:app.
+The master imports the app once, before it forks (preload_app): a worker is ready to answer as soon as it is
+forked, and the workers share the app's pages. It opens no database connection (create_app only makes the
+engine), and each worker drops whatever pool it inherited. A code change therefore needs a restart of gunicorn,
+not a HUP.
 """
 
 from __future__ import annotations
@@ -12,10 +14,20 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+preload_app = True
+ENGINE_KEY = "registry.engine"  # registry.db.ENGINE_KEY: this file imports nothing of the registry
+
+
+def when_ready(server: Any) -> None:
+    """Gunicorn hook, in the master once the app is loaded: what is alive now lives as long as every worker, so it
+    is frozen before the forks (the collector stops walking it, and its pages stay shared)."""
+    gc.freeze()
+
 
 def post_worker_init(worker: Any) -> None:
-    """Gunicorn hook: in each worker, once wsgi:app is loaded and before it accepts a request."""
-    # What is alive now (the app and its modules) lives as long as the worker: frozen, the collector stops
-    # walking it on every full collection.
+    """Gunicorn hook: in each worker, before it accepts a request."""
+    # A pool inherited from the master must not be shared by two processes (close=False: the master's own, if it
+    # has any, stays open for it).
+    worker.wsgi.extensions[ENGINE_KEY].dispose(close=False)
     gc.freeze()
     worker.log.info("worker ready: %d objects frozen", gc.get_freeze_count())

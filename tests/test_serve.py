@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from conftest import AUDIT_KEY, SECRET_KEY, dispose, make_app
 
+from registry.db import ENGINE_KEY
 from registry.domain import searchtext
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -232,3 +233,5 @@ def test_the_hook_does_no_work_beyond_freezing(databases, seeded: bool) -> None:
     assert compiled == 0
     assert searchtext.syllables.cache_info().currsize == 0
     assert lines and lines[0].startswith(READY.decode())
+    # The master loads the app before it forks; the engine each worker disposes of is the app's own.
+    assert config.preload_app is True and config.ENGINE_KEY == ENGINE_KEY
