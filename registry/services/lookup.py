@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from registry.domain.handover import Status
 from registry.models import Handover, HandoverEvent, Power
 from registry.services import feed, handovers, powers, suggest, who_handles
 from registry.services.powers import PowerFilter, PowerPage
@@ -20,7 +21,8 @@ HISTORY_LIMIT = 500
 @dataclass
 class Lookup:
     page: PowerPage
-    handovers: dict[int, Handover]
+    statuses: dict[int, Status]  # the page's handover statuses
+    handovers: dict[int, Handover] = field(default_factory=dict)  # the page's handovers whole, when asked for
     suggestions: list[Suggestion] = field(default_factory=list)
     unfiltered_total: int | None = None  # with filters and no result: how many the query alone finds
 
@@ -29,10 +31,16 @@ def _filtered(f: PowerFilter) -> bool:
     return bool(f.type or f.level or f.department or f.status or f.partial is not None)
 
 
-def search(session: Session, f: PowerFilter) -> Lookup:
-    """One page of results; an empty one comes with the count without filters and shorter queries that find."""
+def search(session: Session, f: PowerFilter, whole_handovers: bool = False) -> Lookup:
+    """One page of results with their handover statuses (or whole handovers, for the console); an empty one comes
+    with the count without filters and shorter queries that find."""
     page = powers.list_powers(session, f)
-    out = Lookup(page, handovers.for_powers(session, [p.id for p in page.items]))
+    ids = [p.id for p in page.items]
+    if whole_handovers:
+        found = handovers.for_powers(session, ids)
+        out = Lookup(page, {i: h.status for i, h in found.items()}, found)
+    else:
+        out = Lookup(page, handovers.statuses(session, ids))
     if page.total == 0 and f.q:
         if _filtered(f):
             plain = replace(f, type=[], level=[], department=[], status=[], partial=None, page=1, per_page=1)

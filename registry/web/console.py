@@ -25,7 +25,7 @@ def _render(form: SearchForm, bulk_form: BulkForm, problems: list[str] | None = 
     form.department.choices = city_departments(session)
     form.validate()
     f = form.to_filter(PER_PAGE)
-    found = lookup.search(session, f)
+    found = lookup.search(session, f, whole_handovers=True)
     today, caller = today_in_china(), current_caller()
     rows = []
     for power in found.page.items:

@@ -34,8 +34,8 @@ def home():
     found = lookup.search(session, f)
     items = PublicListItem(many=True).dump(found.page.items)
     for item in items:
-        handover = found.handovers.get(item["id"])
-        item["status"] = handover.status.label if handover else None
+        status = found.statuses.get(item["id"])
+        item["status"] = status.label if status else None
         item["matched_part"] = found.page.matched_parts.get(item["id"])
     return render_template("public/home.html", form=form, f=f, page=found.page, items=items,
                            facets=found.page.facets, suggestions=found.suggestions,
