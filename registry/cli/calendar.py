@@ -60,7 +60,7 @@ def import_year(path: Path, reason: str) -> None:
         raise click.ClickException("\n".join(lines)) from None
     session.commit()
     year = loaded.year
-    verb = "loaded" if loaded.created else "replaced" if loaded.changed else "unchanged:"
+    verb = "loaded" if loaded.created else "replaced" if loaded.changed else "unchanged"
     holidays = sum(d.kind == "holiday" for d in year.days)
     click.echo(f"{verb} {year.year}: {holidays} holiday(s), {len(year.days) - holidays} make-up workday(s)")
 
