@@ -27,24 +27,24 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("source", sa.String(200), nullable=False),
         sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("year BETWEEN 1900 AND 9999", name="ck_calendar_year_year_range"),
-        sa.PrimaryKeyConstraint("id", name="pk_calendar_year"),
-        sa.UniqueConstraint("year", name="uq_calendar_year_year"),
+        sa.CheckConstraint("year BETWEEN 1900 AND 9999", name=op.f("ck_calendar_year_year_range")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_year")),
+        sa.UniqueConstraint("year", name=op.f("uq_calendar_year_year")),
     )
     op.create_table(
         "calendar_day",
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("year_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
-        sa.CheckConstraint("kind IN ('holiday', 'workday')", name="ck_calendar_day_kind"),
-        sa.ForeignKeyConstraint(["year_id"], ["calendar_year.id"], name="fk_calendar_day_year_id_calendar_year",
+        sa.CheckConstraint("kind IN ('holiday', 'workday')", name=op.f("ck_calendar_day_kind")),
+        sa.ForeignKeyConstraint(["year_id"], ["calendar_year.id"], name=op.f("fk_calendar_day_year_id_calendar_year"),
                                 ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("day", name="pk_calendar_day"),
+        sa.PrimaryKeyConstraint("day", name=op.f("pk_calendar_day")),
     )
-    op.create_index("ix_calendar_day_year_id", "calendar_day", ["year_id"])
+    op.create_index(op.f("ix_calendar_day_year_id"), "calendar_day", ["year_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_calendar_day_year_id", table_name="calendar_day")
+    op.drop_index(op.f("ix_calendar_day_year_id"), table_name="calendar_day")
     op.drop_table("calendar_day")
     op.drop_table("calendar_year")
