@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from registry.domain.choices import DayOverride
-from registry.schemas.common import ChoiceOut, InputSchema, Text
+from registry.schemas.common import ChoiceOut, InputSchema, Text, UtcDateTime
 
 MAX_DAYS = 366
 
@@ -13,7 +13,7 @@ MAX_DAYS = 366
 class CalendarYearOut(Schema):
     year = fields.Integer(required=True)
     source = fields.String(required=True, metadata={"description": "where the days came from"})
-    loaded_at = fields.DateTime(required=True)
+    loaded_at = UtcDateTime(required=True)
     holidays = fields.Integer(required=True, metadata={"description": "days off (放假), weekends within included"})
     workdays = fields.Integer(required=True, metadata={"description": "make-up Saturday or Sunday workdays (调休)"})
 
