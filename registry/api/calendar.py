@@ -9,6 +9,7 @@ from registry.api.blueprint import BEARER, Blueprint
 from registry.domain.choices import DayOverride
 from registry.domain.roles import ALLOWED, Action
 from registry.http.access import current_caller, public, roles
+from registry.http.caching import conditional
 from registry.schemas.calendar import CalendarYearDetail, CalendarYearIn, CalendarYearOut
 from registry.services import calendar as calendars
 from registry.services.errors import Code, Message, NotFound
@@ -27,6 +28,7 @@ def _detail(row: Any) -> dict[str, Any]:
 
 @blp.get("/years")
 @public
+@conditional
 @blp.response(200, CalendarYearOut(many=True))
 def list_years():
     """The years loaded, oldest first: a working-day count reaching into any other year is refused."""
@@ -35,6 +37,7 @@ def list_years():
 
 @blp.get(f"/years/{YEAR}")
 @public
+@conditional
 @blp.response(200, CalendarYearDetail)
 def get_year(year: int):
     """One loaded year with each day that differs from its weekday."""
