@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from registry import db
 from registry.models import AuditEntry, CalendarDay, CalendarYear
@@ -24,7 +24,8 @@ from registry.services import calendar as calendars
 from registry.services.errors import ValidationFailed
 from tests.conftest import bearer, cli
 from tests.handover_steps import WATER_POWER, handover
-from tests.pages import login, soup, text
+from tests.pages import login, soup
+from tests.pages import text as page_text
 
 GOOD_2099 = "date,kind\n2099-01-01,holiday\n2099-01-02,holiday\n2099-01-10,workday\n"
 
@@ -301,14 +302,14 @@ def test_the_console_lists_the_years_and_warns_on_its_index(shared_app: Flask, m
     page = soup(client.get("/console/calendar/"))
     rows = [[c.get_text(strip=True) for c in tr.find_all(["th", "td"])] for tr in page.select("tbody tr")]
     assert len(rows) == 23 and rows[0][:3] == ["2026", "33", "6"] and rows[-1][0] == "2004"
-    days = text(client.get("/console/calendar/", query_string={"year": "2026"}))
+    days = page_text(client.get("/console/calendar/", query_string={"year": "2026"}))
     assert "2026-02-14" in days and "调休上班" in days
     index = client.get("/console/")
     assert soup(index).find("a", href="/console/calendar/") is not None
     monkeypatch.setattr(console, "today_in_china", lambda: date(2026, 11, 2))
-    assert "2027 年的工作日历尚未载入" in text(client.get("/console/"))
+    assert "2027 年的工作日历尚未载入" in page_text(client.get("/console/"))
     monkeypatch.setattr(console, "today_in_china", lambda: date(2026, 10, 2))
-    assert "工作日历尚未载入" not in text(client.get("/console/"))
+    assert "工作日历尚未载入" not in page_text(client.get("/console/"))
 
 
 @pytest.mark.parametrize("who", ["zone", "auditor", "water"])
@@ -316,3 +317,11 @@ def test_only_the_admin_sees_the_calendar_page(shared_app: Flask, who: str) -> N
     client = shared_app.test_client()
     login(client, who)
     assert client.get("/console/calendar/").status_code == 403
+
+
+def test_a_day_changed_behind_the_application_is_caught_by_verify(app: Flask) -> None:
+    with app.extensions["registry.engine"].begin() as conn:
+        conn.execute(text("UPDATE calendar_day SET kind = 'holiday' WHERE day = :day"), {"day": date(2026, 2, 14)})
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "(replay): calendar_year" in result.output and "no longer matches" in result.output
