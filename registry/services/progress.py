@@ -68,10 +68,9 @@ class Overdue:
 def overdue(session: Session, today: date | None = None) -> list[Overdue]:
     """Open handovers past their planned date, the latest first."""
     today = today or today_in_china()
-    rows = session.scalars(select(Handover).join(Handover.power)
-                           .where(Power.retired.is_(False), _overdue(today))
-                           .order_by(Handover.planned_date, Power.seq)).unique()
-    rows = list(rows)
+    rows = list(session.scalars(select(Handover).join(Handover.power)
+                                .where(Power.retired.is_(False), _overdue(today))
+                                .order_by(Handover.planned_date, Power.seq)).unique())
     calendar = calendars.load(session, since=min(h.planned_date for h in rows)) if rows else Calendar()
     out = []
     for h in rows:
