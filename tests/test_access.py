@@ -102,6 +102,10 @@ EXPECTED = {
     "GET offices.index": ADMIN,
     "POST offices.create": ADMIN,
     "POST offices.update": ADMIN,
+    "GET calendar.list_years": EVERYONE,
+    "GET calendar.get_year": EVERYONE,
+    "PUT calendar.put_year": ADMIN,
+    "GET calendars.index": ADMIN,
 }
 # The console's forms post with a CSRF token, which the walk (a bearer-token client) does not have.
 CONSOLE_FORMS = {"POST console.bulk_transition", "POST handover.terms", "POST handover.transition",
@@ -110,7 +114,7 @@ CONSOLE_FORMS = {"POST console.bulk_transition", "POST handover.terms", "POST ha
 # Power 38 (取水许可) belongs to 市水利局, the "water" user's department; user 2 and token 2 are the zone
 # user's, so the admin's own account survives the walk.
 PATH_ARGS = {"power_id": 38, "user_id": 2, "token_id": 2, "filename": "no-such-file.txt", "department_id": 7,
-             "method_id": 1, "to": "suspended", "side": "handover", "item": "guidance"}
+             "method_id": 1, "to": "suspended", "side": "handover", "item": "guidance", "year": 2026}
 REASON = {"reason": "访问测试"}
 BODIES = {
     "POST powers.create_power": {"decision": 1, "seq": 9001, "name": "访问测试事项", "type": "licensing",
@@ -131,6 +135,8 @@ BODIES = {
     "PATCH reference.update_method": {"name": "访问测试改名"},
     "POST reference.create_department": {"name": "访问测试办公室", "kind": "zone"},
     "PATCH reference.update_department": {"phone": "023-00000000"},
+    # 2026 replaced by a single day, on the walk's own copy of the database: an audited write.
+    "PUT calendar.put_year": {"days": [{"date": "2026-01-01", "kind": "holiday"}], **REASON},
 }
 # Writes on one power that a department user may make only for its own department's powers (power 38 is
 # 市水利局's, so "forestry" is refused by the service).
@@ -141,7 +147,7 @@ OBJECT_SCOPED = {"PATCH powers.update_power", "PATCH handovers.update_handover",
 ADMITTED_BUT_REFUSED = {"GET static": 404, "POST auth.login": 400, "POST auth.logout": 400,
                         "POST handovers.confirm": 409} | {key: 400 for key in CONSOLE_FORMS}
 # Routes that write to the registry or its trail (the web sign-in forms write only security events).
-WRITES = {key for key in EXPECTED if key.split()[0] in {"POST", "PATCH"} and not key.startswith("POST auth.")}
+WRITES = {key for key in EXPECTED if key.split()[0] in {"POST", "PATCH", "PUT"} and not key.startswith("POST auth.")}
 
 
 def routes(app: Flask) -> Iterator[tuple[str, str, Rule]]:

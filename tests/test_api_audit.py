@@ -26,6 +26,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.test import TestResponse
 
+from registry.services import calendar as calendars
 from tests.conftest import Databases, dispose, make_app
 
 PROBLEM = "application/problem+json"
@@ -544,8 +545,12 @@ def test_trail_holds_the_seed_then_the_writes(trail: Trail) -> None:
                                                 + ["power", "handover"] * 103)
     assert all(e["actor"]["id"] is None and e["actor"]["name"].startswith("cli:") and e["actor"]["role"] == "admin"
                for e in seed)
-    staffed = len(seed) + 10
-    assert [e["entity_type"] for e in trail.entries[len(seed):staffed]] == ["user", "token"] * 5
+    # Then the working-day calendar, one entry per year chinesecalendar knows (2004–2026), then the staff.
+    calendar = trail.entries[len(seed):len(seed) + 23]
+    assert [(e["entity_type"], e["after"]["year"], e["reason"]) for e in calendar] == [
+        ("calendar_year", year, calendars.SEED_REASON) for year in range(2004, 2027)]
+    staffed = len(seed) + len(calendar) + 10
+    assert [e["entity_type"] for e in trail.entries[len(seed) + len(calendar):staffed]] == ["user", "token"] * 5
     assert [e["request_id"] for e in trail.entries[staffed:]] == ["trail-name", "trail-note", "trail-retire",
                                                              "trail-restore", "trail-name-back", "trail-create",
                                                              "trail-create", "trail-user", "trail-token"]

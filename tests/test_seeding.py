@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from registry import db
 from registry.cli.caller import cli_caller
 from registry.models import AuditEntry, Power
+from registry.services import calendar as calendars
 from registry.services import powers
 from seed import parse_annex
 from tests.conftest import dispose, make_app
@@ -86,11 +87,11 @@ def test_the_seed_is_audited_like_any_other_write(databases) -> None:
         with app.app_context():
             entries = db.session(write=False).scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
         kinds = [e.entity_type for e in entries]
-        assert [kinds.count(k) for k in ("decision", "department", "handover_method", "power", "handover")] == [
-            1, 7, 5, 103, 103]
+        assert [kinds.count(k) for k in ("decision", "department", "handover_method", "power", "handover",
+                                         "calendar_year")] == [1, 7, 5, 103, 103, 23]
         assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
         assert {(e.action, e.actor_role, e.reason) for e in entries} == {
-            ("create", "admin", "载入渝府发〔2021〕13号附件 (seed)")}
+            ("create", "admin", "载入渝府发〔2021〕13号附件 (seed)"), ("create", "admin", calendars.SEED_REASON)}
         assert all(e.actor_name.startswith("cli:") and e.before is None for e in entries)
         power_38 = next(e for e in entries if e.entity_type == "power" and e.after["seq"] == 38)
         assert power_38.entity_label == "渝府发〔2021〕13号 第38项 取水许可"

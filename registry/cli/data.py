@@ -16,6 +16,7 @@ from registry.db import migrate
 from registry.exports import annex
 from registry.seeding import annex as seeding
 from registry.seeding import synthetic as registry_synthetic
+from registry.services import calendar as calendars
 from registry.services import powers, search
 
 
@@ -57,9 +58,12 @@ def seed(path: Path, synthetic: int | None, random_seed: int, remove_synthetic: 
         click.echo(f"added {synthetic} synthetic power(s) under {decision.doc_number}")
         return
     report = seeding.load(session, cli_caller(), seeding.read_seed(path))
+    years = calendars.seed_from_package(session, cli_caller())
     db.refresh_statistics(session)
     session.commit()
     click.echo(report.summary())
+    click.echo(f"working-day calendar: loaded {len(years)} year(s) from {calendars.package_source()}"
+               + (f" ({years[0]}–{years[-1]})" if years else ""))
 
 
 @click.command("export")

@@ -61,3 +61,11 @@ class DepartmentKind(LabelledChoice):
 
     CITY = ("city", "市级指导(实施)部门")
     ZONE = ("zone", "经开区承接机构")
+
+
+class DayOverride(LabelledChoice):
+    """How a day of the working-day calendar differs from its weekday (Monday–Friday work, Saturday and Sunday
+    rest): a holiday (放假, any day) or a make-up workday (调休上班, a Saturday or Sunday)."""
+
+    HOLIDAY = ("holiday", "放假")
+    WORKDAY = ("workday", "调休上班")

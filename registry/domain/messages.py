@@ -111,6 +111,17 @@ class Code(StrEnum):
     REOPEN_REASON_REQUIRED_FIELD = "checklist.reason_required_to_reopen"
     # Bulk steps
     BULK_REFUSED = "bulk.refused"
+    # The working-day calendar
+    CALENDAR_ROWS_INVALID = "calendar.rows_invalid"
+    CALENDAR_DATE_INVALID = "calendar.date_invalid"
+    CALENDAR_KIND_INVALID = "calendar.kind_invalid"
+    CALENDAR_OTHER_YEAR = "calendar.other_year"
+    CALENDAR_DUPLICATE = "calendar.duplicate"
+    CALENDAR_WORKDAY_ON_WEEKDAY = "calendar.workday_on_weekday"
+    CALENDAR_NO_ROWS = "calendar.no_rows"
+    CALENDAR_YEAR_RANGE = "calendar.year_range"
+    CALENDAR_REASON_REQUIRED = "calendar.reason_required"
+    CALENDAR_NEXT_YEAR_MISSING = "calendar.next_year_missing"
     # Seeding (command line)
     SEED_ANNEX_MISSING = "seed.annex_missing"
     SEED_ALREADY_LOADED = "seed.already_loaded"

@@ -34,7 +34,9 @@ HANDOVER_LABELS = {
     "handed_over_by": "移交确认人", "handed_over_at": "移交确认时间", "accepted_by": "承接确认人",
     "accepted_at": "承接确认时间", "checklist": "交接清单", "version": "版本", "power": "事项",
 }
-FIELD_LABELS = {"power": POWER_LABELS, "handover": HANDOVER_LABELS}
+CALENDAR_LABELS = {"year": "年份", "source": "来源", "loaded_at": "载入时间", "holidays": "放假日期",
+                   "workdays": "调休上班日期"}
+FIELD_LABELS = {"power": POWER_LABELS, "handover": HANDOVER_LABELS, "calendar_year": CALENDAR_LABELS}
 
 
 def _lock_chain(session: Session) -> None:

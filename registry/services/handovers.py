@@ -22,6 +22,7 @@ from registry.domain.workdays import CalendarUnknown, add_days, today_in_china
 from registry.models import AuditEntry, Department, Handover, HandoverCheck, HandoverEvent, HandoverMethod, Power
 from registry.models.base import utcnow
 from registry.services import audit, snapshots
+from registry.services import calendar as calendars
 from registry.services.authz import authorize
 from registry.services.errors import Code, Conflict, Message, NotFound, StaleVersion, ValidationFailed
 
@@ -168,18 +169,22 @@ def _method(session: Session, method_id: int, current: int | None) -> HandoverMe
     return method
 
 
-def _planned(changes: dict[str, Any]) -> dict[str, Any]:
-    """A planned date given as a date, or as a number of calendar or working days from a start."""
+def _planned(session: Session, changes: dict[str, Any]) -> dict[str, Any]:
+    """A planned date given as a date, or as a number of calendar or working days from a start, counted on the
+    working-day calendar held in the database (registry.services.calendar)."""
     if "planned_in" in changes:
         term = changes.pop("planned_in")
         if term is None:
             return {"planned_date": None, "planned_from": None, "planned_days": None, "planned_day_kind": None}
         try:
-            planned = add_days(term["from"], term["days"], term["kind"])
+            planned = add_days(calendars.load(session, since=term["from"]), term["from"], term["days"], term["kind"])
         except CalendarUnknown as exc:
-            raise ValidationFailed(Message(Code.CALENDAR_UNKNOWN, "the official calendar does not reach that far"),
-                                   {"planned_in": [Message(Code.CALENDAR_GIVE_DATE, "{why}; give planned_date instead",
-                                                           why=str(exc))]}) from None
+            raise ValidationFailed(
+                Message(Code.CALENDAR_UNKNOWN, "the working-day calendar for {year} is not loaded; an administrator "
+                        "loads it with `registry calendar import`", year=exc.year),
+                {"planned_in": [Message(Code.CALENDAR_GIVE_DATE, "the working-day calendar for {year} is not loaded "
+                                        "(`registry calendar import`); give planned_date instead",
+                                        year=exc.year)]}) from None
         return {"planned_date": planned, "planned_from": term["from"], "planned_days": term["days"],
                 "planned_day_kind": term["kind"]}
     if "planned_date" in changes:
@@ -201,7 +206,7 @@ def update_terms(session: Session, caller: Caller, power_id: int, changes: dict[
     authorize(caller, Action.HANDOVER_EDIT, handover.power.department_id)
     _check_version(handover, expected_version)
     changes = dict(changes)
-    changes.update(_planned(changes))
+    changes.update(_planned(session, changes))
     changed = {k: v for k, v in changes.items() if _current(handover, k) != v}
     if not changed:
         return handover

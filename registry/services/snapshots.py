@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, true
 
 from registry.domain.chain import iso_utc
-from registry.models import ApiToken, Base, Decision, Department, Handover, HandoverMethod, Power, User
+from registry.domain.choices import DayOverride
+from registry.models import ApiToken, Base, CalendarYear, Decision, Department, Handover, HandoverMethod, Power, User
 
 
 def power(p: Power) -> dict[str, Any]:
@@ -70,6 +71,13 @@ def handover_method(m: HandoverMethod) -> dict[str, Any]:
     return {"name": m.name, "retired": m.retired}
 
 
+def calendar_year(y: CalendarYear) -> dict[str, Any]:
+    """A year of the working-day calendar with all its days, so a replaced year shows what changed."""
+    return {"year": y.year, "source": y.source, "loaded_at": iso_utc(y.loaded_at),
+            "holidays": [d.day.isoformat() for d in y.days if d.kind == DayOverride.HOLIDAY],
+            "workdays": [d.day.isoformat() for d in y.days if d.kind == DayOverride.WORKDAY]}
+
+
 def power_label(p: Power) -> str:
     return f"{p.decision.doc_number} 第{p.seq}项 {p.name}"
 
@@ -98,6 +106,7 @@ KINDS: dict[str, Kind] = {
     "department": Kind(Department, department, lambda d: d.name),
     "user": Kind(User, user, lambda u: u.name),
     "token": Kind(ApiToken, token, lambda t: f"{t.label} ({t.user.name})"),
+    "calendar_year": Kind(CalendarYear, calendar_year, lambda y: f"{y.year}年工作日历", department_id=lambda y: None),
 }
 
 

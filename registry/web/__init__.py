@@ -17,7 +17,7 @@ from registry.domain.roles import Action, Role, refusal
 from registry.domain.workdays import CHINA
 from registry.http.access import API_PREFIX, current_caller, note
 from registry.schemas.handovers import HandoverEventOut
-from registry.web import auditor, auth, console, edit, feedback, handover, offices, public
+from registry.web import auditor, auth, calendar_page, console, edit, feedback, handover, offices, public
 from registry.web.wording import event_sentence
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -111,5 +111,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(role_label)
     app.add_template_global(may)
     app.add_template_global(event_text)
-    for blueprint in (auth.bp, public.bp, console.bp, handover.bp, edit.bp, auditor.bp, offices.bp):
+    for blueprint in (auth.bp, public.bp, console.bp, handover.bp, edit.bp, auditor.bp, offices.bp, calendar_page.bp):
         app.register_blueprint(blueprint)

@@ -11,6 +11,7 @@ from registry.domain.roles import ALLOWED, Action, refusal
 from registry.domain.workdays import today_in_china
 from registry.http.access import current_caller, roles, staff
 from registry.services import bulk, lookup
+from registry.services import calendar as calendars
 from registry.web import feedback
 from registry.web.forms import BulkForm, SearchForm, city_departments
 
@@ -37,7 +38,8 @@ def _render(form: SearchForm, bulk_form: BulkForm, problems: list[str] | None = 
                      and refusal(caller, Action.HANDOVER_MOVE, power.department_id) is None})
     return render_template("console/index.html", form=form, f=f, page=found.page, rows=rows,
                            facets=found.page.facets, bulk_form=bulk_form, problems=problems or [],
-                           may_move=caller.role in MOVERS), status
+                           may_move=caller.role in MOVERS,
+                           calendar_warnings=calendars.warnings(session, today)), status
 
 
 @bp.get("/")

@@ -73,8 +73,9 @@ ZH: dict[Code, str] = {
     Code.OFFICE_MUST_BE_ZONE: "须为经开区承接机构",
     Code.METHOD_RETIRED: "移交方式已停用",
     Code.METHOD_NO_LONGER_OFFERED: "「{name}」已停用",
-    Code.CALENDAR_UNKNOWN: "官方节假日安排尚未公布到该年份",
-    Code.CALENDAR_GIVE_DATE: "官方节假日安排尚未公布到该年份，请直接填写计划日期",
+    Code.CALENDAR_UNKNOWN: "{year} 年的工作日历尚未载入，不能按工作日计算；"
+                           "请管理员用 registry calendar import 导入该年的节假日安排",
+    Code.CALENDAR_GIVE_DATE: "{year} 年的工作日历尚未载入（registry calendar import），请直接填写计划日期",
     Code.TERMS_FIXED: "事项已{status}，交接条件不再修改",
     Code.TERM_FIXED: "{status}时不再修改",
     Code.OFFICE_AND_METHOD_KEPT: "「{status}」的事项须保留承接部门和移交方式；如需更改，请先暂缓",
@@ -106,6 +107,18 @@ ZH: dict[Code, str] = {
     Code.REOPEN_REASON_REQUIRED_FIELD: "重新打开须说明原因",
     # Bulk steps
     Code.BULK_REFUSED: "没有任何事项被更改：{failed} 个事项不能执行此步骤",
+    # The working-day calendar
+    Code.CALENDAR_ROWS_INVALID: "有 {count} 行有误，未载入任何日期",
+    Code.CALENDAR_DATE_INVALID: "「{value}」不是日期（应为 YYYY-MM-DD）",
+    Code.CALENDAR_KIND_INVALID: "类型须为 holiday（放假）或 workday（调休上班），不能是「{value}」",
+    Code.CALENDAR_OTHER_YEAR: "{day} 不在 {year} 年内：一次只载入一年",
+    Code.CALENDAR_DUPLICATE: "{day} 重复出现（首次见于 {first}）",
+    Code.CALENDAR_WORKDAY_ON_WEEKDAY: "{day} 是周一至周五，本来就上班：调休上班日只能是周六或周日",
+    Code.CALENDAR_NO_ROWS: "没有任何日期：一年的日历须列出放假日和调休上班日",
+    Code.CALENDAR_YEAR_RANGE: "日历只收 {first} 至 {last} 年，不能是 {year} 年",
+    Code.CALENDAR_REASON_REQUIRED: "请说明载入日历的原因",
+    Code.CALENDAR_NEXT_YEAR_MISSING: "{year} 年的工作日历尚未载入：在载入之前，跨入 {year} 年的工作日期限无法计算。"
+                                     "国务院办公厅节假日安排公布后，请用 {hint} 载入",
     # Seeding (command line)
     Code.SEED_ANNEX_MISSING: "请先导入真实的附件数据（registry seed），合成数据由其重组而成",
     Code.SEED_ALREADY_LOADED: "{doc_number} 已导入；请先删除（registry seed --remove-synthetic）",

@@ -9,18 +9,50 @@ are workdays. Mid-autumn: 2021-09-19 .. 21 off, Saturday 2021-09-18 a workday. N
 07 off; Sunday 2021-09-26 and Saturday 2021-10-09 are workdays.
 
 The legal rule for periods: the start day itself never counts; counting begins the next day.
+
+The arithmetic counts on a ``Calendar`` object; here it is built from the `chinesecalendar` package's lists
+(as `registry seed` loads them into the database), and the package itself checks it day by day.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import chinese_calendar
 import pytest
 
+from registry.domain.choices import DayOverride
 from registry.domain.handover import DayKind
-from registry.domain.workdays import CalendarUnknown, add_days, is_workday, today_in_china, working_days_between
+from registry.domain.workdays import Calendar, CalendarUnknown, next_year_missing, today_in_china, working_days_between
+from registry.domain.workdays import add_days as add_days_on
+from registry.domain.workdays import is_workday as is_workday_on
+from registry.services.calendar import package_days
 
 W, C = DayKind.WORKING, DayKind.CALENDAR
+PACKAGE = package_days()
+CAL = Calendar.of(PACKAGE, [day for days in PACKAGE.values() for day in days])
+
+
+def add_days(start: date, days: int, kind: DayKind) -> date:
+    return add_days_on(CAL, start, days, kind)
+
+
+def is_workday(day: date) -> bool:
+    return is_workday_on(CAL, day)
+
+
+def between(start: date, end: date) -> int:
+    return working_days_between(CAL, start, end)
+
+
+def test_the_package_calendar_is_the_package_day_by_day() -> None:
+    """The seeded years hold exactly what chinesecalendar says, every day from 2004 to 2026."""
+    assert sorted(PACKAGE) == list(range(2004, 2027))
+    day = date(2004, 1, 1)
+    while day.year <= 2026:
+        assert CAL.is_workday(day) is chinese_calendar.is_workday(day), day
+        day += timedelta(days=1)
+    assert all(d.weekday() >= 5 for days in PACKAGE.values() for d, k in days if k == DayOverride.WORKDAY)
 
 
 @pytest.mark.parametrize(
@@ -109,7 +141,7 @@ def test_is_workday(day: date, expected: bool) -> None:
     ],
 )
 def test_working_days_between(start: date, end: date, expected: int) -> None:
-    assert working_days_between(start, end) == expected
+    assert between(start, end) == expected
 
 
 @pytest.mark.parametrize(
@@ -118,7 +150,7 @@ def test_working_days_between(start: date, end: date, expected: int) -> None:
         lambda: add_days(date(2031, 3, 2), 1, W),
         lambda: add_days(date(2031, 1, 1), 30, W),
         lambda: add_days(date(2003, 6, 2), 1, W),  # before the calendar's first year
-        lambda: working_days_between(date(2031, 1, 1), date(2031, 1, 10)),
+        lambda: between(date(2031, 1, 1), date(2031, 1, 10)),
         lambda: is_workday(date(2031, 10, 1)),
         lambda: add_days(date(2031, 1, 1), 10, C),  # whether the last day is a holiday is unknown too
     ],
@@ -126,10 +158,11 @@ def test_working_days_between(start: date, end: date, expected: int) -> None:
          "calendar-days-2031"],
 )
 def test_an_unknown_year_is_an_error_never_a_guess(call) -> None:
-    with pytest.raises(CalendarUnknown, match="working-day calendar for (2031|2003) is not available") as info:
+    with pytest.raises(CalendarUnknown, match=r"working-day calendar for (2031|2003) is not loaded; load it with "
+                       r"`registry calendar import PATH --reason TEXT`") as info:
         call()
     assert isinstance(info.value, ValueError)
-    assert info.value.__cause__ is None  # the package's NotImplementedError is replaced, not chained
+    assert info.value.year in (2031, 2003)
 
 
 @pytest.mark.parametrize(
@@ -147,3 +180,44 @@ def test_an_unknown_year_is_an_error_never_a_guess(call) -> None:
 )
 def test_today_in_china(now: datetime, expected: date) -> None:
     assert today_in_china(now) == expected
+
+
+# A year loaded by hand: only its listed days differ from the weekday rule. Test data for a far-off year, not an
+# official schedule.
+TEST_2099 = Calendar.of([2098, 2099], [(date(2099, 1, 1), "holiday"), (date(2099, 1, 2), "holiday"),
+                                       (date(2099, 1, 10), "workday")])
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "kind", "expected"),
+    [
+        (date(2098, 12, 31), 1, W, date(2099, 1, 5)),   # Thu 01-01, Fri 01-02 off; the weekend; Monday
+        (date(2098, 12, 30), 1, W, date(2098, 12, 31)),
+        (date(2099, 1, 9), 1, W, date(2099, 1, 10)),    # Saturday 01-10 is a make-up workday
+        (date(2098, 12, 31), 1, C, date(2099, 1, 5)),   # a calendar-day period ending on a holiday moves on
+        (date(2098, 12, 29), 5, W, date(2099, 1, 7)),   # 30, 31, then 05, 06, 07
+    ],
+)
+def test_a_loaded_year_overrides_only_its_listed_days(start: date, days: int, kind: DayKind, expected: date) -> None:
+    assert add_days_on(TEST_2099, start, days, kind) == expected
+
+
+def test_a_year_not_loaded_is_named_even_next_to_loaded_ones() -> None:
+    with pytest.raises(CalendarUnknown) as info:
+        add_days_on(TEST_2099, date(2099, 12, 20), 20, W)
+    assert info.value.year == 2100
+
+
+@pytest.mark.parametrize(
+    ("today", "years", "expected"),
+    [
+        (date(2026, 10, 31), {2026}, None),       # before 1 November: nothing to say yet
+        (date(2026, 11, 1), {2026}, 2027),
+        (date(2026, 12, 2), {2025, 2026}, 2027),
+        (date(2026, 12, 31), {2026, 2027}, None),  # loaded
+        (date(2027, 1, 1), {2026}, None),         # a new year: next November's question
+        (date(2027, 11, 30), {2027}, 2028),
+    ],
+)
+def test_next_year_missing_from_the_first_of_november(today: date, years: set[int], expected: int | None) -> None:
+    assert next_year_missing(years, today) == expected
