@@ -88,14 +88,6 @@ def for_powers(session: Session, power_ids: list[int]) -> dict[int, Handover]:
     return {h.power_id: h for h in session.scalars(select(Handover).where(Handover.power_id.in_(power_ids))).unique()}
 
 
-def statuses(session: Session, power_ids: list[int]) -> dict[int, Status]:
-    """The handover status of many powers at once (a page of search results), by power id."""
-    if not power_ids:
-        return {}
-    rows = session.execute(select(Handover.power_id, Handover.status).where(Handover.power_id.in_(power_ids)))
-    return {power_id: status for power_id, status in rows}
-
-
 def history(session: Session, power_id: int) -> list[HandoverEvent]:
     handover = get_handover(session, power_id)
     return list(session.scalars(select(HandoverEvent).where(HandoverEvent.handover_id == handover.id)

@@ -1,5 +1,5 @@
-"""The citizen lookup: a search with its handover statuses and, when nothing is found, what to try instead;
-and everything one power's public page shows."""
+"""The citizen lookup: a search with who handles each result today and, when nothing is found, what to try
+instead; and everything one power's public page shows."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ HISTORY_LIMIT = 500
 class Lookup:
     page: PowerPage
     statuses: dict[int, Status]  # the page's handover statuses
+    handlers: dict[int, Handler] = field(default_factory=dict)  # who handles each result today (citizen page)
     handovers: dict[int, Handover] = field(default_factory=dict)  # the page's handovers whole, when asked for
     suggestions: list[Suggestion] = field(default_factory=list)
     unfiltered_total: int | None = None  # with filters and no result: how many the query alone finds
@@ -31,16 +32,17 @@ def _filtered(f: PowerFilter) -> bool:
     return bool(f.type or f.level or f.department or f.status or f.partial is not None)
 
 
-def search(session: Session, f: PowerFilter, whole_handovers: bool = False) -> Lookup:
-    """One page of results with their handover statuses (or whole handovers, for the console); an empty one comes
-    with the count without filters and shorter queries that find."""
+def search(session: Session, f: PowerFilter, on: date, whole_handovers: bool = False) -> Lookup:
+    """One page of results with who handles each on ``on`` (or whole handovers, for the console); an empty one
+    comes with the count without filters and shorter queries that find."""
     page = powers.list_powers(session, f)
     ids = [p.id for p in page.items]
     if whole_handovers:
         found = handovers.for_powers(session, ids)
-        out = Lookup(page, {i: h.status for i, h in found.items()}, found)
+        out = Lookup(page, {i: h.status for i, h in found.items()}, handovers=found)
     else:
-        out = Lookup(page, handovers.statuses(session, ids))
+        handling = who_handles.handlers(session, page.items, on)
+        out = Lookup(page, {i: h.status for i, h in handling.items()}, handlers=handling)
     if page.total == 0 and f.q:
         if _filtered(f):
             plain = replace(f, type=[], level=[], department=[], status=[], partial=None, page=1, per_page=1)

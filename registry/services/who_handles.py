@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from registry.domain.handover import Status
-from registry.models import Department, HandoverEvent, Power
+from registry.models import Department, Handover, HandoverEvent, Power
 from registry.services import handovers
 from registry.services.powers import get_power
 
@@ -51,20 +51,35 @@ class Handler:
     next_office: Department | None
 
 
-def periods(session: Session, power_id: int) -> list[Period]:
-    """The periods in which the zone handled (or will handle) the power, oldest first."""
+Event = tuple[Status | None, date | None, Department | None]  # to_status, effective_on, office
+
+
+def _periods(events: list[Event]) -> list[Period]:
+    """The periods in which the zone handled (or will handle) a power, from its hand-over and recall events in
+    order, oldest first."""
     out: list[Period] = []
-    events = session.scalars(
-        select(HandoverEvent).where(HandoverEvent.power_id == power_id,
-                                    HandoverEvent.to_status.in_([Status.HANDED_OVER, Status.RECALLED]))
-        .order_by(HandoverEvent.id))
-    for event in events:
-        if event.to_status == Status.HANDED_OVER and event.effective_on and event.office:
-            out.append(Period(event.effective_on, None, event.office))
-        elif event.to_status == Status.RECALLED and out and out[-1].end is None:
-            out[-1] = Period(out[-1].start, event.effective_on, out[-1].office)
+    for to_status, effective_on, office in events:
+        if to_status == Status.HANDED_OVER and effective_on and office:
+            out.append(Period(effective_on, None, office))
+        elif to_status == Status.RECALLED and out and out[-1].end is None:
+            out[-1] = Period(out[-1].start, effective_on, out[-1].office)
     # A handover recalled on or before its effective date never reached the zone.
     return [p for p in out if p.end is None or p.end > p.start]
+
+
+def _facts(session: Session, power_ids: list[int]) -> dict[int, tuple[Status, list[Event]]]:
+    """Each power's handover status and its hand-over and recall events with their offices: one statement."""
+    stmt = (select(Handover.power_id, Handover.status, HandoverEvent.to_status, HandoverEvent.effective_on, Department)
+            .outerjoin(HandoverEvent, and_(HandoverEvent.power_id == Handover.power_id,
+                                           HandoverEvent.to_status.in_([Status.HANDED_OVER, Status.RECALLED])))
+            .outerjoin(Department, Department.id == HandoverEvent.office_id)
+            .where(Handover.power_id.in_(power_ids)).order_by(Handover.power_id, HandoverEvent.id))
+    out: dict[int, tuple[Status, list[Event]]] = {}
+    for power_id, status, to_status, effective_on, office in session.execute(stmt):
+        events = out.setdefault(power_id, (status, []))[1]
+        if to_status is not None:
+            events.append((to_status, effective_on, office))
+    return out
 
 
 def _office_on(power: Power, spans: list[Period], day: date) -> tuple[Department, Period | None]:
@@ -72,10 +87,7 @@ def _office_on(power: Power, spans: list[Period], day: date) -> tuple[Department
     return (current.office if current else power.department), current
 
 
-def who_handles(session: Session, power_id: int, on: date) -> Handler:
-    power = get_power(session, power_id)
-    handover = handovers.get_handover(session, power_id)
-    spans = periods(session, power_id)
+def _answer(power: Power, status: Status, spans: list[Period], on: date) -> Handler:
     office, current = _office_on(power, spans, on)
     if current is not None:
         since = current.start
@@ -88,5 +100,19 @@ def who_handles(session: Session, power_id: int, on: date) -> Handler:
     # The next day on which the answer changes: a later period starts, or the current one ends.
     changes = sorted(d for p in spans for d in (p.start, p.end) if d is not None and d > on)
     upcoming = next((d for d in changes if _office_on(power, spans, d)[0].id != office.id), None)
-    return Handler(power, on, handover.status, parts, upcoming,
-                   _office_on(power, spans, upcoming)[0] if upcoming else None)
+    return Handler(power, on, status, parts, upcoming, _office_on(power, spans, upcoming)[0] if upcoming else None)
+
+
+def handlers(session: Session, powers: list[Power], on: date) -> dict[int, Handler]:
+    """Who handles each of many powers (a page of results) on ``on``, by power id; a power without a handover
+    (synthetic scale data) has no answer. One statement."""
+    facts = _facts(session, [p.id for p in powers]) if powers else {}
+    return {p.id: _answer(p, facts[p.id][0], _periods(facts[p.id][1]), on) for p in powers if p.id in facts}
+
+
+def who_handles(session: Session, power_id: int, on: date) -> Handler:
+    """Who handles one power on ``on``: the answer its citizen page, the API and the search results share."""
+    found = handlers(session, [get_power(session, power_id)], on)
+    if power_id not in found:
+        handovers.get_handover(session, power_id)  # raises: the power has no handover
+    return found[power_id]

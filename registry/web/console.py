@@ -26,8 +26,8 @@ def _render(form: SearchForm, bulk_form: BulkForm, problems: list[str] | None = 
     form.department.choices = city_departments(session)
     form.validate()
     f = form.to_filter(PER_PAGE)
-    found = lookup.search(session, f, whole_handovers=True)
     today, caller = today_in_china(), current_caller()
+    found = lookup.search(session, f, today, whole_handovers=True)
     rows = []
     for power in found.page.items:
         handover = found.handovers.get(power.id)

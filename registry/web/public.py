@@ -10,7 +10,7 @@ from registry.domain.workdays import today_in_china
 from registry.http.access import public
 from registry.http.caching import conditional
 from registry.models.base import MAX_ID
-from registry.schemas.handovers import HandlerOut, HandoverEventOut, StatsOut
+from registry.schemas.handovers import HandlerOut, HandoverEventOut, PartOut, StatsOut
 from registry.schemas.public import PublicHandover, PublicListItem, PublicPower
 from registry.services import lookup, progress
 from registry.web import charts
@@ -31,12 +31,14 @@ def home():
     form.department.choices = city_departments(session)
     form.validate()
     f = form.to_filter(PER_PAGE)
-    found = lookup.search(session, f)
+    found = lookup.search(session, f, today_in_china())
     items = PublicListItem(many=True).dump(found.page.items)
     for item in items:
         status = found.statuses.get(item["id"])
         item["status"] = status.label if status else None
         item["matched_part"] = found.page.matched_parts.get(item["id"])
+        handler = found.handlers.get(item["id"])
+        item["handled_by"] = PartOut(many=True).dump(handler.parts) if handler else None
     return render_template("public/home.html", form=form, f=f, page=found.page, items=items,
                            facets=found.page.facets, suggestions=found.suggestions,
                            unfiltered_total=found.unfiltered_total)

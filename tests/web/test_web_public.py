@@ -176,6 +176,41 @@ def test_a_partial_item_names_both_offices(client: FlaskClient, tokens: dict[str
     assert headings == ["下放到经开区的部分", "保留在市级部门的部分"]
 
 
+def _result_offices(client: FlaskClient, power_id: int, q: str) -> list[tuple[str, str | None]]:
+    """The offices (and their tel: links) the search result for ``power_id`` names."""
+    page = soup(client.get("/", query_string={"q": q}))
+    item = next(li for li in page.select("ol.results > li")
+                if li.select_one("a.title")["href"].endswith(f"/powers/{power_id}"))
+    out = []
+    for line in item.select(".handled-by"):
+        link = line.select_one('a[href^="tel:"]')
+        out.append((line.get_text(strip=True).split("，")[0], link["href"] if link else None))
+    return out
+
+
+@pytest.mark.parametrize(("power_id", "q", "target", "effective", "expected"), [
+    (WATER_POWER, "取水许可", None, None, [("现由市水利局办理", None)]),
+    (WATER_POWER, "取水许可", "in_progress", "2021-06-01", [("现由市水利局办理", None)]),
+    (WATER_POWER, "取水许可", "handed_over", "2021-06-01",
+     [("现由重庆经开区行政审批局办理", "tel:023-00000000")]),
+    (WATER_POWER, "取水许可", "handed_over", "2099-01-01", [("现由市水利局办理", None)]),
+    (WATER_POWER, "取水许可", "recalled", "2021-06-01", [("现由市水利局办理", None)]),
+    (PARTIAL_POWER, str(ITEMS[PARTIAL_POWER]["name"]), "handed_over", "2021-06-01",
+     [("下放部分现由重庆经开区行政审批局办理", "tel:023-00000000"),
+      (f"保留部分现由{ITEMS[PARTIAL_POWER]['department']}办理", None)]),
+], ids=["pending", "in-progress", "handed-over", "effective-later", "recalled", "partial"])
+def test_a_search_result_names_who_handles_it_today(client: FlaskClient, tokens: dict[str, str], power_id: int,
+                                                     q: str, target: str | None, effective: str | None,
+                                                     expected: list) -> None:
+    office = zone_office(client, tokens)
+    if target:
+        drive(client, tokens, power_id, target, office["id"], effective_date=effective)
+    assert _result_offices(client, power_id, q) == expected
+    api = client.get(f"/api/v1/powers/{power_id}/handler").json
+    assert [p["office"]["name"] for p in api["parts"]] == [
+        line.split("由")[1].removesuffix("办理") for line, _ in expected]
+
+
 def test_the_public_page_shows_no_staff_names_notes_or_evidence(client: FlaskClient, tokens: dict[str, str]) -> None:
     office = zone_office(client, tokens)
     drive(client, tokens, WATER_POWER, "handed_over", office["id"])
