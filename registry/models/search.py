@@ -7,6 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base
 
+# The trigram index over the search text (migration 0012), which the models do not describe: SQLite's FTS5 table
+# (with its shadow tables) and PostgreSQL's pg_trgm GIN indexes.
+TRIGRAM_TABLE = "power_search_trigram"
+TRIGRAM_INDEXES = frozenset({"ix_power_search_haystack", "ix_power_search_initials", "ix_power_search_spelt"})
+
 
 class PowerSearch(Base):
     """A power's searchable text (registry.domain.searchtext.Document); derived, rebuilt by `registry reindex`.
@@ -15,7 +20,7 @@ class PowerSearch(Base):
     __tablename__ = "power_search"
 
     power_id: Mapped[int] = mapped_column(ForeignKey("power.id"), primary_key=True)
-    name: Mapped[str] = mapped_column(Text)  # the folded name, which ranks a match
+    name: Mapped[str] = mapped_column(Text, index=True)  # the folded name: ranks a match, found held in a term
     haystack: Mapped[str] = mapped_column(Text)  # every folded field, one per line
     initials: Mapped[str] = mapped_column(Text)
     spelt: Mapped[str] = mapped_column(Text)  # each run's letters once: a pinyin match lies within them

@@ -119,10 +119,12 @@ def _facet(name: str, rows: Grouped, departments: dict[int, str]) -> list[dict[s
     return [{"code": c.value, "label": c.label, "count": counts.get(c, 0)} for c in choices]
 
 
-def _searched(stmt: Select, q: searchtext.Query) -> Select:
+def _searched(session: Session, stmt: Select, q: searchtext.Query) -> Select:
     if not q.terms:
         return stmt
-    return stmt.join(PowerSearch, PowerSearch.power_id == Power.id).where(search.condition(q))
+    stmt = stmt.join(PowerSearch, PowerSearch.power_id == Power.id).where(search.condition(q))
+    candidates = search.candidates(q, session.get_bind().dialect.name)
+    return stmt if candidates is None else stmt.where(Power.id.in_(candidates))
 
 
 def _grouped(session: Session, base: list[ColumnElement[bool]], q: searchtext.Query) -> Grouped:
@@ -131,7 +133,7 @@ def _grouped(session: Session, base: list[ColumnElement[bool]], q: searchtext.Qu
             .join(Department, Department.id == Power.department_id)
             .outerjoin(Handover, Handover.power_id == Power.id).where(*base)
             .group_by(*GROUPED, Department.name))
-    return [tuple(row) for row in session.execute(_searched(stmt, q))]
+    return [tuple(row) for row in session.execute(_searched(session, stmt, q))]
 
 
 def _page(session: Session, f: PowerFilter, q: searchtext.Query, where: list[ColumnElement[bool]],
@@ -147,7 +149,7 @@ def _page(session: Session, f: PowerFilter, q: searchtext.Query, where: list[Col
     inner: Select = select(Power.id.label("power_id"), *labelled).where(*where)
     if sort.lstrip("-") == "department":
         inner = inner.join(Department, Department.id == Power.department_id)
-    found = _searched(inner, q).order_by(*_directed(labelled, ranked, descending))
+    found = _searched(session, inner, q).order_by(*_directed(labelled, ranked, descending))
     page = found.limit(f.per_page).offset((f.page - 1) * f.per_page).subquery()
     stmt = select(Power).join(page, page.c.power_id == Power.id)
     if q.terms:

@@ -21,9 +21,12 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
+    table,
     true,
+    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -32,10 +35,13 @@ from sqlalchemy.sql.functions import FunctionElement
 from registry.domain import searchtext
 from registry.domain.searchtext import PARTLY, SHORTEST_NAME, Query, Term
 from registry.models import Power, PowerPinyin, PowerSearch
+from registry.models.search import TRIGRAM_TABLE
 
 BATCH = 500
 EXPRESSIONS_KEPT = 256  # queries whose SQL expressions a worker keeps
 TEXT = ("name", "haystack", "initials", "spelt", "starts")  # PowerSearch's columns of searchtext.Document
+TRIGRAM = 3  # the shortest term a trigram index finds
+HELD_NAMES_UP_TO = 40  # a longer term is not looked up by the names it may hold whole (too many pieces)
 
 
 class _Position(FunctionElement):
@@ -99,6 +105,32 @@ def relevance(q: Query) -> ColumnElement[int]:
     partly = or_(false(), *[and_(_holds_name(t), ~_found(t)) for t in q.terms])
     return case((PowerSearch.name == together, 0), (_Position(PowerSearch.name, literal(together)) == 1, 1),
                 (_in(PowerSearch.name, together), 2), (partly, PARTLY), else_=3)
+
+
+def _holding(term: Term, dialect: str) -> Select:
+    """The powers whose searched text holds ``term`` by the trigram index (a superset of _found(term): the index
+    ignores case and syllable boundaries)."""
+    columns = ("haystack", "initials", "spelt") if term.pinyin_like else ("haystack",)
+    if dialect == "sqlite":
+        quoted = term.text.replace('"', '""')
+        phrase = f'{{{" ".join(columns)}}} : "{quoted}"'
+        return (select(literal_column("rowid")).select_from(table(TRIGRAM_TABLE))
+                .where(literal_column(TRIGRAM_TABLE).op("MATCH")(literal(phrase))))
+    pattern = "%" + term.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return select(PowerSearch.power_id).where(or_(*[getattr(PowerSearch, c).like(literal(pattern)) for c in columns]))
+
+
+@lru_cache(maxsize=EXPRESSIONS_KEPT)
+def candidates(q: Query, dialect: str) -> Select | None:
+    """The powers that may match the query, read by index: those whose text holds its longest term, and those
+    whose name that term holds whole; the exact condition() then decides. None when the longest term is too short
+    for a trigram (or too long to cut into names): then every row is read."""
+    term = max(q.terms, key=lambda t: len(t.text))
+    size = len(term.text)
+    if not TRIGRAM <= size <= HELD_NAMES_UP_TO:
+        return None
+    pieces = sorted({term.text[i:j] for i in range(size) for j in range(i + SHORTEST_NAME, size + 1)})
+    return union_all(_holding(term, dialect), select(PowerSearch.power_id).where(PowerSearch.name.in_(pieces)))
 
 
 def _row(power_id: int, doc: searchtext.Document) -> dict[str, Any]:
