@@ -60,7 +60,7 @@ def unguarded(app: Flask) -> Iterator[Connection]:
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         else:
             for trigger in SQLITE_GUARDS:
-                conn.execute(text(f"DROP TRIGGER {trigger}"))
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
         yield conn
 
 
