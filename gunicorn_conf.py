@@ -4,8 +4,9 @@
 line keeps the bind address, worker count and logs.
 
 The master imports the app once, before it forks (preload_app): a worker is ready to answer as soon as it is
-forked, and the workers share the app's pages. It opens no database connection (create_app only makes the
-engine), and each worker drops whatever pool it inherited. A code change therefore needs a restart of gunicorn,
+forked, and the workers share the app's pages. create_app reads the audit trail's head once (a wrong or missing
+audit key stops the master with a message) and closes that connection again, and each worker drops whatever pool
+it inherited. A code change therefore needs a restart of gunicorn,
 not a HUP.
 """
 

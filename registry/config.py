@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from registry.db.probe import has_audit_entries
+from registry.domain.chain import new_signing_key
 
 PREFIX = "REGISTRY_"
 
@@ -15,22 +19,40 @@ def default_database_url(instance: Path) -> str:
     return f"sqlite:///{instance / 'registry.sqlite3'}"
 
 
-def instance_secret(instance: Path, name: str) -> str:
-    """A random secret kept in the instance folder, made on first use, so every worker and restart shares it."""
+def write_secret(path: Path, value: str) -> bool:
+    """Write a new secret file readable by its owner only; False (nothing written) when it already exists."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w") as f:
+        f.write(value.strip() + "\n")
+    return True
+
+
+def instance_secret(instance: Path, name: str, *, may_create: Callable[[], bool] = lambda: True,
+                    make: Callable[[], str] = lambda: secrets.token_hex(32)) -> str:
+    """A secret kept in the instance folder, made on first use (when ``may_create()`` allows), so every worker
+    and restart shares it; "" when it is missing and may not be made."""
     path = instance / name
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    instance.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker wrote it first
+    if not may_create():
+        return ""
+    value = make()
+    if not write_secret(path, value):  # another worker wrote it first
         return path.read_text().strip()
-    with os.fdopen(fd, "w") as f:
-        f.write(value + "\n")
-    return value
+    return value.strip()
+
+
+def read_keyring(folder: Path) -> tuple[str, ...]:
+    """The retired audit keys kept in ``folder`` (one file each, named by key id), for verifying older entries."""
+    if not folder.is_dir():
+        return ()
+    return tuple(p.read_text().strip() for p in sorted(folder.iterdir()) if p.is_file())
 
 
 @dataclass(frozen=True)
@@ -39,8 +61,15 @@ class Settings:
 
     database_url: str
     secret_key: str
-    # Keys the audit chain's hashes and signs checkpoints; losing it makes the trail unverifiable.
+    # Keys the audit chain's hashes; losing it makes the trail unverifiable (the app then refuses to start).
     audit_key: str = ""
+    # Where the audit key came from, for messages: the instance file or the environment variable.
+    audit_key_source: str = PREFIX + "AUDIT_KEY"
+    # Earlier audit keys (after `registry audit rotate-key`), kept to verify the entries they chained.
+    audit_keyring: tuple[str, ...] = ()
+    audit_keyring_dir: str = ""
+    # Signs checkpoints (Ed25519, PEM); its public half is published (`registry audit public-key`).
+    checkpoint_key: str = ""
     max_content_length: int = 64 * 1024
     sqlite_busy_timeout_ms: int = 15_000
     # SQLite's page cache per connection (its default is 2 MiB): enough to hold a registry of a few thousand powers.
@@ -58,10 +87,19 @@ class Settings:
     def from_env(cls, instance: Path, env: os._Environ | dict | None = None) -> Settings:
         env = os.environ if env is None else env
         get = lambda name, default=None: env.get(PREFIX + name, default)  # noqa: E731
+        database_url = get("DATABASE_URL") or default_database_url(instance)
+        keyring = Path(get("AUDIT_KEYRING") or instance / "audit_keys")
         return cls(
-            database_url=get("DATABASE_URL") or default_database_url(instance),
+            database_url=database_url,
             secret_key=get("SECRET_KEY") or instance_secret(instance, "secret_key"),
-            audit_key=get("AUDIT_KEY") or instance_secret(instance, "audit_key"),
+            # A new audit key only for an empty trail: a lost key is restored from backup, never replaced.
+            audit_key=get("AUDIT_KEY") or instance_secret(instance, "audit_key",
+                                                          may_create=lambda: not has_audit_entries(database_url)),
+            audit_key_source=PREFIX + "AUDIT_KEY" if get("AUDIT_KEY") else str(instance / "audit_key"),
+            audit_keyring=read_keyring(keyring),
+            audit_keyring_dir=str(keyring),
+            checkpoint_key=get("CHECKPOINT_KEY") or instance_secret(instance, "checkpoint_key.pem",
+                                                                    make=new_signing_key),
             max_content_length=int(get("MAX_CONTENT_LENGTH", 64 * 1024)),
             sqlite_busy_timeout_ms=int(get("SQLITE_BUSY_TIMEOUT_MS", 15_000)),
             sqlite_cache_mib=int(get("SQLITE_CACHE_MIB", 32)),

@@ -7,6 +7,7 @@ write never see each other.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import shutil
@@ -15,6 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -28,6 +31,15 @@ PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 SECRET_KEY = "test-secret"
 AUDIT_KEY = "test-audit-key"
+
+
+def signing_pem(seed: str) -> str:
+    """A fixed Ed25519 checkpoint key (PEM) made from ``seed``."""
+    key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(seed.encode()).digest())
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+
+
+CHECKPOINT_KEY = signing_pem("test-checkpoint-key")
 PASSWORD = "correct horse battery staple"
 # The staff of every seeded test database: (name, role, department); each gets a token and PASSWORD.
 STAFF = {
@@ -39,9 +51,10 @@ STAFF = {
 }
 
 
-def make_app(database_url: str, **overrides: object) -> Flask:
-    settings = Settings(database_url=database_url, secret_key=SECRET_KEY, audit_key=AUDIT_KEY)
-    app = create_app(replace(settings, **overrides))
+def make_app(database_url: str, *, check_audit_key: bool = True, **overrides: object) -> Flask:
+    settings = Settings(database_url=database_url, secret_key=SECRET_KEY, audit_key=AUDIT_KEY,
+                        checkpoint_key=CHECKPOINT_KEY)
+    app = create_app(replace(settings, **overrides), check_audit_key=check_audit_key)
     app.config["TESTING"] = True
     return app
 

@@ -3,9 +3,10 @@
 What this file proves, on every backend:
 
 * a checkpoint is a signed JSON head {size, head, at, public_key, signature} of the trail as it stands,
-  printed or written with ``--output``, and its signature verifies with this registry's key only;
-* verify confirms a good checkpoint, refuses one signed with another audit key, and turns a malformed
+  printed or written with ``--output``, and its signature verifies with this registry's checkpoint key only;
+* verify confirms a good checkpoint, refuses one signed with another registry's key, and turns a malformed
   checkpoint file into a usage error (exit 2), never a traceback;
+* verify with another audit key says the key is wrong (exit 3), not that the trail was tampered with;
 * an entry's hash depends on its fields' values, not on the order of keys in the JSON (canonical JSON).
 """
 
@@ -25,10 +26,12 @@ from sqlalchemy import func, select
 from registry.domain import chain
 from registry.models import AuditEntry
 from registry.services.audit import entry_fields
-from tests.conftest import AUDIT_KEY, Databases, cli, dispose, make_app
+from tests.conftest import AUDIT_KEY, CHECKPOINT_KEY, Databases, cli, dispose, make_app, signing_pem
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 OTHER_KEY = "the audit key of another registry"
+OTHER_CHECKPOINT_KEY = signing_pem("the checkpoint key of another registry")
+OWN, OTHER = (chain.signing_key(pem).public_key() for pem in (CHECKPOINT_KEY, OTHER_CHECKPOINT_KEY))
 
 
 def trail_head(app: Flask) -> tuple[int, str]:
@@ -58,8 +61,10 @@ def reordered(value: Any) -> Any:
 
 @pytest.fixture
 def other_registry(shared_app: Flask) -> Iterator[Flask]:
-    """The same database opened by an app with another audit key (another registry, or a wrong key)."""
-    app = make_app(shared_app.config["REGISTRY_SETTINGS"].database_url, audit_key=OTHER_KEY)
+    """The same database opened by an app with other keys (another registry, or wrong keys); only the CLI's app
+    starts with a wrong audit key."""
+    app = make_app(shared_app.config["REGISTRY_SETTINGS"].database_url, audit_key=OTHER_KEY,
+                   checkpoint_key=OTHER_CHECKPOINT_KEY, check_audit_key=False)
     yield app
     dispose(app)
 
@@ -75,11 +80,11 @@ def test_checkpoint_is_a_signed_head_of_the_trail(shared_app: Flask) -> None:
     assert (checkpoint["size"], checkpoint["head"]) == trail_head(shared_app)
     assert checkpoint["size"] > 100
     assert HEX64.fullmatch(checkpoint["head"])
-    assert checkpoint["public_key"] == chain.public_key(AUDIT_KEY) != chain.public_key(OTHER_KEY)
+    assert checkpoint["public_key"] == chain.raw_public(OWN) != chain.raw_public(OTHER)
     assert checkpoint["at"].endswith("Z") and datetime.fromisoformat(checkpoint["at"]).tzinfo is not None
-    assert chain.checkpoint_signature_ok(AUDIT_KEY, checkpoint)
-    assert not chain.checkpoint_signature_ok(OTHER_KEY, checkpoint)
-    assert not chain.checkpoint_signature_ok(AUDIT_KEY, {**checkpoint, "size": checkpoint["size"] + 1})
+    assert chain.checkpoint_signature_ok([OWN], checkpoint)
+    assert not chain.checkpoint_signature_ok([OTHER], checkpoint)
+    assert not chain.checkpoint_signature_ok([OWN], {**checkpoint, "size": checkpoint["size"] + 1})
 
 
 def test_checkpoint_output_writes_the_file_and_nothing_to_stdout(shared_app: Flask, tmp_path: Path) -> None:
@@ -90,7 +95,7 @@ def test_checkpoint_output_writes_the_file_and_nothing_to_stdout(shared_app: Fla
     checkpoint = json.loads(path.read_text(encoding="utf-8"))
     assert f"checkpoint of {checkpoint['size']} entries written to {path}" in result.stderr
     assert (checkpoint["size"], checkpoint["head"]) == trail_head(shared_app)
-    assert chain.checkpoint_signature_ok(AUDIT_KEY, checkpoint)
+    assert chain.checkpoint_signature_ok([OWN], checkpoint)
 
 
 def test_checkpoint_of_an_empty_trail_is_the_genesis(databases: Databases, tmp_path: Path) -> None:
@@ -155,26 +160,29 @@ def test_an_unreadable_checkpoint_is_a_usage_error(shared_app: Flask, tmp_path: 
     assert "Traceback" not in result.output
 
 
-def test_a_checkpoint_signed_with_another_audit_key_is_refused(shared_app: Flask, other_registry: Flask,
+def test_a_checkpoint_signed_with_another_registrys_key_is_refused(shared_app: Flask, other_registry: Flask,
                                                                tmp_path: Path) -> None:
     path = tmp_path / "other.json"
     cli(other_registry, "audit", "checkpoint", "--output", str(path))
     forged = json.loads(path.read_text(encoding="utf-8"))
     # Same trail, same head: only the key differs, and the file even names its own public key.
     assert (forged["size"], forged["head"]) == trail_head(shared_app)
-    assert forged["public_key"] == chain.public_key(OTHER_KEY)
+    assert forged["public_key"] == chain.raw_public(OTHER)
     result = invoke(shared_app, "audit", "verify", "--checkpoint", str(path))
     assert result.exit_code == 1, result.output
     assert result.output.startswith("TAMPERED: first bad entry is the registry (checkpoint-signature): ")
     # The same file with this registry's public key pasted in is still refused: the key is never taken from it.
-    write_json(path, {**forged, "public_key": chain.public_key(AUDIT_KEY)})
+    write_json(path, {**forged, "public_key": chain.raw_public(OWN)})
     assert invoke(shared_app, "audit", "verify", "--checkpoint", str(path)).exit_code == 1
 
 
-def test_verify_with_another_audit_key_fails_at_the_first_entry(other_registry: Flask) -> None:
+def test_verify_with_another_audit_key_says_the_key_is_wrong(other_registry: Flask) -> None:
     result = invoke(other_registry, "audit", "verify")
-    assert result.exit_code == 1, result.output
-    assert result.output.startswith("TAMPERED: first bad entry is entry 1 (bad-hash): ")
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith(f"wrong audit key: entries from 1 on are chained under key "
+                                    f"{chain.key_id(AUDIT_KEY)}, which is neither the configured key "
+                                    f"({chain.key_id(OTHER_KEY)}) nor in the keyring")
+    assert "TAMPERED" not in result.output
 
 
 # --- canonical JSON --------------------------------------------------------------------------------------------

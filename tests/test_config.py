@@ -15,7 +15,7 @@ def test_defaults_keep_generated_secrets_in_the_instance_folder(tmp_path: Path) 
     # Every worker and every restart reads the same keys: sessions, tokens and the trail stay valid.
     again = Settings.from_env(tmp_path, {})
     assert (again.secret_key, again.audit_key) == (s.secret_key, s.audit_key)
-    for name in ("secret_key", "audit_key"):
+    for name in ("secret_key", "audit_key", "checkpoint_key.pem"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
     assert Settings.from_env(tmp_path / "other", {}).secret_key != s.secret_key
 

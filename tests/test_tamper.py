@@ -37,7 +37,7 @@ from registry.models import AuditEntry, User
 from registry.models.base import utcnow
 from registry.services.audit import entry_fields
 from registry.services.verify import Report, verify
-from tests.conftest import AUDIT_KEY, cli
+from tests.conftest import AUDIT_KEY, CHECKPOINT_KEY, cli, signing_pem
 
 ENTRY = AuditEntry.__table__
 MIDDLE = 50  # an entry well inside the seeded chain (a power's creation)
@@ -60,7 +60,7 @@ def unguarded(app: Flask) -> Iterator[Connection]:
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         else:
             for trigger in SQLITE_GUARDS:
-                conn.execute(text(f"DROP TRIGGER {trigger}"))
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
         yield conn
 
 
@@ -115,7 +115,7 @@ def past_checkpoint(app: Flask, at_size: int) -> dict[str, Any]:
     """The checkpoint `registry audit checkpoint` printed when the trail had ``at_size`` entries."""
     with engine(app).connect() as conn:
         head = conn.scalar(select(ENTRY.c.hash).where(ENTRY.c.seq == at_size))
-    return chain.sign_checkpoint(AUDIT_KEY, at_size, head, utcnow())
+    return chain.sign_checkpoint(chain.signing_key(CHECKPOINT_KEY), at_size, head, utcnow())
 
 
 def check(app: Flask, checkpoints: list[dict[str, Any]] | tuple = ()) -> Report:
@@ -448,7 +448,8 @@ FORGERIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "smaller size": lambda cp: {**cp, "size": cp["size"] - 1},
     "other head": lambda cp: {**cp, "head": "a" * 64},
     "other time": lambda cp: {**cp, "at": "2020-01-01T00:00:00.000000Z"},
-    "signed with another key": lambda cp: chain.sign_checkpoint("another key", cp["size"], cp["head"], utcnow()),
+    "signed with another key": lambda cp: chain.sign_checkpoint(chain.signing_key(signing_pem("another key")),
+                                                                cp["size"], cp["head"], utcnow()),
     "not base64": lambda cp: {**cp, "signature": "not a signature!"},
     "no signature": lambda cp: {**cp, "signature": ""},
 }

@@ -122,6 +122,10 @@ class Code(StrEnum):
     CALENDAR_YEAR_RANGE = "calendar.year_range"
     CALENDAR_REASON_REQUIRED = "calendar.reason_required"
     CALENDAR_NEXT_YEAR_MISSING = "calendar.next_year_missing"
+    # The audit key
+    AUDIT_KEY_WRONG = "audit.key_wrong"
+    AUDIT_KEY_MISSING = "audit.key_missing"
+    AUDIT_KEY_SAME = "audit.key_same"
     # Seeding (command line)
     SEED_ANNEX_MISSING = "seed.annex_missing"
     SEED_ALREADY_LOADED = "seed.already_loaded"

@@ -38,6 +38,7 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.Conflict: 409,
     errors.PreconditionRequired: 428,
     errors.StaleVersion: 412,
+    errors.Unavailable: 503,
 }
 
 

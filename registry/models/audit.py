@@ -35,6 +35,9 @@ class AuditEntry(Base):
     request_id: Mapped[str] = mapped_column(String(128))
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The id of the audit key that chained this entry (registry.domain.chain.key_id); NULL for entries written
+    # before ids were recorded (migration 0008), which were chained under the key of the first entry naming one.
+    key_id: Mapped[str | None] = mapped_column(String(16))
 
 
 class SecurityEvent(Base):

@@ -14,12 +14,17 @@ from registry.domain.roles import Caller
 from registry.models import AuditEntry, Base, Power
 from registry.models.base import is_id, utcnow
 from registry.services import snapshots
-from registry.services.errors import Code, Message, NotFound
+from registry.services.errors import Code, Message, NotFound, Unavailable
 
 # Any constant will do: every appender on PostgreSQL takes this transaction-scoped lock before
 # reading the head, so two transactions can never link to the same previous entry.
 CHAIN_LOCK = 0x52454731
 CHAIN_KEY = "audit_chain_key"
+# What else every session carries about the keys: the configured key's id and where it came from (for messages),
+# and the public half of the checkpoint key.
+KEY_ID = "audit_key_id"
+KEY_SOURCE = "audit_key_source"
+CHECKPOINT_PUBLIC = "checkpoint_public_key"
 POWER_LABELS = {
     "seq": "序号", "name": "事项名称", "sub_items": "子项名称", "type": "事项类型", "level": "行使层级",
     "department": "市级指导(实施)部门(单位)", "note": "备注", "partial": "部分下放", "devolved_part": "下放部分",
@@ -51,11 +56,38 @@ def head(session: Session) -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, chain.GENESIS)
 
 
-def entry_fields(entry: AuditEntry) -> dict[str, Any]:
+def head_entry(session: Session, **execution_options: Any) -> AuditEntry | None:
+    """The last entry of the chain, or None when it is empty."""
+    stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)
+    return session.scalars(stmt, execution_options=execution_options).first()
+
+
+def entry_fields(entry: Any) -> dict[str, Any]:
     """The hashed fields of a stored entry, as the canonical JSON sees them."""
     values = {name: getattr(entry, name) for name in chain.HASHED_FIELDS}
     values["at"] = chain.iso_utc(entry.at)
+    values[chain.KEY_ID_FIELD] = getattr(entry, chain.KEY_ID_FIELD, None)
     return values
+
+
+def key_problem(session: Session, last: AuditEntry | None) -> Message | None:
+    """Why the configured audit key may not extend the chain ending in ``last`` (None: it may)."""
+    if last is None:
+        return None  # an empty trail: whatever key is configured starts it
+    expected = chain.next_key_id(last.action, last.key_id, last.after)
+    configured, source = session.info.get(KEY_ID), session.info.get(KEY_SOURCE, "REGISTRY_AUDIT_KEY")
+    shown = expected or "from before key ids were recorded"
+    if not configured:
+        return Message(Code.AUDIT_KEY_MISSING, "no audit key: {source} is missing, and the trail's entries are "
+                       "chained under key {expected}; restore that key from a backup", source=source, expected=shown)
+    if expected is None:  # a trail from before key ids: the right key re-hashes its last entry
+        if chain.entry_hash(session.info[CHAIN_KEY], entry_fields(last)) == last.hash:
+            return None
+    elif expected == configured:
+        return None
+    return Message(Code.AUDIT_KEY_WRONG, "wrong audit key: the trail's entries are chained under key {expected}, "
+                   "but the configured key ({source}) is {configured}; restore the right key from a backup",
+                   expected=shown, source=source, configured=configured)
 
 
 def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
@@ -68,17 +100,28 @@ def record(session: Session, caller: Caller, action: str, row: Base, before: dic
     """Append the entry for a write to ``row`` (already flushed); a write that changed nothing appends nothing."""
     kind = snapshots.KINDS[snapshots.entity_type(row)]
     after = kind.snapshot(row)
-    changed = changed_fields(before, after)
-    if not changed:
+    if not changed_fields(before, after):
         return None
+    return append(session, caller, action, entity_type=snapshots.entity_type(row), entity_id=row.id,
+                  entity_label=kind.label(row), power_id=kind.power_id(row), department_id=kind.department_id(row),
+                  before=before, after=after, reason=reason)
+
+
+def append(session: Session, caller: Caller, action: str, *, entity_type: str, entity_id: int, entity_label: str,
+           before: dict[str, Any] | None, after: dict[str, Any] | None, reason: str | None,
+           power_id: int | None = None, department_id: int | None = None) -> AuditEntry:
+    """Link an entry to the head under the configured key; refused when that key is not the chain's."""
     _lock_chain(session)
-    size, prev = head(session)
+    last = head_entry(session)
+    problem = key_problem(session, last)
+    if problem is not None:
+        raise Unavailable(problem)
     entry = AuditEntry(
-        seq=size + 1, at=utcnow(), actor_id=caller.user_id, actor_name=caller.name, actor_role=caller.role,
-        action=action, entity_type=snapshots.entity_type(row), entity_id=row.id, entity_label=kind.label(row),
-        power_id=kind.power_id(row), department_id=kind.department_id(row),
-        before=before, after=after, changed=changed, reason=reason, request_id=caller.request_id or "-",
-        prev_hash=prev,
+        seq=(last.seq if last else 0) + 1, at=utcnow(), actor_id=caller.user_id, actor_name=caller.name,
+        actor_role=caller.role, action=action, entity_type=entity_type, entity_id=entity_id,
+        entity_label=entity_label, power_id=power_id, department_id=department_id, before=before, after=after,
+        changed=changed_fields(before, after), reason=reason, request_id=caller.request_id or "-",
+        prev_hash=last.hash if last else chain.GENESIS, key_id=session.info[KEY_ID],
     )
     entry.hash = chain.entry_hash(session.info[CHAIN_KEY], entry_fields(entry))
     session.add(entry)

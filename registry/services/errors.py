@@ -10,7 +10,7 @@ from __future__ import annotations
 from registry.domain.messages import Code, Message
 
 __all__ = ["Code", "Conflict", "DomainError", "Forbidden", "Message", "NotFound", "PreconditionRequired",
-           "StaleVersion", "ValidationFailed"]
+           "StaleVersion", "Unavailable", "ValidationFailed"]
 
 
 class DomainError(Exception):
@@ -67,3 +67,9 @@ class StaleVersion(DomainError):
     """The If-Match version is no longer current: someone else changed the row first."""
 
     slug = "stale-version"
+
+
+class Unavailable(DomainError):
+    """The registry cannot write now for a reason an operator must fix (the audit key is not the trail's)."""
+
+    slug = "unavailable"

@@ -1,21 +1,25 @@
-"""Verify the audit trail: contiguity, links, keyed hashes, external checkpoints, and replay against the rows."""
+"""Verify the audit trail: contiguity, links, keyed hashes under the key each entry names, external checkpoints,
+and replay against the rows. A key the verifier lacks is a "wrong-key" finding, not tampering."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.domain import chain
 from registry.models import AuditEntry
 from registry.services import snapshots
-from registry.services.audit import CHAIN_KEY, entry_fields
+from registry.services.audit import CHECKPOINT_PUBLIC, entry_fields
 
 # Chain failures outrank replay failures: a deleted tail also leaves rows that no longer match
 # their last surviving entry, but the first bad entry is the one that went missing.
-CHAIN_KINDS = ("missing", "broken-link", "bad-hash", "truncated", "checkpoint-mismatch")
+CHAIN_KINDS = ("missing", "broken-link", "bad-key-id", "bad-hash", "truncated", "checkpoint-mismatch")
+# Not tampering: the verifier does not hold the key the entries name (a wrong, lost or unrotated key).
+KEY_KINDS = ("wrong-key",)
 
 
 @dataclass(frozen=True)
@@ -37,44 +41,110 @@ class Report:
         return not self.findings
 
     @property
+    def tampered(self) -> bool:
+        """Some finding proves a change, whatever the keys (a missing key alone proves nothing)."""
+        return any(f.kind not in KEY_KINDS for f in self.findings)
+
+    @property
+    def wrong_key(self) -> Finding | None:
+        return next((f for f in self.findings if f.kind in KEY_KINDS), None)
+
+    @property
     def first(self) -> Finding | None:
         """The first bad entry: the lowest-numbered chain failure, else the lowest replay failure."""
         def rank(f: Finding) -> tuple[int, int]:
             return (0 if f.kind in CHAIN_KINDS else 1, f.seq if f.seq is not None else 1 << 62)
-        return min(self.findings, key=rank, default=None)
+        return min((f for f in self.findings if f.kind not in KEY_KINDS), key=rank, default=None)
 
 
-def _walk(session: Session, key: bytes, report: Report, wanted: set[int]) -> tuple[dict[int, str], dict]:
-    """Check every entry in order; keep the hashes at checkpoint sizes and each entity's last snapshot."""
+@dataclass
+class _Keys:
+    """The chain keys the verifier holds, by id; entries without an id use the key of the first one with."""
+
+    by_id: dict[str, bytes]
+    configured: str
+    legacy: str | None
+    missing: dict[str, int] = field(default_factory=dict)  # key id -> first entry chained under it
+
+    def get(self, key_id: str | None, seq: int) -> bytes | None:
+        wanted = key_id or self.legacy
+        key = self.by_id.get(wanted) if wanted else None
+        if key is None:
+            self.missing.setdefault(wanted or "", seq)
+        return key
+
+
+def _keys(session: Session, audit_key: str, keyring: tuple[str, ...]) -> _Keys:
+    by_id = {chain.key_id(k): chain.chain_key(k) for k in (audit_key, *keyring) if k}
+    configured = chain.key_id(audit_key) if audit_key else ""
+    named = session.scalar(select(AuditEntry.key_id).where(AuditEntry.key_id.is_not(None))
+                           .order_by(AuditEntry.seq).limit(1))
+    return _Keys(by_id, configured, named or configured or None)
+
+
+def _link(entry: AuditEntry, expected: int, prev: str, named: str | None) -> Finding | None:
+    """A failure of order, link or key id (which may change only right after a rotation entry)."""
+    if entry.seq != expected:
+        return Finding(expected, "missing", f"entry {expected} is missing; the next entry is {entry.seq}")
+    if entry.prev_hash != prev:
+        return Finding(entry.seq, "broken-link", f"entry {entry.seq} does not link to entry {entry.seq - 1}")
+    if named is not None and entry.key_id != named:
+        return Finding(entry.seq, "bad-key-id", f"entry {entry.seq} names key {entry.key_id}, but the chain was "
+                                                f"under key {named} and no rotation came between")
+    return None
+
+
+def _walk(session: Session, keys: _Keys, report: Report, wanted: set[int]) -> tuple[dict[int, str], dict]:
+    """Check every entry in order; keep the hashes at checkpoint sizes and each entity's last snapshot.
+
+    A trail from before key ids whose first entry fails its hash is a suspect, not yet a finding: if no later
+    entry passes either, nothing says which key it needs and the key is the likelier culprit (wrong-key); if one
+    passes, entry 1 was altered."""
     hashes: dict[int, str] = {}
     last: dict[tuple[str, int], tuple[int, Any]] = {}
-    prev, expected, broken = chain.GENESIS, 1, False
+    prev, expected, broken, named = chain.GENESIS, 1, False, None
+    suspect: Finding | None = None
     for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=500)):
         if not broken:
-            if entry.seq != expected:
-                report.findings.append(Finding(expected, "missing",
-                                               f"entry {expected} is missing; the next entry is {entry.seq}"))
-                broken = True
-            elif entry.prev_hash != prev:
-                report.findings.append(Finding(entry.seq, "broken-link",
-                                               f"entry {entry.seq} does not link to entry {entry.seq - 1}"))
-                broken = True
-            elif chain.entry_hash(key, entry_fields(entry)) != entry.hash:
-                report.findings.append(Finding(entry.seq, "bad-hash",
-                                               f"entry {entry.seq} was altered after it was written"))
+            finding = _link(entry, expected, prev, named)
+            key = keys.get(entry.key_id, entry.seq) if finding is None else None
+            if key is not None:
+                ok = chain.entry_hash(key, entry_fields(entry)) == entry.hash
+                bad = Finding(entry.seq, "bad-hash", f"entry {entry.seq} was altered after it was written")
+                if suspect is not None and (ok or entry.key_id is not None):
+                    finding, suspect = suspect, None
+                elif not ok and entry.seq == 1 and entry.key_id is None:
+                    suspect = bad
+                elif not ok and suspect is None:
+                    finding = bad
+            if finding is not None:
+                report.findings.append(finding)
                 broken = True
         if entry.seq in wanted:
             hashes[entry.seq] = entry.hash
         last[(entry.entity_type, entry.entity_id)] = (entry.seq, entry.after)
+        named = chain.next_key_id(entry.action, entry.key_id, entry.after)
         prev, expected = entry.hash, expected + 1
         report.size, report.head = entry.seq, entry.hash
+    if suspect is not None and broken:
+        report.findings.insert(0, suspect)
+    elif suspect is not None:
+        keys.missing.setdefault(keys.legacy or "", 1)
     return hashes, last
 
 
-def _check_checkpoints(audit_key: str, report: Report, checkpoints: list[dict[str, Any]],
+def _key_findings(report: Report, keys: _Keys) -> None:
+    for key_id, seq in sorted(keys.missing.items(), key=lambda item: item[1]):
+        shown = key_id if key_id and key_id != keys.configured else "from before key ids were recorded"
+        report.findings.append(Finding(seq, "wrong-key", (
+            f"wrong audit key: entries from {seq} on are chained under key {shown}, which is neither the "
+            f"configured key ({keys.configured or 'none'}) nor in the keyring")))
+
+
+def _check_checkpoints(public_keys: list[Ed25519PublicKey], report: Report, checkpoints: list[dict[str, Any]],
                        hashes: dict[int, str]) -> None:
     for cp in checkpoints:
-        if not chain.checkpoint_signature_ok(audit_key, cp):
+        if not chain.checkpoint_signature_ok(public_keys, cp):
             report.findings.append(Finding(None, "checkpoint-signature",
                                            "a checkpoint's signature is not this registry's"))
             continue
@@ -108,11 +178,21 @@ def _replay(session: Session, report: Report, last: dict[tuple[str, int], tuple[
                                            "it was added outside the application"))
 
 
-def verify(session: Session, audit_key: str, checkpoints: list[dict[str, Any]] | None = None) -> Report:
-    """Check the whole trail; the report's findings are empty when it is intact."""
+def verify(session: Session, audit_key: str, checkpoints: list[dict[str, Any]] | None = None, *,
+           keyring: tuple[str, ...] = (), public_keys: list[Ed25519PublicKey] | None = None) -> Report:
+    """Check the whole trail; the report's findings are empty when it is intact.
+
+    ``keyring`` holds earlier audit keys (for entries before a rotation). Checkpoints are checked against
+    ``public_keys`` when given (published keys), else against this registry's checkpoint key and, for
+    checkpoints made before it had one, the keys derived from its audit keys."""
     checkpoints = checkpoints or []
     report = Report(checkpoints=len(checkpoints))
-    hashes, last = _walk(session, session.info[CHAIN_KEY], report, {cp.get("size", 0) for cp in checkpoints})
-    _check_checkpoints(audit_key, report, checkpoints, hashes)
+    keys = _keys(session, audit_key, keyring)
+    hashes, last = _walk(session, keys, report, {cp.get("size", 0) for cp in checkpoints})
+    _key_findings(report, keys)
+    if public_keys is None:
+        own = session.info.get(CHECKPOINT_PUBLIC)
+        public_keys = [*([own] if own else []), *(chain.legacy_public_key(k) for k in (audit_key, *keyring) if k)]
+    _check_checkpoints(public_keys, report, checkpoints, hashes)
     _replay(session, report, last)
     return report

@@ -88,5 +88,6 @@ def export_csv():
 @auditors
 def verify_trail():
     """Check the whole chain and replay it against the tables; the result is shown above the trail."""
-    report = verify(db.session(write=False), current_app.config["REGISTRY_SETTINGS"].audit_key)
+    settings = current_app.config["REGISTRY_SETTINGS"]
+    report = verify(db.session(write=False), settings.audit_key, keyring=settings.audit_keyring)
     return _render(report)

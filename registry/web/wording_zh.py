@@ -122,4 +122,7 @@ ZH: dict[Code, str] = {
     # Seeding (command line)
     Code.SEED_ANNEX_MISSING: "请先导入真实的附件数据（registry seed），合成数据由其重组而成",
     Code.SEED_ALREADY_LOADED: "{doc_number} 已导入；请先删除（registry seed --remove-synthetic）",
+    Code.AUDIT_KEY_WRONG: "审计密钥不对：审计链当前使用密钥 {expected}，请恢复正确的密钥文件后重启",
+    Code.AUDIT_KEY_MISSING: "缺少审计密钥（{source}）：审计链当前使用密钥 {expected}，请从备份恢复该文件后重启",
+    Code.AUDIT_KEY_SAME: "新密钥与当前审计密钥相同",
 }
