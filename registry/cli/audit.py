@@ -18,6 +18,9 @@ from registry.services import audit as audit_service
 from registry.services.verify import verify as verify_trail
 
 CHECKPOINT_KEYS = {"size": int, "head": str, "at": str, "signature": str}
+# Intact, but a checkpoint names entries a recorded restore from an older backup left out: not tampering, yet
+# that checkpoint is unconfirmed and the entries after the backup are gone.
+EXIT_RESTORED = 4
 
 
 def _audit_key() -> str:
@@ -60,11 +63,19 @@ def checkpoint(output: Path | None) -> None:
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="a checkpoint file the trail must extend (repeatable)")
 def verify(checkpoints: tuple[Path, ...]) -> None:
-    """Check links, hashes, checkpoints and replay the trail against the registry; exit 1 when tampered."""
+    """Check links, hashes, checkpoints and replay the trail against the registry.
+
+    Exit 0 when intact, 1 when tampered, 4 when intact but a checkpoint predates a restore from an older backup.
+    """
     report = verify_trail(db.session(write=False), _audit_key(), [_read_checkpoint(p) for p in checkpoints])
     if report.intact:
         click.echo(f"intact: {report.size} entries, head {report.head}, "
                    f"{report.checkpoints} checkpoint(s) confirmed")
+        for notice in report.notices:
+            click.echo(f"notice: {notice.message}; the entries after it were lost with the restore "
+                       f"recorded as entry {notice.seq}")
+        if report.notices:
+            sys.exit(EXIT_RESTORED)
         return
     first = report.first
     where = f"entry {first.seq}" if first.seq is not None else "the registry"

@@ -20,6 +20,8 @@ from registry.services.errors import Code, Message, NotFound
 # reading the head, so two transactions can never link to the same previous entry.
 CHAIN_LOCK = 0x52454731
 CHAIN_KEY = "audit_chain_key"
+# The entity type of entries about the registry as a whole (not one of snapshots.KINDS).
+REGISTRY = "registry"
 POWER_LABELS = {
     "seq": "序号", "name": "事项名称", "sub_items": "子项名称", "type": "事项类型", "level": "行使层级",
     "department": "市级指导(实施)部门(单位)", "note": "备注", "partial": "部分下放", "devolved_part": "下放部分",
@@ -71,12 +73,36 @@ def record(session: Session, caller: Caller, action: str, row: Base, before: dic
     changed = changed_fields(before, after)
     if not changed:
         return None
+    return _append(session, caller, action, Subject(snapshots.entity_type(row), row.id, kind.label(row),
+                                                    kind.power_id(row), kind.department_id(row)),
+                   before, after, changed, reason)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an entry is about: a registry row, or the registry itself (REGISTRY, for a restore from a backup)."""
+
+    entity_type: str
+    entity_id: int
+    label: str
+    power_id: int | None = None
+    department_id: int | None = None
+
+
+def record_registry(session: Session, caller: Caller, action: str, label: str, after: dict[str, Any],
+                    reason: str) -> AuditEntry:
+    """Append an entry about the registry as a whole (no row of its own, so replay passes it by)."""
+    return _append(session, caller, action, Subject(REGISTRY, 0, label), None, after, list(after), reason)
+
+
+def _append(session: Session, caller: Caller, action: str, subject: Subject, before: dict[str, Any] | None,
+            after: dict[str, Any], changed: list[str], reason: str | None) -> AuditEntry:
     _lock_chain(session)
     size, prev = head(session)
     entry = AuditEntry(
         seq=size + 1, at=utcnow(), actor_id=caller.user_id, actor_name=caller.name, actor_role=caller.role,
-        action=action, entity_type=snapshots.entity_type(row), entity_id=row.id, entity_label=kind.label(row),
-        power_id=kind.power_id(row), department_id=kind.department_id(row),
+        action=action, entity_type=subject.entity_type, entity_id=subject.entity_id, entity_label=subject.label,
+        power_id=subject.power_id, department_id=subject.department_id,
         before=before, after=after, changed=changed, reason=reason, request_id=caller.request_id or "-",
         prev_hash=prev,
     )

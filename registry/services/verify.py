@@ -12,6 +12,7 @@ from registry.domain import chain
 from registry.models import AuditEntry
 from registry.services import snapshots
 from registry.services.audit import CHAIN_KEY, entry_fields
+from registry.services.backup import restore_point
 
 # Chain failures outrank replay failures: a deleted tail also leaves rows that no longer match
 # their last surviving entry, but the first bad entry is the one that went missing.
@@ -29,8 +30,10 @@ class Finding:
 class Report:
     size: int = 0
     head: str = chain.GENESIS
-    checkpoints: int = 0
+    checkpoints: int = 0  # confirmed
     findings: list[Finding] = field(default_factory=list)
+    # Not tampering: a checkpoint names entries that a recorded restore from an older backup left out.
+    notices: list[Finding] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
@@ -44,9 +47,12 @@ class Report:
         return min(self.findings, key=rank, default=None)
 
 
-def _walk(session: Session, key: bytes, report: Report, wanted: set[int]) -> tuple[dict[int, str], dict]:
-    """Check every entry in order; keep the hashes at checkpoint sizes and each entity's last snapshot."""
+def _walk(session: Session, key: bytes, report: Report,
+          wanted: set[int]) -> tuple[dict[int, str], dict, list[tuple[int, str]]]:
+    """Check every entry in order; keep the hashes at checkpoint sizes, each entity's last snapshot, and each
+    recorded restore (the size it restored, when)."""
     hashes: dict[int, str] = {}
+    restored: list[tuple[int, str]] = []
     last: dict[tuple[str, int], tuple[int, Any]] = {}
     prev, expected, broken = chain.GENESIS, 1, False
     for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=500)):
@@ -63,27 +69,38 @@ def _walk(session: Session, key: bytes, report: Report, wanted: set[int]) -> tup
                 report.findings.append(Finding(entry.seq, "bad-hash",
                                                f"entry {entry.seq} was altered after it was written"))
                 broken = True
+        if not broken and (point := restore_point(entry)) is not None:
+            restored.append((point, chain.iso_utc(entry.at)))
         if entry.seq in wanted:
             hashes[entry.seq] = entry.hash
         last[(entry.entity_type, entry.entity_id)] = (entry.seq, entry.after)
         prev, expected = entry.hash, expected + 1
         report.size, report.head = entry.seq, entry.hash
-    return hashes, last
+    return hashes, last, restored
 
 
 def _check_checkpoints(audit_key: str, report: Report, checkpoints: list[dict[str, Any]],
-                       hashes: dict[int, str]) -> None:
+                       hashes: dict[int, str], restored: list[tuple[int, str]]) -> None:
+    """Each checkpoint must be a prefix of the trail, unless a restore recorded after it went back before its end
+    (a checkpoint taken after the restore gets no such pass: truncating the new trail is still truncation)."""
     for cp in checkpoints:
         if not chain.checkpoint_signature_ok(audit_key, cp):
             report.findings.append(Finding(None, "checkpoint-signature",
                                            "a checkpoint's signature is not this registry's"))
             continue
         size = cp["size"]
-        if size > report.size:
+        if size <= report.size and (not size or hashes.get(size) == cp["head"]):
+            report.checkpoints += 1
+            continue
+        point = next((point for point, at in restored if point < size and at > cp["at"]), None)
+        if point is not None:
+            report.notices.append(Finding(point + 1, "restored", f"restored from a backup at entry {point} "
+                                                                 f"(the checkpoint names {size} entries)"))
+        elif size > report.size:
             report.findings.append(Finding(report.size + 1, "truncated",
                                            f"a checkpoint of {cp['at']} covers {size} entries; "
                                            f"the trail now has {report.size}"))
-        elif size and hashes.get(size) != cp["head"]:
+        else:
             report.findings.append(Finding(size, "checkpoint-mismatch",
                                            f"entries 1..{size} differ from the checkpoint of {cp['at']}"))
 
@@ -111,8 +128,9 @@ def _replay(session: Session, report: Report, last: dict[tuple[str, int], tuple[
 def verify(session: Session, audit_key: str, checkpoints: list[dict[str, Any]] | None = None) -> Report:
     """Check the whole trail; the report's findings are empty when it is intact."""
     checkpoints = checkpoints or []
-    report = Report(checkpoints=len(checkpoints))
-    hashes, last = _walk(session, session.info[CHAIN_KEY], report, {cp.get("size", 0) for cp in checkpoints})
-    _check_checkpoints(audit_key, report, checkpoints, hashes)
+    report = Report()
+    hashes, last, restored = _walk(session, session.info[CHAIN_KEY], report,
+                                   {cp.get("size", 0) for cp in checkpoints})
+    _check_checkpoints(audit_key, report, checkpoints, hashes, restored)
     _replay(session, report, last)
     return report
