@@ -27,11 +27,12 @@ from alembic.script import ScriptDirectory
 from click.testing import Result
 from flask import Flask
 from sqlalchemy import delete, func, select, text
+from sqlalchemy.engine import make_url
 
 from registry.db import migrate
-from registry.db.backup import tables
+from registry.db.backup import BackupError, libpq, tables, tool
 from registry.models import AuditEntry
-from tests.conftest import Databases, cli, dispose, make_app
+from tests.conftest import Databases, bearer, cli, dispose, make_app
 from tests.test_tamper import check, patch_power, unguarded
 
 WROTE = re.compile(r"wrote (?P<path>.+): (?P<bytes>\d+) bytes, (?P<entries>\d+) audit entries, "
@@ -124,10 +125,39 @@ def test_the_backup_file_is_private_and_written_whole(shared_app: Flask, tmp_pat
     assert [p.name for p in tmp_path.iterdir()] == ["registry.backup"]
 
 
+def test_a_backup_refuses_to_overwrite_its_database_or_write_nowhere(shared_app: Flask, tmp_path: Path) -> None:
+    database = shared_app.extensions["registry.engine"].url.database
+    for path, says in [(database, "is the database itself"), (str(tmp_path / "no" / "such.backup"), "No such file")]:
+        if path is None:  # PostgreSQL: there is no file to overwrite
+            continue
+        result = invoke(shared_app, "backup", "--to", path)
+        assert result.exit_code == 1 and says in result.output, result.output
+    assert check(shared_app).intact
+
+
+@pytest.mark.parametrize(("url", "argument"), [
+    ("postgresql+psycopg://registry:s3cret@db.example:5433/registry",
+     "--dbname=postgresql://registry@db.example:5433/registry"),
+    ("postgresql://registry:p%40ss@db.example/registry?sslmode=require",
+     "--dbname=postgresql://registry@db.example/registry?sslmode=require"),
+    # libpq decodes percent-encoding in a URI's parameters
+    ("postgresql://registry:x@/registry?host=/run/postgresql",
+     "--dbname=postgresql://registry@/registry?host=%2Frun%2Fpostgresql"),
+])
+def test_pg_tools_get_the_database_without_its_password(url: str, argument: str) -> None:
+    assert libpq(make_url(url)) == [argument]
+
+
+def test_a_missing_pg_tool_is_named_with_what_to_install() -> None:
+    with pytest.raises(BackupError, match="pg_nonesuch is not installed: install the PostgreSQL client programs"):
+        tool("pg_nonesuch")
+
+
 # --- restore ---------------------------------------------------------------------------------------------------
 
 
-def test_a_restore_records_itself_in_the_trail(shared_app: Flask, target: Flask, tmp_path: Path) -> None:
+def test_a_restore_records_itself_in_the_trail(shared_app: Flask, target: Flask, tokens: dict[str, str],
+                                               tmp_path: Path) -> None:
     printed = take_backup(shared_app, tmp_path / "monday.backup")
     result = restore(target, tmp_path / "monday.backup", reason="test: moved to the new server")
     assert result.exit_code == 0, result.output
@@ -139,6 +169,9 @@ def test_a_restore_records_itself_in_the_trail(shared_app: Flask, target: Flask,
     assert entry.prev_hash == printed["head"] and entry.actor_name.startswith("cli:")
     assert f"the restore is entry {entries + 1}" in result.output
     assert invoke(target, "audit", "verify").exit_code == 0
+    listed = target.test_client().get("/api/v1/audit?action=restore", headers=bearer(tokens["auditor"])).get_json()
+    assert [(e["seq"], e["entity_type"], e["entity_label"]) for e in listed["items"]][0] == (
+        entries + 1, "registry", "从备份恢复 monday.backup")
 
 
 def migrated_only(databases: Databases) -> str:

@@ -28,7 +28,7 @@ def backup(path: Path) -> None:
     """
     try:
         written = copies.backup(db.get_engine(), path)
-    except copies.BackupError as error:
+    except (copies.BackupError, OSError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"wrote {written.path}: {written.bytes} bytes, {written.entries} audit entries, head {written.head}")
 
@@ -46,7 +46,7 @@ def restore(path: Path, reason: str) -> None:
     """
     try:
         copies.restore(db.get_engine(), path)
-    except copies.BackupError as error:
+    except (copies.BackupError, OSError) as error:
         raise click.ClickException(str(error)) from None
     upgrade()
     db.close_session()

@@ -46,6 +46,8 @@ class Written:
 
 def backup(engine: Engine, to: Path) -> Written:
     """Write a consistent copy of the database to ``to`` (mode 0600), through a temporary file renamed at the end."""
+    if engine.dialect.name == "sqlite" and engine.url.database and to.resolve() == Path(engine.url.database).resolve():
+        raise BackupError(f"{to} is the database itself: write the backup to another file")
     fd, tmp = tempfile.mkstemp(dir=to.parent, prefix=f".{to.name}.", suffix=".tmp")
     try:
         if engine.dialect.name == "sqlite":
@@ -86,7 +88,7 @@ def _pg_backup(engine: Engine, out) -> tuple[int, str | None]:
         with conn.begin():
             snapshot = conn.scalar(text("SELECT pg_export_snapshot()"))
             entries, head = conn.execute(text(HEAD_SQL)).one()
-            _run([pg_dump, "--format=custom", f"--snapshot={snapshot}", *_libpq(engine.url)], engine.url, out)
+            _run([pg_dump, "--format=custom", f"--snapshot={snapshot}", *libpq(engine.url)], engine.url, out)
     return entries, head
 
 
@@ -112,7 +114,7 @@ def restore(engine: Engine, source: Path) -> None:
         _sqlite_restore(engine, source)
     else:
         _run([tool("pg_restore"), "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
-              *_libpq(engine.url), str(source)], engine.url)
+              *libpq(engine.url), str(source)], engine.url)
     engine.dispose()
 
 
@@ -156,9 +158,11 @@ def tool(name: str) -> str:
     return candidates[-1]
 
 
-def _libpq(url: URL) -> list[str]:
+def libpq(url: URL) -> list[str]:
     """The connection as a libpq argument without the password (that goes in PGPASSWORD, never in argv)."""
-    return [f"--dbname={url.set(drivername='postgresql', password=None).render_as_string(hide_password=False)}"]
+    # (URL.set(password=None) would keep the password: None there means "unchanged".)
+    bare = URL.create("postgresql", url.username, None, url.host, url.port, url.database, url.query)
+    return [f"--dbname={bare.render_as_string(hide_password=False)}"]
 
 
 def _run(argv: list[str], url: URL, stdout=None) -> None:
