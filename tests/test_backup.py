@@ -126,10 +126,11 @@ def test_the_backup_file_is_private_and_written_whole(shared_app: Flask, tmp_pat
 
 
 def test_a_backup_refuses_to_overwrite_its_database_or_write_nowhere(shared_app: Flask, tmp_path: Path) -> None:
-    database = shared_app.extensions["registry.engine"].url.database
-    for path, says in [(database, "is the database itself"), (str(tmp_path / "no" / "such.backup"), "No such file")]:
-        if path is None:  # PostgreSQL: there is no file to overwrite
-            continue
+    url = shared_app.extensions["registry.engine"].url
+    cases = [(str(tmp_path / "no" / "such.backup"), "No such file")]
+    if url.get_backend_name() == "sqlite":  # PostgreSQL has no file to overwrite
+        cases.append((url.database, "is the database itself"))
+    for path, says in cases:
         result = invoke(shared_app, "backup", "--to", path)
         assert result.exit_code == 1 and says in result.output, result.output
     assert check(shared_app).intact
