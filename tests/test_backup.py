@@ -28,6 +28,7 @@ from click.testing import Result
 from flask import Flask
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from registry.db import migrate
 from registry.db.backup import BackupError, libpq, tables, tool
@@ -170,6 +171,8 @@ def test_a_restore_records_itself_in_the_trail(shared_app: Flask, target: Flask,
     assert entry.prev_hash == printed["head"] and entry.actor_name.startswith("cli:")
     assert f"the restore is entry {entries + 1}" in result.output
     assert invoke(target, "audit", "verify").exit_code == 0
+    with pytest.raises(DBAPIError, match="append-only"), target.extensions["registry.engine"].begin() as conn:
+        conn.execute(delete(ENTRY).where(ENTRY.c.seq == entries + 1))  # the restored guards hold
     listed = target.test_client().get("/api/v1/audit?action=restore", headers=bearer(tokens["auditor"])).get_json()
     assert [(e["seq"], e["entity_type"], e["entity_label"]) for e in listed["items"]][0] == (
         entries + 1, "registry", "从备份恢复 monday.backup")
