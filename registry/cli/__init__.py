@@ -1,12 +1,13 @@
-"""The `registry` CLI: data, accounts and audit commands, added to Flask's CLI."""
+"""The `registry` CLI: data, backup, accounts and audit commands, added to Flask's CLI."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from registry.cli import accounts, audit, calendar, data
+from registry.cli import accounts, audit, backup, calendar, data
 
 
 def init_app(app: Flask) -> None:
-    for command in (*data.COMMANDS, accounts.user, accounts.token, audit.audit, calendar.calendar):
+    for command in (*data.COMMANDS, backup.backup, backup.restore, accounts.user, accounts.token, audit.audit,
+                    calendar.calendar):
         app.cli.add_command(command)

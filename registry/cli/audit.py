@@ -24,8 +24,10 @@ from registry.services.errors import DomainError
 from registry.services.verify import verify as verify_trail
 
 CHECKPOINT_KEYS = {"size": int, "head": str, "at": str, "signature": str}
-# `registry audit verify` exits 0 when intact, 1 when tampered, 3 when it lacks the key the entries name.
-EXIT_TAMPERED, EXIT_WRONG_KEY = 1, 3
+# `registry audit verify` exits 0 when intact, 1 when tampered, 3 when it lacks the key the entries name, and 4 when
+# intact but a checkpoint names entries a recorded restore from an older backup left out (not tampering, yet that
+# checkpoint is unconfirmed and the entries after the backup are gone).
+EXIT_TAMPERED, EXIT_WRONG_KEY, EXIT_RESTORED = 1, 3, 4
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -107,7 +109,8 @@ def public_key() -> None:
                    "is read too)")
 def verify(checkpoints: tuple[Path, ...], public_keys: tuple[Path, ...], old_keys: tuple[Path, ...]) -> None:
     """Check links, hashes, checkpoints and replay the trail against the registry; exit 1 when tampered, 3 when
-    the entries are chained under a key that is not configured."""
+    the entries are chained under a key that is not configured, 4 when intact but a checkpoint predates a restore
+    from an older backup."""
     settings = _settings()
     report = verify_trail(db.session(write=False), settings.audit_key, [_read_checkpoint(p) for p in checkpoints],
                           keyring=(*settings.audit_keyring, *(_read_text(p, "a key") for p in old_keys)),
@@ -115,6 +118,11 @@ def verify(checkpoints: tuple[Path, ...], public_keys: tuple[Path, ...], old_key
     if report.intact:
         click.echo(f"intact: {report.size} entries, head {report.head}, "
                    f"{report.checkpoints} checkpoint(s) confirmed")
+        for notice in report.notices:
+            click.echo(f"notice: {notice.message}; the entries after it were lost with the restore "
+                       f"recorded as entry {notice.seq}")
+        if report.notices:
+            sys.exit(EXIT_RESTORED)
         return
     if report.tampered:
         first = report.first

@@ -24,6 +24,11 @@ from registry.services import powers, search
 @with_appcontext
 def init_db() -> None:
     """Apply every migration (alembic upgrade head)."""
+    upgrade()
+
+
+def upgrade() -> None:
+    """Migrate the app's database to the latest revision and rebuild the search text a migration reshaped."""
     migrate.upgrade(current_app.config["REGISTRY_SETTINGS"].database_url)
     click.echo("database is at the latest migration")
     session = db.session(write=True)

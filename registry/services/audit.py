@@ -25,6 +25,8 @@ CHAIN_KEY = "audit_chain_key"
 KEY_ID = "audit_key_id"
 KEY_SOURCE = "audit_key_source"
 CHECKPOINT_PUBLIC = "checkpoint_public_key"
+# The entity type of entries about the registry as a whole (not one of snapshots.KINDS).
+REGISTRY = "registry"
 POWER_LABELS = {
     "seq": "序号", "name": "事项名称", "sub_items": "子项名称", "type": "事项类型", "level": "行使层级",
     "department": "市级指导(实施)部门(单位)", "note": "备注", "partial": "部分下放", "devolved_part": "下放部分",
@@ -105,6 +107,13 @@ def record(session: Session, caller: Caller, action: str, row: Base, before: dic
     return append(session, caller, action, entity_type=snapshots.entity_type(row), entity_id=row.id,
                   entity_label=kind.label(row), power_id=kind.power_id(row), department_id=kind.department_id(row),
                   before=before, after=after, reason=reason)
+
+
+def record_registry(session: Session, caller: Caller, action: str, label: str, after: dict[str, Any],
+                    reason: str) -> AuditEntry:
+    """Append an entry about the registry as a whole (no row of its own, so replay passes it by)."""
+    return append(session, caller, action, entity_type=REGISTRY, entity_id=0, entity_label=label, before=None,
+                  after=after, reason=reason)
 
 
 def append(session: Session, caller: Caller, action: str, *, entity_type: str, entity_id: int, entity_label: str,

@@ -14,6 +14,7 @@ from registry.domain import chain
 from registry.models import AuditEntry
 from registry.services import snapshots
 from registry.services.audit import CHECKPOINT_PUBLIC, entry_fields
+from registry.services.backup import restore_point
 
 # Chain failures outrank replay failures: a deleted tail also leaves rows that no longer match
 # their last surviving entry, but the first bad entry is the one that went missing.
@@ -33,8 +34,10 @@ class Finding:
 class Report:
     size: int = 0
     head: str = chain.GENESIS
-    checkpoints: int = 0
+    checkpoints: int = 0  # confirmed
     findings: list[Finding] = field(default_factory=list)
+    # Not tampering: a checkpoint names entries that a recorded restore from an older backup left out.
+    notices: list[Finding] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
@@ -94,13 +97,16 @@ def _link(entry: AuditEntry, expected: int, prev: str, named: str | None) -> Fin
     return None
 
 
-def _walk(session: Session, keys: _Keys, report: Report, wanted: set[int]) -> tuple[dict[int, str], dict]:
-    """Check every entry in order; keep the hashes at checkpoint sizes and each entity's last snapshot.
+def _walk(session: Session, keys: _Keys, report: Report,
+          wanted: set[int]) -> tuple[dict[int, str], dict, list[tuple[int, str]]]:
+    """Check every entry in order; keep the hashes at checkpoint sizes, each entity's last snapshot, and each
+    recorded restore (the size it restored, when).
 
     A trail from before key ids whose first entry fails its hash is a suspect, not yet a finding: if no later
     entry passes either, nothing says which key it needs and the key is the likelier culprit (wrong-key); if one
     passes, entry 1 was altered."""
     hashes: dict[int, str] = {}
+    restored: list[tuple[int, str]] = []
     last: dict[tuple[str, int], tuple[int, Any]] = {}
     prev, expected, broken, named = chain.GENESIS, 1, False, None
     suspect: Finding | None = None
@@ -120,6 +126,8 @@ def _walk(session: Session, keys: _Keys, report: Report, wanted: set[int]) -> tu
             if finding is not None:
                 report.findings.append(finding)
                 broken = True
+        if not broken and (point := restore_point(entry)) is not None:
+            restored.append((point, chain.iso_utc(entry.at)))
         if entry.seq in wanted:
             hashes[entry.seq] = entry.hash
         last[(entry.entity_type, entry.entity_id)] = (entry.seq, entry.after)
@@ -130,7 +138,7 @@ def _walk(session: Session, keys: _Keys, report: Report, wanted: set[int]) -> tu
         report.findings.insert(0, suspect)
     elif suspect is not None:
         keys.missing.setdefault(keys.legacy or "", 1)
-    return hashes, last
+    return hashes, last, restored
 
 
 def _key_findings(report: Report, keys: _Keys) -> None:
@@ -142,18 +150,27 @@ def _key_findings(report: Report, keys: _Keys) -> None:
 
 
 def _check_checkpoints(public_keys: list[Ed25519PublicKey], report: Report, checkpoints: list[dict[str, Any]],
-                       hashes: dict[int, str]) -> None:
+                       hashes: dict[int, str], restored: list[tuple[int, str]]) -> None:
+    """Each checkpoint must be a prefix of the trail, unless a restore recorded after it went back before its end
+    (a checkpoint taken after the restore gets no such pass: truncating the new trail is still truncation)."""
     for cp in checkpoints:
         if not chain.checkpoint_signature_ok(public_keys, cp):
             report.findings.append(Finding(None, "checkpoint-signature",
                                            "a checkpoint's signature is not this registry's"))
             continue
         size = cp["size"]
-        if size > report.size:
+        if size <= report.size and (not size or hashes.get(size) == cp["head"]):
+            report.checkpoints += 1
+            continue
+        point = next((point for point, at in restored if point < size and at > cp["at"]), None)
+        if point is not None:
+            report.notices.append(Finding(point + 1, "restored", f"restored from a backup at entry {point} "
+                                                                 f"(the checkpoint names {size} entries)"))
+        elif size > report.size:
             report.findings.append(Finding(report.size + 1, "truncated",
                                            f"a checkpoint of {cp['at']} covers {size} entries; "
                                            f"the trail now has {report.size}"))
-        elif size and hashes.get(size) != cp["head"]:
+        else:
             report.findings.append(Finding(size, "checkpoint-mismatch",
                                            f"entries 1..{size} differ from the checkpoint of {cp['at']}"))
 
@@ -186,13 +203,13 @@ def verify(session: Session, audit_key: str, checkpoints: list[dict[str, Any]] |
     ``public_keys`` when given (published keys), else against this registry's checkpoint key and, for
     checkpoints made before it had one, the keys derived from its audit keys."""
     checkpoints = checkpoints or []
-    report = Report(checkpoints=len(checkpoints))
+    report = Report()
     keys = _keys(session, audit_key, keyring)
-    hashes, last = _walk(session, keys, report, {cp.get("size", 0) for cp in checkpoints})
+    hashes, last, restored = _walk(session, keys, report, {cp.get("size", 0) for cp in checkpoints})
     _key_findings(report, keys)
     if public_keys is None:
         own = session.info.get(CHECKPOINT_PUBLIC)
         public_keys = [*([own] if own else []), *(chain.legacy_public_key(k) for k in (audit_key, *keyring) if k)]
-    _check_checkpoints(public_keys, report, checkpoints, hashes)
+    _check_checkpoints(public_keys, report, checkpoints, hashes, restored)
     _replay(session, report, last)
     return report

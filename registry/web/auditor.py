@@ -23,7 +23,7 @@ bp = Blueprint("auditor", __name__, url_prefix="/console/audit")
 auditors = roles(*ALLOWED[Action.AUDIT_READ])
 PER_PAGE = 50
 ENTITY_LABELS = {"power": "事项", "handover": "交接", "handover_method": "移交方式", "decision": "决定",
-                 "department": "部门", "user": "账号", "token": "令牌"}
+                 "department": "部门", "user": "账号", "token": "令牌", "registry": "登记系统"}
 ACTION_LABELS = {"create": "新建", "update": "修改", "retire": "撤销", "restore": "恢复", "disable": "停用",
                  "enable": "启用", "set_password": "设置密码", "revoke": "吊销", "transition": "状态转换",
                  "confirm": "确认", "check": "清单"}
