@@ -216,8 +216,8 @@ def test_a_backup_made_under_another_audit_key_does_not_verify_and_is_not_record
     app = make_app(databases.empty(), audit_key="the audit key of another registry")
     try:
         result = restore(app, tmp_path / "registry.backup")
-        assert result.exit_code == 1
-        assert "the restored trail does not verify: bad-hash" in result.output
+        assert result.exit_code == 3
+        assert "the restored trail does not verify: wrong-key: wrong audit key" in result.output
         assert [e.action for e in trail(app)][-1] != "restore"
     finally:
         dispose(app)

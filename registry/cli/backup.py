@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from registry import db
+from registry.cli.audit import EXIT_TAMPERED, EXIT_WRONG_KEY
 from registry.cli.caller import cli_caller
 from registry.cli.data import upgrade
 from registry.db import backup as copies
@@ -51,14 +52,15 @@ def restore(path: Path, reason: str) -> None:
     upgrade()
     db.close_session()
     session = db.session(write=True)
-    report = verify(session, current_app.config["REGISTRY_SETTINGS"].audit_key)
+    settings = current_app.config["REGISTRY_SETTINGS"]
+    report = verify(session, settings.audit_key, keyring=tuple(settings.audit_keyring))
     if not report.intact:
-        first = report.first
+        first = report.first if report.tampered else report.wrong_key
         click.echo(f"the restored trail does not verify: {first.kind}: {first.message}", err=True)
         click.echo("the data stays in the database for inspection, with no restore entry: do not serve it; "
                    "restore into another empty database with the instance folder the backup was made with",
                    err=True)
-        sys.exit(1)
+        sys.exit(EXIT_TAMPERED if report.tampered else EXIT_WRONG_KEY)
     entry = record_restore(session, cli_caller(), path.name, report.size, report.head, reason)
     session.commit()
     click.echo(f"restored {report.size} audit entries (head {report.head}) from {path}; "
