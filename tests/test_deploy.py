@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import tempfile
 import threading
 import time
@@ -305,3 +306,28 @@ def test_trusted_proxies_decide_the_client(sqlite_databases: Databases, trusted:
 def test_a_negative_number_of_trusted_proxies_is_refused(sqlite_databases: Databases) -> None:
     with pytest.raises(ValueError, match="REGISTRY_TRUSTED_PROXIES"):
         make_app(sqlite_databases.seeded(), trusted_proxies=-1)
+
+
+def test_the_socket_is_for_gunicorns_user_and_group(stack: Stack) -> None:
+    """gunicorn_conf.umask: nginx's user reaches the socket through the group, nobody else at all."""
+    assert stat.S_IMODE(os.stat(stack.app.host).st_mode) == 0o770
+
+
+def _unit() -> dict[str, str]:
+    text = (ROOT / "deploy" / "systemd" / "registry.service").read_text().replace("\\\n", " ")
+    return {key: value.strip() for key, _, value in
+            (line.partition("=") for line in text.splitlines() if "=" in line and not line.startswith("#"))}
+
+
+def test_the_unit_and_the_site_file_agree_with_each_other_and_the_checkout(sqlite_app) -> None:
+    """The socket gunicorn binds is the one nginx proxies to; the unit may write to the app's instance folder;
+    nginx's static folder is the package's; gunicorn runs the shipped configuration."""
+    unit, site = _unit(), SITE_FILE.read_text()
+    home = Path(unit["WorkingDirectory"])
+    bound = re.search(r"--bind unix:(\S+)", unit["ExecStart"])
+    assert bound is not None and f"server unix:{bound[1]} " in site
+    assert Path(unit["ReadWritePaths"]) == home / Path(sqlite_app.instance_path).relative_to(ROOT)
+    assert f"alias {home / 'registry' / 'static'}/;" in site
+    assert re.fullmatch(rf"{home}/\.venv/bin/gunicorn --config gunicorn_conf\.py .* wsgi:app", unit["ExecStart"])
+    assert (unit["KillMode"], unit["User"], unit["NoNewPrivileges"], unit["ProtectSystem"], unit["PrivateTmp"]) == (
+        "control-group", "registry", "yes", "strict", "yes")
