@@ -133,7 +133,10 @@ def test_healthz_stays_fast_behind_nginx_while_slow_clients_drip(stack: Stack) -
     try:
         until = time.monotonic() + WATCH_S
         while time.monotonic() < until:
-            reply = stack.nginx.call("GET", "/healthz", timeout=10)
+            try:
+                reply = stack.nginx.call("GET", "/healthz", timeout=10)
+            except OSError as exc:
+                pytest.fail(f"/healthz through nginx: {exc!r}\n{read(*stack.logs)}")
             assert reply.status == 200, (reply, read(*stack.logs))
             took.append(reply.seconds)
             time.sleep(0.25)
