@@ -82,6 +82,8 @@ class Settings:
     token_default_days: int = 90
     # Bytes of public answers kept per worker (0: none, so every request does the work; the benchmark measures both).
     response_cache_bytes: int = 4 * 1024 * 1024
+    # Proxies in front of the app whose X-Forwarded-For/-Proto are believed (0: none; 1: nginx alone).
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, instance: Path, env: os._Environ | dict | None = None) -> Settings:
@@ -110,4 +112,5 @@ class Settings:
             session_lifetime_seconds=int(get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
             token_default_days=int(get("TOKEN_DEFAULT_DAYS", 90)),
             response_cache_bytes=int(get("RESPONSE_CACHE_BYTES", 4 * 1024 * 1024)),
+            trusted_proxies=int(get("TRUSTED_PROXIES", 0)),
         )
