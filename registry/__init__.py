@@ -12,14 +12,14 @@ from flask import Flask
 from registry import api, cli, db, web
 from registry.config import Settings
 from registry.domain.chain import chain_key
-from registry.http import access, caching, problems, request_id, security_headers
+from registry.http import access, caching, last_resort, problems, request_id, security_headers
 from registry.services.accounts import TOKEN_KEY, token_key
 from registry.services.audit import CHAIN_KEY
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app: settings, database, request ids, security headers, access rules, error mapping, API, pages,
-    CLI, and the response cache in front of them all."""
+    CLI, the response cache in front of them all, and in front of that the answer to any error that escapes."""
     app = Flask(__name__, instance_relative_config=True)
     settings = settings or Settings.from_env(Path(app.instance_path))
     _configure(app, settings)
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     caching.init_app(app)
+    last_resort.init_app(app)
     return app
 
 

@@ -53,6 +53,8 @@ class Settings:
     token_default_days: int = 90
     # Bytes of public answers kept per worker (0: none, so every request does the work; the benchmark measures both).
     response_cache_bytes: int = 4 * 1024 * 1024
+    # /readyz warns when the disk holding the SQLite file (or the instance folder) has less free space than this.
+    min_free_mib: int = 256
 
     @classmethod
     def from_env(cls, instance: Path, env: os._Environ | dict | None = None) -> Settings:
@@ -72,4 +74,5 @@ class Settings:
             session_lifetime_seconds=int(get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
             token_default_days=int(get("TOKEN_DEFAULT_DAYS", 90)),
             response_cache_bytes=int(get("RESPONSE_CACHE_BYTES", 4 * 1024 * 1024)),
+            min_free_mib=int(get("MIN_FREE_MIB", 256)),
         )

@@ -122,6 +122,11 @@ class Code(StrEnum):
     CALENDAR_YEAR_RANGE = "calendar.year_range"
     CALENDAR_REASON_REQUIRED = "calendar.reason_required"
     CALENDAR_NEXT_YEAR_MISSING = "calendar.next_year_missing"
+    # The database and its disk (registry.db.failures; the readiness check)
+    DATABASE_UNAVAILABLE = "database.unavailable"
+    DATABASE_BUSY = "database.busy"
+    DATABASE_FULL = "database.full"
+    DISK_LOW = "disk.low"
     # Seeding (command line)
     SEED_ANNEX_MISSING = "seed.annex_missing"
     SEED_ALREADY_LOADED = "seed.already_loaded"

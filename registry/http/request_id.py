@@ -20,7 +20,8 @@ def chosen(given: str) -> str:
     return given if SANE.match(given) else uuid.uuid4().hex
 
 
-def _assign() -> None:
+def assign() -> None:
+    """This request's id, from the client's header when it is sane."""
     g.request_id = chosen(request.headers.get(HEADER, ""))
 
 
@@ -30,5 +31,5 @@ def _echo(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_assign)
+    app.before_request(assign)
     app.after_request(_echo)

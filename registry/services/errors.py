@@ -10,7 +10,7 @@ from __future__ import annotations
 from registry.domain.messages import Code, Message
 
 __all__ = ["Code", "Conflict", "DomainError", "Forbidden", "Message", "NotFound", "PreconditionRequired",
-           "StaleVersion", "ValidationFailed"]
+           "StaleVersion", "StorageFull", "Unavailable", "ValidationFailed"]
 
 
 class DomainError(Exception):
@@ -67,3 +67,20 @@ class StaleVersion(DomainError):
     """The If-Match version is no longer current: someone else changed the row first."""
 
     slug = "stale-version"
+
+
+class Unavailable(DomainError):
+    """The database cannot answer now (down, unreachable, locked by another writer); the same request may succeed
+    in ``retry_after`` seconds."""
+
+    slug = "unavailable"
+
+    def __init__(self, detail: Message, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class StorageFull(DomainError):
+    """The database's disk is full: nothing can be written until an operator frees space."""
+
+    slug = "storage-full"
