@@ -19,11 +19,18 @@ class LastResort:
         self.app, self.inner = app, app.wsgi_app
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        started: list[bool] = []
+
+        def starting(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+            started.append(True)
+            return start_response(status, headers, exc_info)
+
         try:
-            return self.inner(environ, start_response)
+            return self.inner(environ, starting)
         except Exception as error:
             response = problems.answer_outside_flask(self.app, environ, error)
-            exc_info = (type(error), error, error.__traceback__)  # headers already given may be replaced (PEP 3333)
+            # Headers the inner app gave (but the server has not sent yet) are replaced, as PEP 3333 allows.
+            exc_info = (type(error), error, error.__traceback__) if started else None
             return response(environ, lambda status, headers: start_response(status, headers, exc_info))
 
 

@@ -11,7 +11,7 @@ from flask import Flask, Response, json, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from registry.db import failures
-from registry.http import request_id
+from registry.http import request_id, security_headers
 from registry.services import errors
 
 PROBLEM_JSON = "application/problem+json"
@@ -152,10 +152,11 @@ def handle_unexpected(error: BaseException) -> Response:
 
 def answer_outside_flask(app: Flask, environ: dict, error: BaseException) -> Response:
     """The answer to an error that escaped Flask, or came before it (in the response cache): the same problem or
-    page as inside, with every after-request header (the request id, the security headers)."""
+    page as inside, with the request id and the security headers (set here: the after-request hooks may be what
+    failed)."""
     with app.request_context(environ):
         request_id.assign()
-        return app.process_response(handle_unexpected(error))
+        return request_id.echo(security_headers.add(handle_unexpected(error)))
 
 
 def _logged_by_the_handler(_exc_info: object) -> None:

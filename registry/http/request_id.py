@@ -25,11 +25,12 @@ def assign() -> None:
     g.request_id = chosen(request.headers.get(HEADER, ""))
 
 
-def _echo(response: Response) -> Response:
+def echo(response: Response) -> Response:
+    """Send this request's id back."""
     response.headers[HEADER] = g.get("request_id") or uuid.uuid4().hex
     return response
 
 
 def init_app(app: Flask) -> None:
     app.before_request(assign)
-    app.after_request(_echo)
+    app.after_request(echo)
