@@ -19,9 +19,10 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from conftest import AUDIT_KEY, SECRET_KEY, Databases, bearer, cli, dispose, make_app
+from conftest import AUDIT_KEY, PASSWORD, SECRET_KEY, STAFF, Databases, bearer, cli, dispose, make_app
 from flask import Flask
 from flask.testing import FlaskClient
+from pages import form, login
 from private_postgres import PrivatePostgres
 from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
@@ -33,10 +34,12 @@ from registry.services import errors
 
 PROBLEM = "application/problem+json"
 TRACE = "outage-trace-1"
-# (path, what answers it): the API and the citizen pages, first asked during the outage or cached before it.
+# (path, what answers it): the API, the citizen pages and the console, first asked during the outage or cached
+# before it.
 DURING_AN_OUTAGE = [
     ("/api/v1/powers?type=licensing", "api"),
     ("/powers/2", "page"),
+    ("/console/", "console"),
     ("/api/v1/decisions", "api-cached"),
     ("/progress", "page-cached"),
 ]
@@ -58,6 +61,8 @@ def pg_app(private_pg: PrivatePostgres) -> Iterator[Flask]:
     app = make_app(private_pg.create_database("registry"))
     cli(app, "init-db")
     cli(app, "seed")
+    name, role, _ = STAFF["admin"]
+    cli(app, "user", "create", "--name", name, "--role", role, "--password-stdin", input=PASSWORD + "\n")
     yield app
     dispose(app)
 
@@ -94,6 +99,8 @@ def _says_unavailable(resp, kind: str, code: str = "database.unavailable", statu
 def test_a_postgresql_outage_is_503_and_passes(pg_app: Flask, private_pg: PrivatePostgres, path: str, kind: str,
                                                caplog: pytest.LogCaptureFixture) -> None:
     client = pg_app.test_client()
+    if kind == "console":
+        login(client, "admin")
     if kind.endswith("cached"):
         assert [client.get(path).status_code for _ in range(2)] == [200, 200]
     with Down(private_pg):
@@ -171,20 +178,30 @@ def _at_its_size_limit(app: Flask) -> None:
         dbapi_conn.execute(f"PRAGMA max_page_count = {pages}")
 
 
-def test_a_full_sqlite_database_is_507_and_not_ready(sqlite_databases: Databases, sqlite_file: str) -> None:
+def _through_the_console(client: FlaskClient, _token: str, power_id: int, note: str):
+    resp = client.get(f"/console/powers/{power_id}/edit")
+    assert resp.status_code == 200, resp.status_code
+    client.environ_base["HTTP_X_REQUEST_ID"] = TRACE
+    return form(resp, "/edit").submit(client, note=note, reason="故障测试")
+
+
+@pytest.mark.parametrize("write", [_patch, _through_the_console], ids=["api", "console"])
+def test_a_full_sqlite_database_is_507_and_not_ready(sqlite_databases: Databases, sqlite_file: str, write) -> None:
     app = make_app(sqlite_file)
     token = sqlite_databases.staff_tokens()["admin"]
     client = app.test_client()
+    if write is _through_the_console:
+        login(client, "admin")
     try:
         _at_its_size_limit(app)
         statuses = []
         for n in range(1, 40):  # each change adds a note and an audit entry: pages run out within a few
-            resp = _patch(client, token, n, f"{n}满" * 600)
+            resp = write(client, token, n, f"{n}满" * 600)
             statuses.append(resp.status_code)
-            if resp.status_code != 200:
+            if resp.status_code >= 400:
                 break
-        assert set(statuses[:-1]) <= {200} and statuses[-1] == 507, statuses
-        _says_unavailable(resp, "api", "database.full", 507)
+        assert set(statuses[:-1]) <= {200, 303} and statuses[-1] == 507, statuses
+        _says_unavailable(resp, "api" if write is _patch else "console", "database.full", 507)
         assert "Retry-After" not in resp.headers
         ready = client.get("/readyz")
         assert (ready.status_code, ready.json["database"], ready.json["code"]) == (503, "full", "database.full")
