@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -38,7 +39,8 @@ def healthz():
 def readyz():
     engine = db.get_engine()
     folder = readiness.database_folder(engine, Path(current_app.instance_path))
-    found = [m for m in [readiness.low_space(folder, current_app.config["REGISTRY_SETTINGS"].min_free_mib)] if m]
+    low = readiness.low_space(folder, current_app.config["REGISTRY_SETTINGS"].min_free_mib)
+    found: list = [low] if low else []
     try:
         with engine.connect() as conn:
             readiness.take_a_write(conn)
@@ -50,7 +52,8 @@ def readyz():
     return jsonify(status="ready", database="up", warnings=_listed(found))
 
 
-def _calendar_warnings(conn) -> list:
+def _calendar_warnings(conn: Connection) -> list:
+    """Next year's missing calendar, from 1 November; a calendar that cannot be read is a warning of its own."""
     try:
         with Session(bind=conn) as session:
             return calendars.warnings(session, today_in_china())
@@ -60,6 +63,7 @@ def _calendar_warnings(conn) -> list:
 
 
 def _listed(found: list) -> list[dict[str, str]]:
+    """Each warning as its code and its English sentence."""
     return [m if isinstance(m, dict) else {"code": m.code.value, "message": str(m)} for m in found]
 
 

@@ -159,14 +159,12 @@ def answer_outside_flask(app: Flask, environ: dict, error: BaseException) -> Res
         return request_id.echo(security_headers.add(handle_unexpected(error)))
 
 
-def _logged_by_the_handler(_exc_info: object) -> None:
-    """Flask logs an error that escaped the view's handlers before handing it to handle_http_exception, which
-    logs it (with the request id); once is enough."""
-
-
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(errors.DomainError, handle_domain_error)
     app.register_error_handler(Exception, handle_unexpected)
-    app.log_exception = _logged_by_the_handler  # type: ignore[method-assign]
+    # An error these handlers cannot answer (one raised by a handler or an after-request hook) goes on to
+    # registry.http.last_resort, which answers and logs it once with the request id, rather than to Flask's own
+    # fallback, which logs it without the id and may answer without the after-request headers.
+    app.config["PROPAGATE_EXCEPTIONS"] = True
     app.logger  # noqa: B018 - installs Flask's handler, which writes to the server's error log (wsgi.errors)
