@@ -283,10 +283,12 @@ def test_outages_are_told_apart_by_the_drivers_codes(error: BaseException, expec
 # --- what escapes Flask ------------------------------------------------------------------------------------
 
 
-def test_an_error_escaping_flask_is_the_apps_500_logged_once(sqlite_app: Flask,
+@pytest.mark.parametrize("testing", [True, False], ids=["testing", "as-deployed"])
+def test_an_error_escaping_flask_is_the_apps_500_logged_once(sqlite_app: Flask, testing: bool,
                                                               caplog: pytest.LogCaptureFixture) -> None:
     """An after-request hook that fails (Flask then gives up on the request) still gets the app's answer."""
     app = make_app(make_url(sqlite_app.extensions[ENGINE_KEY].url).render_as_string(hide_password=False))
+    app.config["TESTING"] = testing
 
     @app.after_request
     def _broken(response):
