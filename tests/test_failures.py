@@ -265,6 +265,7 @@ def _wrapped(orig: BaseException) -> exc.DBAPIError:
     (psycopg.errors.AdminShutdown("terminating connection due to administrator command"), "database.unavailable"),
     (psycopg.errors.CannotConnectNow("the database system is starting up"), "database.unavailable"),
     (psycopg.OperationalError("connection failed: Connection refused"), "database.unavailable"),
+    (psycopg.errors.ConnectionTimeout("connection timeout expired"), "database.unavailable"),
     (_wrapped(psycopg.OperationalError("server closed the connection unexpectedly")), "database.unavailable"),
     (psycopg.errors.UniqueViolation("duplicate key value"), None),
     (psycopg.errors.UndefinedTable('relation "power" does not exist'), None),

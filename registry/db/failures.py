@@ -52,8 +52,8 @@ def _postgresql_kind(error: Exception) -> str | None:
         return "busy"
     if state in PG_DOWN or (state or "").startswith("08"):  # class 08: connection exception
         return "down"
-    if state is None and type(error).__name__ == "OperationalError":
-        return "down"
+    if state is None and any(cls.__name__ == "OperationalError" for cls in type(error).__mro__):
+        return "down"  # refused, timed out, closed: psycopg is an optional dependency, so matched by name
     return None
 
 
