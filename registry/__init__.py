@@ -12,7 +12,7 @@ from flask import Flask
 from registry import api, cli, db, web
 from registry.config import Settings
 from registry.domain import chain
-from registry.http import access, caching, problems, proxies, request_id, security_headers
+from registry.http import access, caching, last_resort, problems, proxies, request_id, security_headers
 from registry.services import audit_keys
 from registry.services.accounts import TOKEN_KEY, token_key
 from registry.services.audit import CHAIN_KEY, CHECKPOINT_PUBLIC, KEY_ID, KEY_SOURCE
@@ -20,8 +20,8 @@ from registry.services.audit import CHAIN_KEY, CHECKPOINT_PUBLIC, KEY_ID, KEY_SO
 
 def create_app(settings: Settings | None = None, *, check_audit_key: bool = True) -> Flask:
     """Build the app: settings, database, the audit key check, request ids, security headers, access rules, error
-    mapping, API, pages, CLI, the response cache in front of them all, and the trusted proxies' word on who the
-    client is before it.
+    mapping, API, pages, CLI, the response cache in front of them all, the trusted proxies' word on who the
+    client is before it, and in front of everything the answer to any error that escapes.
 
     ``check_audit_key``: refuse to start (errors.Unavailable) when the trail's current key is not the configured
     one; the CLI turns it off so that `registry audit verify` can say so, and its writes are refused anyway."""
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, *, check_audit_key: bool = True
     cli.init_app(app)
     caching.init_app(app)
     proxies.init_app(app)
+    last_resort.init_app(app)
     return app
 
 

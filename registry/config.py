@@ -84,6 +84,8 @@ class Settings:
     response_cache_bytes: int = 4 * 1024 * 1024
     # Proxies in front of the app whose X-Forwarded-For/-Proto are believed (0: none; 1: nginx alone).
     trusted_proxies: int = 0
+    # /readyz warns when the disk holding the SQLite file (or the instance folder) has less free space than this.
+    min_free_mib: int = 256
 
     @classmethod
     def from_env(cls, instance: Path, env: os._Environ | dict | None = None) -> Settings:
@@ -113,4 +115,5 @@ class Settings:
             token_default_days=int(get("TOKEN_DEFAULT_DAYS", 90)),
             response_cache_bytes=int(get("RESPONSE_CACHE_BYTES", 4 * 1024 * 1024)),
             trusted_proxies=int(get("TRUSTED_PROXIES", 0)),
+            min_free_mib=int(get("MIN_FREE_MIB", 256)),
         )

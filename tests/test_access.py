@@ -39,6 +39,7 @@ EXPECTED = {
     "GET api-docs.openapi_json": EVERYONE,
     "GET docs.api_docs": EVERYONE,
     "GET health.healthz": EVERYONE,
+    "GET health.readyz": EVERYONE,
     "GET powers.list_powers": EVERYONE,
     "GET powers.get_power": EVERYONE,
     "GET powers.export_csv": EVERYONE,

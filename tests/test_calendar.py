@@ -1,7 +1,7 @@
 """The working-day calendar held in the database: seeded from chinesecalendar by `registry seed`, a year loaded
 or replaced from a CSV (`registry calendar import`) or through the API (PUT /api/v1/calendar/years/{year}), every
 row checked before anything is written, each load audited; working-day deadlines count on it, a year not loaded
-is refused by name, and from 1 November the console and /healthz warn when next year is missing.
+is refused by name, and from 1 November the console and /readyz warn when next year is missing.
 
 The far-off year 2099 is test data, not a schedule. The one 2027 day used, 1 January, is New Year's Day, a
 holiday by law (全国年节及纪念日放假办法 第二条); 2027's full schedule (its 调休 days) is not published yet and
@@ -274,22 +274,23 @@ def test_the_warning_from_the_first_of_november(shared_app: Flask, today: date, 
     assert all(m.code.value == "calendar.next_year_missing" for m in found)
 
 
-def test_healthz_warns_but_stays_healthy(app: Flask, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readyz_warns_but_stays_ready(app: Flask, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     import registry.api.health as health
 
     client = app.test_client()
     monkeypatch.setattr(health, "today_in_china", lambda: date(2026, 10, 31))
-    resp = client.get("/healthz")
-    assert (resp.status_code, resp.json["warnings"]) == (200, [])
+    resp = client.get("/readyz")
+    assert (resp.status_code, [w["code"] for w in resp.json["warnings"] if w["code"].startswith("calendar")]) == (
+        200, [])
     monkeypatch.setattr(health, "today_in_china", lambda: date(2026, 11, 1))
-    resp = client.get("/healthz")
-    assert resp.status_code == 200 and resp.json["status"] == "ok"
-    assert [w["code"] for w in resp.json["warnings"]] == ["calendar.next_year_missing"]
+    resp = client.get("/readyz")
+    assert resp.status_code == 200 and resp.json["status"] == "ready"
+    assert [w["code"] for w in resp.json["warnings"] if w["code"] != "disk.low"] == ["calendar.next_year_missing"]
     assert "2027" in resp.json["warnings"][0]["message"]
     assert "registry calendar import" in resp.json["warnings"][0]["message"]
     assert client.put("/api/v1/calendar/years/2027", headers=bearer(tokens["admin"]), json={
         "reason": "测试：仅元旦", "days": [{"date": "2027-01-01", "kind": "holiday"}]}).status_code == 200
-    assert client.get("/healthz").json["warnings"] == []
+    assert [w for w in client.get("/readyz").json["warnings"] if w["code"].startswith("calendar")] == []
 
 
 # --- the console -------------------------------------------------------------------------------------------

@@ -126,6 +126,11 @@ class Code(StrEnum):
     AUDIT_KEY_WRONG = "audit.key_wrong"
     AUDIT_KEY_MISSING = "audit.key_missing"
     AUDIT_KEY_SAME = "audit.key_same"
+    # The database and its disk (registry.db.failures; the readiness check)
+    DATABASE_UNAVAILABLE = "database.unavailable"
+    DATABASE_BUSY = "database.busy"
+    DATABASE_FULL = "database.full"
+    DISK_LOW = "disk.low"
     # Seeding (command line)
     SEED_ANNEX_MISSING = "seed.annex_missing"
     SEED_ALREADY_LOADED = "seed.already_loaded"

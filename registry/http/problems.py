@@ -10,11 +10,13 @@ from typing import Any
 from flask import Flask, Response, json, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from registry.db import failures
+from registry.http import request_id, security_headers
 from registry.services import errors
 
 PROBLEM_JSON = "application/problem+json"
 API_PREFIX = "/api/"
-MACHINE_PATHS = ("/healthz",)
+MACHINE_PATHS = ("/healthz", "/readyz")
 log = logging.getLogger(__name__)
 # What a person reads for each status on a page; the detail stays in the log and the API.
 PAGE_TITLES = {
@@ -29,6 +31,8 @@ PAGE_TITLES = {
     422: ("填写有误", "提交的内容有误，请返回检查。"),
     428: ("缺少版本信息", "请刷新页面后重试。"),
     429: ("请求过于频繁", "请稍后再试。"),
+    503: ("服务暂时不可用", "请稍后再试。"),
+    507: ("存储空间已满", "暂时无法保存修改。"),
 }
 
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
@@ -39,17 +43,22 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.PreconditionRequired: 428,
     errors.StaleVersion: 412,
     errors.Unavailable: 503,
+    errors.StorageFull: 507,
 }
+# Outages whose page says what happened: error.html words their message in Chinese by its code (the `zh` filter).
+WORDED_ON_PAGES = (errors.Unavailable, errors.StorageFull)
 
 
 def _for_a_page() -> bool:
     return not request.path.startswith(API_PREFIX) and request.path not in MACHINE_PATHS
 
 
-def page(status: int, headers: dict[str, str] | None = None) -> Response:
-    """The error as a page: a title and a sentence, never a stack trace, SQL or internal detail."""
-    title, message = PAGE_TITLES.get(status, ("出错了", "请求无法完成，请稍后再试。") if status >= 500
+def page(status: int, headers: dict[str, str] | None = None, message: str | None = None) -> Response:
+    """The error as a page: a title and a sentence (a Message is worded in Chinese by its code), never a stack
+    trace, SQL or internal detail."""
+    title, default = PAGE_TITLES.get(status, ("出错了", "请求无法完成，请稍后再试。") if status >= 500
                                       else ("请求无法完成", "请返回上一页重试。"))
+    message = message or default
     resp = Response(render_template("error.html", title=title, message=message, status=status), status=status,
                     mimetype="text/html")
     for key, value in (headers or {}).items():
@@ -97,7 +106,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     if isinstance(error, InternalServerError) or status >= 500:
         original = getattr(error, "original_exception", None)
         if original is not None:
-            log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
+            return handle_unexpected(original)
         return page(500) if _for_a_page() else problem(500, "The server could not complete the request.")
     data = getattr(error, "data", None) or {}
     messages = data.get("messages")
@@ -118,20 +127,44 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 def handle_domain_error(error: errors.DomainError) -> Response:
     status = STATUS_BY_ERROR.get(type(error), 400)
+    retry = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry)} if retry is not None else None
     if _for_a_page():
-        return page(status)
+        return page(status, headers, error.detail if isinstance(error, WORDED_ON_PAGES) else None)
     return problem(status, error.detail, type_=f"urn:registry:problem:{error.slug}", code=error.code.value,
-                   errors_map=error.errors, **error.extra)
+                   errors_map=error.errors, headers=headers, **error.extra)
 
 
-def handle_unexpected(error: Exception) -> Response:
-    log.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
+def handle_unexpected(error: BaseException) -> Response:
+    """A database outage (503, 507) or a bug (500), logged once with the request id: an outage in one line, a bug
+    with its traceback."""
+    outage = failures.classify(error)
+    where = f"{request.method} {request.path} (request {request_id.current() or '-'})"
+    if outage is not None:
+        log.error("%s on %s: %s: %s", outage.code.value, where, type(error).__name__,
+                  " ".join(str(error).split()))
+        return handle_domain_error(outage)
+    log.error("unhandled error on %s", where, exc_info=error)
     if _for_a_page():
         return page(500)
     return problem(500, "The server could not complete the request.")
+
+
+def answer_outside_flask(app: Flask, environ: dict, error: BaseException) -> Response:
+    """The answer to an error that escaped Flask, or came before it (in the response cache): the same problem or
+    page as inside, with the request id and the security headers (set here: the after-request hooks may be what
+    failed)."""
+    with app.request_context(environ):
+        request_id.assign()
+        return request_id.echo(security_headers.add(handle_unexpected(error)))
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(errors.DomainError, handle_domain_error)
     app.register_error_handler(Exception, handle_unexpected)
+    # An error these handlers cannot answer (one raised by a handler or an after-request hook) goes on to
+    # registry.http.last_resort, which answers and logs it once with the request id, rather than to Flask's own
+    # fallback, which logs it without the id and may answer without the after-request headers.
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    app.logger  # noqa: B018 - installs Flask's handler, which writes to the server's error log (wsgi.errors)

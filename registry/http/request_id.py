@@ -20,15 +20,17 @@ def chosen(given: str) -> str:
     return given if SANE.match(given) else uuid.uuid4().hex
 
 
-def _assign() -> None:
+def assign() -> None:
+    """This request's id, from the client's header when it is sane."""
     g.request_id = chosen(request.headers.get(HEADER, ""))
 
 
-def _echo(response: Response) -> Response:
+def echo(response: Response) -> Response:
+    """Send this request's id back."""
     response.headers[HEADER] = g.get("request_id") or uuid.uuid4().hex
     return response
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_assign)
-    app.after_request(_echo)
+    app.before_request(assign)
+    app.after_request(echo)

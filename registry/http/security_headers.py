@@ -18,11 +18,12 @@ HEADERS = {
 }
 
 
-def _add(response: Response) -> Response:
+def add(response: Response) -> Response:
+    """Put the headers on ``response`` (those it sets itself stay)."""
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     return response
 
 
 def init_app(app: Flask) -> None:
-    app.after_request(_add)
+    app.after_request(add)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from registry.domain.messages import Code, Message
 
 __all__ = ["Code", "Conflict", "DomainError", "Forbidden", "Message", "NotFound", "PreconditionRequired",
-           "StaleVersion", "Unavailable", "ValidationFailed"]
+           "StaleVersion", "StorageFull", "Unavailable", "ValidationFailed"]
 
 
 class DomainError(Exception):
@@ -70,6 +70,18 @@ class StaleVersion(DomainError):
 
 
 class Unavailable(DomainError):
-    """The registry cannot write now for a reason an operator must fix (the audit key is not the trail's)."""
+    """The registry cannot answer or write now: the database is down, unreachable or locked by another writer
+    (the same request may succeed in ``retry_after`` seconds), or the audit key is not the trail's (an operator
+    must fix it; no retry time)."""
 
     slug = "unavailable"
+
+    def __init__(self, detail: Message, retry_after: int | None = None):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class StorageFull(DomainError):
+    """The database's disk is full: nothing can be written until an operator frees space."""
+
+    slug = "storage-full"

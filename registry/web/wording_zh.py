@@ -119,6 +119,11 @@ ZH: dict[Code, str] = {
     Code.CALENDAR_REASON_REQUIRED: "请说明载入日历的原因",
     Code.CALENDAR_NEXT_YEAR_MISSING: "{year} 年的工作日历尚未载入：在载入之前，跨入 {year} 年的工作日期限无法计算。"
                                      "国务院办公厅节假日安排公布后，请用 {hint} 载入",
+    # The database and its disk
+    Code.DATABASE_UNAVAILABLE: "数据库暂时无法连接，请稍后再试。",
+    Code.DATABASE_BUSY: "系统正忙（数据库正在处理其他修改），请稍后再试。",
+    Code.DATABASE_FULL: "服务器存储空间已满，暂时无法保存任何修改，请联系系统管理员。",
+    Code.DISK_LOW: "{path} 所在磁盘仅剩 {free_mib} MiB 可用空间（低于 {min_mib} MiB），请尽快清理或扩容",
     # Seeding (command line)
     Code.SEED_ANNEX_MISSING: "请先导入真实的附件数据（registry seed），合成数据由其重组而成",
     Code.SEED_ALREADY_LOADED: "{doc_number} 已导入；请先删除（registry seed --remove-synthetic）",
