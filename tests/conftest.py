@@ -209,3 +209,9 @@ def admin_headers(tokens: dict[str, str]) -> dict[str, str]:
 def as_role(tokens: dict[str, str]):
     """Headers for one STAFF member: as_role("water")."""
     return lambda key: bearer(tokens[key])
+
+
+@pytest.fixture
+def auditor(as_role) -> dict[str, str]:
+    """Headers of the auditor, who reads the security events."""
+    return as_role("auditor")

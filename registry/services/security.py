@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.domain import throttle
 from registry.domain.moments import as_utc
 from registry.models import SecurityEvent
 from registry.models.base import utcnow
@@ -39,25 +39,28 @@ def record(session: Session, event: Event) -> SecurityEvent:
     return row
 
 
+def login_retry_after(session: Session, rule: throttle.Rule, account: str, address: str | None,
+                      now: datetime) -> int | None:
+    """Seconds the pair (account, address) must wait before its next sign-in is checked, or None.
 
-def login_retry_after(session: Session, account: str, address: str | None, window: timedelta,
-                      per_account: int, per_address: int) -> int | None:
-    """Seconds to wait before trying to sign in again, or None when neither the account nor the address is throttled."""
-    since = utcnow() - window
-    waits = []
-    for column, value, limit in ((SecurityEvent.account, account, per_account),
-                                 (SecurityEvent.address, address, per_address)):
-        if value is None:
-            continue
-        times = session.scalars(
-            select(SecurityEvent.at).where(SecurityEvent.kind == "login_failed", column == value,
-                                           SecurityEvent.at >= since)
-            .order_by(SecurityEvent.at.desc()).limit(limit)
-        ).all()
-        if len(times) >= limit:
-            # Throttled until the oldest of the last ``limit`` failures leaves the window.
-            waits.append((as_utc(times[-1]) + window - utcnow()).total_seconds())
-    return max(1, math.ceil(max(waits))) if waits else None
+    Reads only the security events, never the users, so an unknown account is answered as a known one is.
+    """
+    from_address = SecurityEvent.address == address if address is not None else SecurityEvent.address.is_(None)
+    forgotten = now - rule.pair_memory
+    last_login = (select(func.max(SecurityEvent.at))
+                  .where(SecurityEvent.kind == "login", SecurityEvent.account == account, from_address)
+                  .scalar_subquery())
+    pair = session.scalars(
+        select(SecurityEvent.at).where(SecurityEvent.kind == "login_failed", SecurityEvent.account == account,
+                                       from_address, SecurityEvent.at > func.coalesce(last_login, forgotten),
+                                       SecurityEvent.at > forgotten)
+    ).all()
+    by_address = session.scalars(
+        select(SecurityEvent.at).where(SecurityEvent.kind == "login_failed", from_address,
+                                       SecurityEvent.at > now - rule.window)
+        .order_by(SecurityEvent.at.desc()).limit(rule.per_address)
+    ).all()
+    return throttle.retry_after(rule, [as_utc(t) for t in pair], [as_utc(t) for t in by_address], now)
 
 
 @dataclass
