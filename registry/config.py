@@ -53,6 +53,8 @@ class Settings:
     login_longest_delay_seconds: int = 15 * 60
     login_window_seconds: int = 15 * 60
     login_failures_per_address: int = 20
+    # Unknown bearer tokens from one address within the login window before it is told to wait (0: never).
+    token_failures_per_address: int = 100
     session_lifetime_seconds: int = 8 * 3600
     token_default_days: int = 90
     # Bytes of public answers kept per worker (0: none, so every request does the work; the benchmark measures both).
@@ -75,6 +77,7 @@ class Settings:
             login_longest_delay_seconds=int(get("LOGIN_LONGEST_DELAY_SECONDS", 15 * 60)),
             login_window_seconds=int(get("LOGIN_WINDOW_SECONDS", 15 * 60)),
             login_failures_per_address=int(get("LOGIN_FAILURES_PER_ADDRESS", 20)),
+            token_failures_per_address=int(get("TOKEN_FAILURES_PER_ADDRESS", 100)),
             session_lifetime_seconds=int(get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
             token_default_days=int(get("TOKEN_DEFAULT_DAYS", 90)),
             response_cache_bytes=int(get("RESPONSE_CACHE_BYTES", 4 * 1024 * 1024)),

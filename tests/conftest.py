@@ -40,7 +40,10 @@ STAFF = {
 
 
 def make_app(database_url: str, **overrides: object) -> Flask:
-    settings = Settings(database_url=database_url, secret_key=SECRET_KEY, audit_key=AUDIT_KEY)
+    # Many tests present unknown tokens from the test client's one address to apps they share: no token throttle
+    # unless a test asks for one (tests/test_throttle.py does).
+    settings = Settings(database_url=database_url, secret_key=SECRET_KEY, audit_key=AUDIT_KEY,
+                        token_failures_per_address=0)
     app = create_app(replace(settings, **overrides))
     app.config["TESTING"] = True
     return app

@@ -4,8 +4,9 @@ Proves that failures from one address never keep the account's owner out from an
 that the failing pair (account, address) is told to wait (429 + Retry-After, the right password refused
 unchecked) with a wait that doubles, and may try again once it has passed; that a success resets the pair;
 that one address failing across many accounts is throttled as an address, whatever account it tries next,
-until its failures leave the window; that an unknown account is answered exactly as a known one; and that
-every refusal is kept as a login_throttled security event.
+until its failures leave the window; that an unknown account is answered exactly as a known one; that
+every refusal is kept as a login_throttled security event; and that an address presenting many unknown bearer
+tokens is told to wait (429) while valid tokens from it, and unknown ones from elsewhere, are answered as before.
 
 Time passes by ageing the recorded security events (what the throttle reads), never by sleeping.
 """
@@ -23,7 +24,7 @@ from sqlalchemy import select, update
 from werkzeug.test import TestResponse
 
 from registry.models import SecurityEvent
-from tests.conftest import PASSWORD, Databases, dispose, make_app
+from tests.conftest import PASSWORD, Databases, bearer, dispose, make_app
 from tests.test_auth_web import ADMIN, FAILED, WRONG, ZONE, events, login, signed_in_as
 
 A, B = "192.0.2.1", "192.0.2.2"
@@ -170,3 +171,25 @@ def test_an_unknown_account_is_answered_as_a_known_one(app_with: Callable[..., F
     details = {(e["account"], e["detail"]) for e in events(client, auditor, kind="login_throttled")}
     assert {account for account, _ in details} == {ADMIN, "无此用户"}
     assert len({detail for _, detail in details}) <= 2  # only the wait differs, if anything
+
+
+# -- bearer tokens ------------------------------------------------------------------------------------------
+
+def test_an_address_flooding_unknown_tokens_is_told_to_wait(app_with: Callable[..., Flask], tokens: dict[str, str],
+                                                             auditor: dict[str, str]) -> None:
+    app = app_with(token_failures_per_address=3, login_window_seconds=600)
+    client = app.test_client()
+
+    def me(token: str, address: str) -> TestResponse:
+        return client.get("/api/v1/me", headers=bearer(token), environ_base={"REMOTE_ADDR": address})
+
+    for made_up in ("rgy_" + "A" * 43, "rgy_" + "B" * 43, "not even a token"):
+        assert me(made_up, A).status_code == 401
+    resp = me("rgy_" + "C" * 43, A)
+    assert resp.status_code == 429 and resp.mimetype == "application/problem+json"
+    assert 590 <= int(resp.headers["Retry-After"]) <= 600
+    assert me(tokens["zone"], A).status_code == 200  # a valid token from the same address is never held back
+    assert me("rgy_" + "C" * 43, B).status_code == 401  # nor is another address
+    assert [e["address"] for e in events(client, auditor, kind="token_throttled")] == [A]
+    later(app, 600)
+    assert me("rgy_" + "C" * 43, A).status_code == 401

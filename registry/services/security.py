@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from registry.domain import throttle
@@ -13,8 +13,8 @@ from registry.domain.moments import as_utc
 from registry.models import SecurityEvent
 from registry.models.base import utcnow
 
-KINDS = ("login_failed", "login_throttled", "login", "logout", "forbidden", "token_invalid", "token_expired",
-         "token_revoked", "user_disabled", "csrf_failed")
+KINDS = ("login_failed", "login_throttled", "login", "logout", "forbidden", "token_invalid", "token_throttled",
+         "token_expired", "token_revoked", "user_disabled", "csrf_failed")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def login_retry_after(session: Session, rule: throttle.Rule, account: str, addre
 
     Reads only the security events, never the users, so an unknown account is answered as a known one is.
     """
-    from_address = SecurityEvent.address == address if address is not None else SecurityEvent.address.is_(None)
+    from_address = _from(address)
     forgotten = now - rule.pair_memory
     last_login = (select(func.max(SecurityEvent.at))
                   .where(SecurityEvent.kind == "login", SecurityEvent.account == account, from_address)
@@ -55,12 +55,26 @@ def login_retry_after(session: Session, rule: throttle.Rule, account: str, addre
                                        from_address, SecurityEvent.at > func.coalesce(last_login, forgotten),
                                        SecurityEvent.at > forgotten)
     ).all()
-    by_address = session.scalars(
-        select(SecurityEvent.at).where(SecurityEvent.kind == "login_failed", from_address,
-                                       SecurityEvent.at > now - rule.window)
-        .order_by(SecurityEvent.at.desc()).limit(rule.per_address)
-    ).all()
-    return throttle.retry_after(rule, [as_utc(t) for t in pair], [as_utc(t) for t in by_address], now)
+    return throttle.retry_after(rule, [as_utc(t) for t in pair], _recent(session, rule, "login_failed", address, now),
+                                now)
+
+
+def token_retry_after(session: Session, rule: throttle.Rule, address: str | None, now: datetime) -> int | None:
+    """Seconds an address that keeps presenting unknown tokens is told to wait before it tries again, or None."""
+    if rule.per_address <= 0:
+        return None
+    return throttle.retry_after(rule, [], _recent(session, rule, "token_invalid", address, now), now)
+
+
+def _from(address: str | None) -> ColumnElement[bool]:
+    return SecurityEvent.address == address if address is not None else SecurityEvent.address.is_(None)
+
+
+def _recent(session: Session, rule: throttle.Rule, kind: str, address: str | None, now: datetime) -> list[datetime]:
+    """The address's latest events of ``kind`` within the window, as many as its limit needs."""
+    return [as_utc(t) for t in session.scalars(
+        select(SecurityEvent.at).where(SecurityEvent.kind == kind, _from(address), SecurityEvent.at > now - rule.window)
+        .order_by(SecurityEvent.at.desc()).limit(rule.per_address))]
 
 
 @dataclass

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from registry import db
-from registry.domain import throttle
-from registry.http.access import current_caller, note, password_version, public, staff
+from registry.http.access import current_caller, note, password_version, public, staff, throttle_rule
 from registry.models.base import utcnow
 from registry.services import accounts, security
 from registry.web.forms import LoginForm, LogoutForm
@@ -28,16 +27,6 @@ def _safe_next(target: str | None) -> str:
     return url_for("auth.whoami")
 
 
-def login_rule() -> throttle.Rule:
-    """The sign-in throttle as this deployment configures it."""
-    settings = current_app.config["REGISTRY_SETTINGS"]
-    return throttle.Rule(free_failures=settings.login_failures_per_pair,
-                         first_delay=timedelta(seconds=settings.login_first_delay_seconds),
-                         longest_delay=timedelta(seconds=settings.login_longest_delay_seconds),
-                         per_address=settings.login_failures_per_address,
-                         window=timedelta(seconds=settings.login_window_seconds))
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
@@ -50,7 +39,7 @@ def login():
         return render_template("auth/login.html", form=form, next=request.args.get("next", "")), \
             (422 if request.method == "POST" else 200)
     name = form.name.data
-    wait = security.login_retry_after(db.session(), login_rule(), name, request.remote_addr, utcnow())
+    wait = security.login_retry_after(db.session(), throttle_rule(), name, request.remote_addr, utcnow())
     if wait is not None:
         note("login_throttled", f"sign-in refused for {wait} s after repeated failures", account=name)
         return (render_template("auth/login.html", form=form, next=request.form.get("next", ""), retry_after=wait),
