@@ -29,7 +29,7 @@ class Rule:
 def pair_delay(rule: Rule, failures: int) -> timedelta:
     """The wait after a pair's ``failures``-th failure: none within the free ones, then doubling up to the cap."""
     beyond = failures - rule.free_failures
-    if beyond < 0:
+    if beyond < 0 or rule.first_delay <= timedelta(0):
         return timedelta(0)
     # Doubling overflows nothing: past the cap's exponent the cap answers.
     cap_exponent = math.ceil(math.log2(max(rule.longest_delay / rule.first_delay, 1)))

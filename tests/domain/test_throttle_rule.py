@@ -84,6 +84,7 @@ SETTINGS = {
     "short-cap": (Rule(longest_delay=timedelta(seconds=60)), ago(*range(50, 10, -4), 0), 60),
     "address-limit-of-three": (Rule(per_address=3, window=timedelta(seconds=60)), None, 30),
     "no-address-limit": (Rule(per_address=0), None, None),
+    "no-pair-delay": (Rule(first_delay=timedelta(0)), ago(*range(10)), None),
 }
 
 
