@@ -75,9 +75,15 @@ class Settings:
     # SQLite's page cache per connection (its default is 2 MiB): enough to hold a registry of a few thousand powers.
     sqlite_cache_mib: int = 32
     log_sql: bool = False
+    # Sign-in throttle (registry/domain/throttle.py): an account/address pair waits after this many failures,
+    # from the first delay doubling up to the longest; an address with this many failures in the window waits too.
+    login_failures_per_pair: int = 3
+    login_first_delay_seconds: int = 1
+    login_longest_delay_seconds: int = 15 * 60
     login_window_seconds: int = 15 * 60
-    login_failures_per_account: int = 5
     login_failures_per_address: int = 20
+    # Unknown bearer tokens from one address within the login window before it is told to wait (0: never).
+    token_failures_per_address: int = 100
     session_lifetime_seconds: int = 8 * 3600
     token_default_days: int = 90
     # Bytes of public answers kept per worker (0: none, so every request does the work; the benchmark measures both).
@@ -108,9 +114,12 @@ class Settings:
             sqlite_busy_timeout_ms=int(get("SQLITE_BUSY_TIMEOUT_MS", 15_000)),
             sqlite_cache_mib=int(get("SQLITE_CACHE_MIB", 32)),
             log_sql=get("LOG_SQL", "") in {"1", "true", "yes"},
+            login_failures_per_pair=int(get("LOGIN_FAILURES_PER_PAIR", 3)),
+            login_first_delay_seconds=int(get("LOGIN_FIRST_DELAY_SECONDS", 1)),
+            login_longest_delay_seconds=int(get("LOGIN_LONGEST_DELAY_SECONDS", 15 * 60)),
             login_window_seconds=int(get("LOGIN_WINDOW_SECONDS", 15 * 60)),
-            login_failures_per_account=int(get("LOGIN_FAILURES_PER_ACCOUNT", 5)),
             login_failures_per_address=int(get("LOGIN_FAILURES_PER_ADDRESS", 20)),
+            token_failures_per_address=int(get("TOKEN_FAILURES_PER_ADDRESS", 100)),
             session_lifetime_seconds=int(get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
             token_default_days=int(get("TOKEN_DEFAULT_DAYS", 90)),
             response_cache_bytes=int(get("RESPONSE_CACHE_BYTES", 4 * 1024 * 1024)),

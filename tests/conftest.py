@@ -52,8 +52,10 @@ STAFF = {
 
 
 def make_app(database_url: str, *, check_audit_key: bool = True, **overrides: object) -> Flask:
+    # Many tests present unknown tokens from the test client's one address to apps they share: no token throttle
+    # unless a test asks for one (tests/test_throttle.py does).
     settings = Settings(database_url=database_url, secret_key=SECRET_KEY, audit_key=AUDIT_KEY,
-                        checkpoint_key=CHECKPOINT_KEY)
+                        checkpoint_key=CHECKPOINT_KEY, token_failures_per_address=0)
     app = create_app(replace(settings, **overrides), check_audit_key=check_audit_key)
     app.config["TESTING"] = True
     return app
@@ -222,3 +224,9 @@ def admin_headers(tokens: dict[str, str]) -> dict[str, str]:
 def as_role(tokens: dict[str, str]):
     """Headers for one STAFF member: as_role("water")."""
     return lambda key: bearer(tokens[key])
+
+
+@pytest.fixture
+def auditor(as_role) -> dict[str, str]:
+    """Headers of the auditor, who reads the security events."""
+    return as_role("auditor")

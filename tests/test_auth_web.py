@@ -1,29 +1,24 @@
 """Staff sign-in on the web pages, on every backend.
 
 Proves that a correct password opens a session whose cookie is HttpOnly, SameSite=Lax and Secure over
-HTTPS; that a wrong password and an unknown name are answered alike and recorded as login_failed; that
-repeated failures per account and per address are throttled (429 + Retry-After, even for the right
-password) without throttling anyone else; that every form is CSRF-protected; that ``next`` never leads
-off the site; that disabling a user or changing their password ends their session; that a token-only
-user cannot sign in; that the API ignores the session cookie; and that the login page needs neither
-JavaScript nor any external asset.
+HTTPS; that a wrong password and an unknown name are answered alike and recorded as login_failed (the
+throttle on repeated failures is proved in test_throttle.py); that every form is CSRF-protected; that
+``next`` never leads off the site; that disabling a user or changing their password ends their session;
+that a token-only user cannot sign in; that the API ignores the session cookie; and that the login page
+needs neither JavaScript nor any external asset.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from datetime import timedelta
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
 from werkzeug.test import TestResponse
 
-from registry.models import SecurityEvent
-from tests.conftest import PASSWORD, STAFF, Databases, bearer, cli, dispose, make_app
+from tests.conftest import PASSWORD, STAFF, bearer, cli
 
 ADMIN, ZONE, AUDITOR = STAFF["admin"][0], STAFF["zone"][0], STAFF["auditor"][0]
 ADDRESS = "10.0.0.7"
@@ -76,25 +71,6 @@ def events(client: FlaskClient, auditor: dict[str, str], **filters: str) -> list
     return resp.json["items"]
 
 
-@pytest.fixture
-def auditor(as_role: Callable[[str], dict[str, str]]) -> dict[str, str]:
-    return as_role("auditor")
-
-
-@pytest.fixture
-def app_with(databases: Databases) -> Iterator[Callable[..., Flask]]:
-    """Seeded apps with settings of the test's choosing, disposed of afterwards."""
-    made: list[Flask] = []
-
-    def build(**settings: object) -> Flask:
-        made.append(make_app(databases.seeded(), **settings))
-        return made[-1]
-
-    yield build
-    for app in made:
-        dispose(app)
-
-
 # -- signing in ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("base_url, secure", [("http://localhost", False), ("https://localhost", True)],
@@ -145,64 +121,6 @@ def test_a_user_without_a_password_cannot_sign_in(client: FlaskClient, auditor: 
     assert resp.status_code == 200 and FAILED in resp.text
     assert signed_in_as(client) is None
     assert [e["account"] for e in events(client, auditor, kind="login_failed")] == ["只用令牌"]
-
-
-# -- throttling ---------------------------------------------------------------------------------------------
-
-THROTTLES = {
-    # The account is counted wherever its failures come from; another account from the same place is free.
-    "per-account": {
-        "settings": {"login_failures_per_account": 3},
-        "failures": [(ADMIN, "10.0.1.1"), (ADMIN, "10.0.1.2"), (ADMIN, "10.0.1.3")],
-        "throttled": (ADMIN, "10.0.1.4"),
-        "free": (ZONE, "10.0.1.4"),
-    },
-    # The address is counted whichever names it tries; the same account from elsewhere is free.
-    "per-address": {
-        "settings": {"login_failures_per_address": 3},
-        "failures": [("猜测一", ADDRESS), ("猜测二", ADDRESS), ("猜测三", ADDRESS)],
-        "throttled": (ADMIN, ADDRESS),
-        "free": (ADMIN, OTHER_ADDRESS),
-    },
-}
-
-
-@pytest.mark.parametrize("case", THROTTLES.values(), ids=THROTTLES.keys())
-def test_repeated_failures_are_throttled(app_with: Callable[..., Flask], auditor: dict[str, str],
-                                         case: dict) -> None:
-    app = app_with(login_window_seconds=600, **case["settings"])
-    client = app.test_client()
-    for name, address in case["failures"]:
-        resp = login(client, name, WRONG, address=address)
-        assert resp.status_code == 200 and FAILED in resp.text, "throttled before the limit was reached"
-
-    name, address = case["throttled"]
-    for password in (PASSWORD, WRONG):  # the right password does not get through, and is not even checked
-        resp = login(client, name, password, address=address)
-        assert resp.status_code == 429
-        assert 1 <= int(resp.headers["Retry-After"]) <= 600
-        assert signed_in_as(client) is None
-    assert len(events(client, auditor, kind="login_failed")) == len(case["failures"])
-    throttled = events(client, auditor, kind="login_throttled")
-    assert [(e["account"], e["address"]) for e in throttled] == [(name, address)] * 2
-
-    name, address = case["free"]
-    assert login(client, name, PASSWORD, address=address).status_code == 303
-    assert signed_in_as(client) == name
-
-
-def test_the_throttle_forgets_failures_once_they_leave_the_window(app_with: Callable[..., Flask]) -> None:
-    app = app_with(login_failures_per_account=2, login_window_seconds=600)
-    client = app.test_client()
-    for _ in range(2):
-        assert login(client, ADMIN, WRONG).status_code == 200
-    assert login(client, ADMIN, PASSWORD).status_code == 429
-    # Age the failures: one that happened 601 s ago no longer counts against a 600 s window.
-    with app.extensions["registry.engine"].begin() as conn:
-        for row_id, at in conn.execute(select(SecurityEvent.id, SecurityEvent.at)).all():
-            conn.execute(update(SecurityEvent).where(SecurityEvent.id == row_id)
-                         .values(at=at - timedelta(seconds=601)))
-    assert login(client, ADMIN, PASSWORD).status_code == 303
 
 
 # -- CSRF ---------------------------------------------------------------------------------------------------

@@ -22,9 +22,9 @@ def test_defaults_keep_generated_secrets_in_the_instance_folder(tmp_path: Path) 
 
 def test_environment_overrides(tmp_path: Path) -> None:
     env = {"REGISTRY_DATABASE_URL": "postgresql://u@h/db", "REGISTRY_SECRET_KEY": "k", "REGISTRY_AUDIT_KEY": "a",
-           "REGISTRY_MAX_CONTENT_LENGTH": "1024", "REGISTRY_LOGIN_FAILURES_PER_ACCOUNT": "3",
+           "REGISTRY_MAX_CONTENT_LENGTH": "1024", "REGISTRY_LOGIN_FAILURES_PER_PAIR": "5",
            "REGISTRY_RESPONSE_CACHE_BYTES": "0", "REGISTRY_MIN_FREE_MIB": "64", "DATABASE_URL": "ignored"}
     s = Settings.from_env(tmp_path, env)
-    assert (s.database_url, s.secret_key, s.audit_key, s.max_content_length, s.login_failures_per_account,
-            s.response_cache_bytes, s.min_free_mib) == ("postgresql://u@h/db", "k", "a", 1024, 3, 0, 64)
+    assert (s.database_url, s.secret_key, s.audit_key, s.max_content_length, s.login_failures_per_pair,
+            s.response_cache_bytes, s.min_free_mib) == ("postgresql://u@h/db", "k", "a", 1024, 5, 0, 64)
     assert not (tmp_path / "secret_key").exists()

@@ -87,11 +87,6 @@ def assert_refused(client: FlaskClient, token: str, detail: str) -> None:
     assert resp.mimetype == PROBLEM_JSON and resp.json["detail"] == detail
 
 
-@pytest.fixture
-def auditor(as_role: Callable[[str], dict[str, str]]) -> dict[str, str]:
-    return as_role("auditor")
-
-
 # -- what a token is, and what the database keeps of it -----------------------------------------------------
 
 def test_issued_tokens_are_long_random_and_distinct(app: Flask, tokens: dict[str, str]) -> None:

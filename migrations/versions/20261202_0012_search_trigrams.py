@@ -11,14 +11,14 @@ The trigram structures are database features the models do not describe (see TRI
 registry.models.search); the name index is in the models.
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import TypeVar
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import NoReturn, TypeVar
 
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
-from werkzeug.exceptions import Forbidden, Unauthorized
+from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized
 
 from registry import db
+from registry.domain import throttle
 from registry.domain.roles import ANONYMOUS, Caller, Role
 from registry.http import problems, request_id
 from registry.models import User
+from registry.models.base import utcnow
 from registry.services import accounts, errors, security
 
 F = TypeVar("F", bound=Callable)
@@ -100,13 +103,39 @@ def _write_security_events(_exc: BaseException | None) -> None:
         side.close()
 
 
+def throttle_rule() -> throttle.Rule:
+    """The throttle of failed sign-ins and unknown tokens, as this deployment configures it."""
+    settings = current_app.config["REGISTRY_SETTINGS"]
+    return throttle.Rule(free_failures=settings.login_failures_per_pair,
+                         first_delay=timedelta(seconds=settings.login_first_delay_seconds),
+                         longest_delay=timedelta(seconds=settings.login_longest_delay_seconds),
+                         per_address=settings.login_failures_per_address,
+                         window=timedelta(seconds=settings.login_window_seconds))
+
+
+def _unknown_token(detail: str, answer: str) -> NoReturn:
+    """Refuse an unknown or malformed token: 401, or 429 once its address has sent too many of them.
+
+    Only the refused path pays for the count, so a valid token is never held back by its neighbours' mistakes.
+    """
+    settings = current_app.config["REGISTRY_SETTINGS"]
+    rule = replace(throttle_rule(), per_address=settings.token_failures_per_address)
+    wait = security.token_retry_after(db.session(), rule, request.remote_addr, utcnow())
+    if wait is not None:
+        note("token_throttled", f"unknown token refused; told to wait {wait} s")
+        raise TooManyRequests("too many unknown tokens from this address; retry later", retry_after=wait)
+    note("token_invalid", detail)
+    raise Unauthorized(answer)
+
+
 def _bearer_caller(header: str) -> Caller:
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > 256:
-        note("token_invalid", "malformed Authorization header")
-        raise Unauthorized("send Authorization: Bearer <token>")
+        _unknown_token("malformed Authorization header", "send Authorization: Bearer <token>")
     check = accounts.check_token(db.session(), token)
+    if check.refusal == "token_invalid":
+        _unknown_token(REFUSALS["token_invalid"], REFUSALS["token_invalid"])
     if check.refusal is not None:
         user = check.token.user if check.token else None
         note(check.refusal, REFUSALS[check.refusal], account=user.name if user else None,

@@ -45,8 +45,10 @@ class SecurityEvent(Base):
 
     __tablename__ = "security_event"
     __table_args__ = (
-        Index("ix_security_event_account", "account", "at"),
-        Index("ix_security_event_address", "address", "at"),
+        # The throttle's lookups (a pair's failures and last sign-in; an address's recent failures of one kind)
+        # and the auditors' filters by account or address.
+        Index("ix_security_event_account", "account", "address", "kind", "at"),
+        Index("ix_security_event_address", "address", "kind", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from registry.domain import throttle
 from registry.domain.moments import as_utc
 from registry.models import SecurityEvent
 from registry.models.base import utcnow
 
-KINDS = ("login_failed", "login_throttled", "login", "logout", "forbidden", "token_invalid", "token_expired",
-         "token_revoked", "user_disabled", "csrf_failed")
+KINDS = ("login_failed", "login_throttled", "login", "logout", "forbidden", "token_invalid", "token_throttled",
+         "token_expired", "token_revoked", "user_disabled", "csrf_failed")
 
 
 @dataclass(frozen=True)
@@ -39,25 +39,42 @@ def record(session: Session, event: Event) -> SecurityEvent:
     return row
 
 
+def login_retry_after(session: Session, rule: throttle.Rule, account: str, address: str | None,
+                      now: datetime) -> int | None:
+    """Seconds the pair (account, address) must wait before its next sign-in is checked, or None.
 
-def login_retry_after(session: Session, account: str, address: str | None, window: timedelta,
-                      per_account: int, per_address: int) -> int | None:
-    """Seconds to wait before trying to sign in again, or None when neither the account nor the address is throttled."""
-    since = utcnow() - window
-    waits = []
-    for column, value, limit in ((SecurityEvent.account, account, per_account),
-                                 (SecurityEvent.address, address, per_address)):
-        if value is None:
-            continue
-        times = session.scalars(
-            select(SecurityEvent.at).where(SecurityEvent.kind == "login_failed", column == value,
-                                           SecurityEvent.at >= since)
-            .order_by(SecurityEvent.at.desc()).limit(limit)
-        ).all()
-        if len(times) >= limit:
-            # Throttled until the oldest of the last ``limit`` failures leaves the window.
-            waits.append((as_utc(times[-1]) + window - utcnow()).total_seconds())
-    return max(1, math.ceil(max(waits))) if waits else None
+    Reads only the security events, never the users, so an unknown account is answered as a known one is.
+    """
+    from_address = _from(address)
+    forgotten = now - rule.pair_memory
+    last_login = (select(func.max(SecurityEvent.at))
+                  .where(SecurityEvent.kind == "login", SecurityEvent.account == account, from_address)
+                  .scalar_subquery())
+    pair = session.scalars(
+        select(SecurityEvent.at).where(SecurityEvent.kind == "login_failed", SecurityEvent.account == account,
+                                       from_address, SecurityEvent.at > func.coalesce(last_login, forgotten),
+                                       SecurityEvent.at > forgotten)
+    ).all()
+    return throttle.retry_after(rule, [as_utc(t) for t in pair], _recent(session, rule, "login_failed", address, now),
+                                now)
+
+
+def token_retry_after(session: Session, rule: throttle.Rule, address: str | None, now: datetime) -> int | None:
+    """Seconds an address that keeps presenting unknown tokens is told to wait before it tries again, or None."""
+    if rule.per_address <= 0:
+        return None
+    return throttle.retry_after(rule, [], _recent(session, rule, "token_invalid", address, now), now)
+
+
+def _from(address: str | None) -> ColumnElement[bool]:
+    return SecurityEvent.address == address if address is not None else SecurityEvent.address.is_(None)
+
+
+def _recent(session: Session, rule: throttle.Rule, kind: str, address: str | None, now: datetime) -> list[datetime]:
+    """The address's latest events of ``kind`` within the window, as many as its limit needs."""
+    return [as_utc(t) for t in session.scalars(
+        select(SecurityEvent.at).where(SecurityEvent.kind == kind, _from(address), SecurityEvent.at > now - rule.window)
+        .order_by(SecurityEvent.at.desc()).limit(rule.per_address))]
 
 
 @dataclass

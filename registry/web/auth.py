@@ -1,13 +1,14 @@
-"""Staff sign-in for the web pages: argon2id passwords, throttled per account and per address."""
+"""Staff sign-in for the web pages: argon2id passwords, throttled per account/address pair and per address."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from registry import db
-from registry.http.access import current_caller, note, password_version, public, staff
+from registry.http.access import current_caller, note, password_version, public, staff, throttle_rule
+from registry.models.base import utcnow
 from registry.services import accounts, security
 from registry.web.forms import LoginForm, LogoutForm
 
@@ -29,16 +30,16 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
-    """The sign-in form; repeated failures for one account or from one address are refused for a while."""
+    """The sign-in form; repeated failures of one name from one address, or from one address, must wait a while.
+
+    A waiting attempt is refused before its password is checked, and the same way whether or not the name exists.
+    """
     form = LoginForm()
     if request.method != "POST" or not form.validate():
         return render_template("auth/login.html", form=form, next=request.args.get("next", "")), \
             (422 if request.method == "POST" else 200)
-    settings = current_app.config["REGISTRY_SETTINGS"]
     name = form.name.data
-    wait = security.login_retry_after(
-        db.session(), name, request.remote_addr, timedelta(seconds=settings.login_window_seconds),
-        settings.login_failures_per_account, settings.login_failures_per_address)
+    wait = security.login_retry_after(db.session(), throttle_rule(), name, request.remote_addr, utcnow())
     if wait is not None:
         note("login_throttled", f"sign-in refused for {wait} s after repeated failures", account=name)
         return (render_template("auth/login.html", form=form, next=request.form.get("next", ""), retry_after=wait),
@@ -50,7 +51,8 @@ def login():
     session.clear()
     session.permanent = True
     session.update(uid=user.id, pwv=password_version(user), at=datetime.now(UTC).timestamp())
-    note("login", "signed in", account=user.name, user_id=user.id)
+    # Recorded under the name as typed: the pair's failures are counted under it, and this resets them.
+    note("login", "signed in", account=name, user_id=user.id)
     return redirect(_safe_next(request.form.get("next")), 303)
 
 
