@@ -117,7 +117,9 @@ def _holding(term: Term, dialect: str) -> Select:
         return (select(literal_column("rowid")).select_from(table(TRIGRAM_TABLE))
                 .where(literal_column(TRIGRAM_TABLE).op("MATCH")(literal(phrase))))
     pattern = "%" + term.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return select(PowerSearch.power_id).where(or_(*[getattr(PowerSearch, c).like(literal(pattern)) for c in columns]))
+    # One branch per column: PostgreSQL plans an OR of LIKEs as a scan of every row, each branch by its own index.
+    branches = [select(PowerSearch.power_id).where(getattr(PowerSearch, c).like(literal(pattern))) for c in columns]
+    return union_all(*branches) if len(branches) > 1 else branches[0]
 
 
 @lru_cache(maxsize=EXPRESSIONS_KEPT)
