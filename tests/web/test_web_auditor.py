@@ -111,3 +111,18 @@ def test_a_wrong_filter_shows_its_error_and_nothing_else(edited: FlaskClient, pa
         assert words in page.get_text()
     export = edited.get("/console/audit/export.csv", query_string=params)
     assert export.status_code == 422 and export.mimetype == "text/html"
+
+
+def test_the_pages_offer_each_export_beside_its_csv(edited: FlaskClient, app: Flask) -> None:
+    trail = soup(edited.get("/console/audit/", query_string={"power": "38"}))
+    links = {a["href"] for a in trail.select("a[href*='/console/audit/export.']")}
+    assert links == {"/console/audit/export.csv?power=38", "/console/audit/export.xlsx?power=38",
+                     "/console/audit/export.csv?power=38&labels=codes",
+                     "/console/audit/export.xlsx?power=38&labels=codes"}
+    for href in links:
+        resp = edited.get(href)
+        assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
+    progress = {a["href"] for a in soup(app.test_client().get("/progress")).select("a[href*='/stats/handover.']")}
+    assert progress == {"/api/v1/stats/handover.csv", "/api/v1/stats/handover.xlsx"}
+    console = {a["href"] for a in soup(edited.get("/console/")).select("a[href*='export.']")}
+    assert {"/api/v1/powers/export.csv", "/api/v1/powers/export.xlsx"} <= console
