@@ -227,8 +227,8 @@ def _create_user(client: FlaskClient, h: Callable, rid: dict) -> Write:
     return Write(resp, "admin", "create", "user", resp.json["id"], "林业局乙", "新同事",
                  ["name", "role", "department", "disabled", "has_password"],
                  {"department_id": forestry, "power_id": None, "before": None,
-                  # A user's name is not an annex column: it keeps its own name, not 事项名称.
-                  "labels": {"name": "name", "role": "role"}})
+                  # A user's name is not an annex column: it has its own label, not 事项名称.
+                  "labels": {"name": "用户名", "role": "角色"}})
 
 
 def _create_token(client: FlaskClient, h: Callable, rid: dict) -> Write:
@@ -702,7 +702,7 @@ def test_diff_is_field_level_with_published_labels(trail: Trail) -> None:
 
 
 def test_csv_export(trail: Trail) -> None:
-    resp = trail.client.get("/api/v1/audit/export.csv", headers=trail.h("auditor"))
+    resp = trail.client.get("/api/v1/audit/export.csv", query_string={"labels": "codes"}, headers=trail.h("auditor"))
     assert resp.status_code == 200
     assert resp.mimetype == "text/csv"
     assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
@@ -738,7 +738,7 @@ def test_csv_diff_tells_text_from_empty(client: FlaskClient, as_role: Callable) 
         resp = client.patch(f"/api/v1/powers/{POWER}", json={"note": note, "reason": "试"},
                             headers={**as_role("admin"), "If-Match": etag})
         assert resp.status_code == 200, resp.json
-    resp = client.get("/api/v1/audit/export.csv", query_string={"power": POWER, "field": "note"},
+    resp = client.get("/api/v1/audit/export.csv", query_string={"power": POWER, "field": "note", "labels": "codes"},
                       headers=as_role("auditor"))
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).removeprefix("\ufeff"))))
     assert [r["diff"].split("\n")[0] for r in rows] == [
@@ -749,7 +749,8 @@ def test_csv_diff_tells_text_from_empty(client: FlaskClient, as_role: Callable) 
 
 
 def test_csv_export_honours_filters(trail: Trail) -> None:
-    resp = trail.client.get("/api/v1/audit/export.csv", query_string={"power": POWER}, headers=trail.h("auditor"))
+    resp = trail.client.get("/api/v1/audit/export.csv", query_string={"power": POWER, "labels": "codes"},
+                            headers=trail.h("auditor"))
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).removeprefix("\ufeff"))))
     # The power's entries and its handover's: both concern power 38.
     assert [r["request_id"] for r in rows[2:]] == ["trail-name", "trail-note", "trail-name-back"]

@@ -100,7 +100,7 @@ def test_the_stream_holds_a_connection_only_while_it_is_read(app: Flask) -> None
         idle = engine.pool.checkedout()
         stream = annex.stream_rows(engine)
         assert engine.pool.checkedout() == idle  # nothing is opened until the first row is asked for
-        assert next(stream)[0] == "1"
+        assert next(stream)[0] == 1
         assert engine.pool.checkedout() == idle + 1
         stream.close()  # the client went away
         assert engine.pool.checkedout() == idle

@@ -10,8 +10,10 @@ from registry import db
 from registry.api.blueprint import BEARER, Blueprint
 from registry.domain.roles import Role
 from registry.exports import annex
+from registry.exports.sheets import XLSX_TYPE
 from registry.http.access import current_caller, public, roles
 from registry.http.caching import conditional, keepable
+from registry.http.downloads import attachment
 from registry.http.etag import etag_for, expected_version
 from registry.http.paths import POWER
 from registry.schemas.audit import AuditEntryOut
@@ -24,6 +26,7 @@ from registry.schemas.powers import (
     PowerPatch,
     PowerQuery,
     ReasonBody,
+    SheetExportQuery,
 )
 from registry.services import audit, powers
 from registry.services.powers import PowerFilter
@@ -143,16 +146,32 @@ def power_history(power_id: int):
     return audit.power_history(db.session(), power_id)
 
 
+def _annex(args: dict[str, Any]) -> Any:
+    return annex.stream_rows(db.get_engine(), annex.decision_ids(db.session(), args.get("decision")))
+
+
 @blp.get("/export.csv")
 @public
 @conditional
-@blp.arguments(ExportQuery, location="query", as_kwargs=False)
+@blp.arguments(SheetExportQuery, location="query", as_kwargs=False)
 @blp.response(200, {"type": "string"}, content_type="text/csv")
 def export_csv(args: dict[str, Any]):
-    """The annex table as CSV (UTF-8 with BOM, so Excel reads it as published), streamed as it is read."""
-    body = annex.csv_chunks(annex.stream_rows(db.get_engine(), annex.decision_ids(db.session(), args.get("decision"))))
-    return Response(body, mimetype="text/csv", content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=annex.csv"})
+    """The annex table as CSV (UTF-8 with BOM, so Excel reads it as published), streamed as it is read.
+
+    Chinese column names by default; ``labels=codes`` for field codes and codes. Text that could start a
+    spreadsheet formula is prefixed with ``'``.
+    """
+    return attachment(annex.csv_chunks(_annex(args), args["labels"]), "annex.csv")
+
+
+@blp.get("/export.xlsx")
+@public
+@conditional
+@blp.arguments(SheetExportQuery, location="query", as_kwargs=False)
+@blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX_TYPE)
+def export_xlsx(args: dict[str, Any]):
+    """The annex table as an .xlsx sheet: frozen header, 序号 as numbers, no formula in any cell."""
+    return attachment(annex.xlsx(_annex(args), args["labels"]), "annex.xlsx")
 
 
 @blp.get("/export.json")
@@ -162,5 +181,5 @@ def export_csv(args: dict[str, Any]):
 @blp.response(200, {"type": "array", "items": {"type": "object"}})
 def export_json(args: dict[str, Any]):
     """The annex table as JSON: one object per annex row, keyed by the published column names; streamed."""
-    body = annex.json_chunks(annex.stream_rows(db.get_engine(), annex.decision_ids(db.session(), args.get("decision"))))
+    body = annex.json_chunks(_annex(args))
     return Response(body, mimetype="application/json")

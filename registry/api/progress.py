@@ -1,23 +1,21 @@
-"""Public answers about handovers: who handles a power on a date, and progress counts in JSON and CSV."""
+"""Public answers about handovers: who handles a power on a date, and progress counts in JSON, CSV and .xlsx."""
 
 from __future__ import annotations
-
-import csv
-import io
-
-from flask import Response
 
 from registry import db
 from registry.api.blueprint import Blueprint
 from registry.domain.workdays import today_in_china
+from registry.exports import stats as sheet_stats
+from registry.exports.sheets import XLSX_TYPE
 from registry.http.access import public
 from registry.http.caching import conditional
+from registry.http.downloads import attachment
 from registry.http.paths import POWER
+from registry.schemas.common import SheetQuery
 from registry.schemas.handovers import HandlerOut, HandlerQuery, StatsOut
 from registry.services import progress, who_handles
 
 blp = Blueprint("progress", __name__, url_prefix="/api/v1", description="Who handles what, and handover progress")
-CSV_HEADER = ["交接状态", "市级指导(实施)部门(单位)", "事项类型", "事项数"]
 
 
 @blp.get(f"/powers{POWER}/handler")
@@ -46,14 +44,19 @@ def stats():
 @blp.get("/stats/handover.csv")
 @public
 @conditional
+@blp.arguments(SheetQuery, location="query", as_kwargs=True)
 @blp.response(200, {"type": "string"}, content_type="text/csv")
-def stats_csv():
-    """The status × department × type counts as CSV (UTF-8 with BOM, for Excel), with the published labels."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for cell in progress.stats(db.session()).cells:
-        writer.writerow([cell.status.label, cell.department.name, cell.type.label, cell.count])
-    return Response(out.getvalue(), mimetype="text/csv", content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=handover-stats.csv"})
+def stats_csv(labels: str):
+    """The status × department × type counts as CSV (UTF-8 with BOM, for Excel), with the published labels
+    (``labels=codes``: field codes, codes and department ids)."""
+    return attachment(sheet_stats.to_csv(progress.stats(db.session()), labels), "handover-stats.csv")
+
+
+@blp.get("/stats/handover.xlsx")
+@public
+@conditional
+@blp.arguments(SheetQuery, location="query", as_kwargs=True)
+@blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX_TYPE)
+def stats_xlsx(labels: str):
+    """The same counts as an .xlsx sheet, counts as numbers and the header frozen."""
+    return attachment(sheet_stats.xlsx(progress.stats(db.session()), labels), "handover-stats.xlsx")

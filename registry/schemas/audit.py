@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, fields, post_load, validate
 
 from registry.models.base import MAX_ID
-from registry.schemas.common import AwareDateTime, QuerySchema, UtcDateTime
+from registry.schemas.common import AwareDateTime, QuerySchema, UtcDateTime, labels_field
 from registry.services.audit import POWER_LABELS, AuditFilter, diff
 from registry.services.security import KINDS, EventFilter
 from registry.services.snapshots import KINDS as ENTITY_TYPES
@@ -47,6 +48,25 @@ class AuditExportQuery(AuditQuery):
 
     class Meta:
         exclude = ("page", "per_page")
+
+
+@dataclass
+class SheetExport:
+    """What a CSV or .xlsx export of the trail asks for: the entries, and how the sheet is labelled."""
+
+    filter: AuditFilter
+    labels: str
+
+
+class AuditSheetQuery(AuditExportQuery):
+    """The export's filters, and ``labels``: Chinese names for people (default) or codes for programs."""
+
+    labels = labels_field()
+
+    @post_load
+    def _to_filter(self, data: dict[str, Any], **_: Any) -> SheetExport:
+        labels = data.pop("labels")
+        return SheetExport(AuditFilter(**data), labels)
 
 
 class DiffOut(Schema):

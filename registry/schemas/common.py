@@ -39,6 +39,16 @@ def _unstorable(value: str) -> str | None:
     return None
 
 
+LABELS = ("names", "codes")
+
+
+def labels_field() -> fields.String:
+    """``?labels=``: how a CSV or .xlsx export is labelled."""
+    return fields.String(load_default="names", validate=validate.OneOf(LABELS), metadata={
+        "description": "names (default): Chinese column names and values by label, for people; codes: field "
+                       "codes and raw codes, for programs. Text that could start a formula is neutralised either way"})
+
+
 class QuerySchema(Schema):
     """A query string: a misspelt parameter is an error rather than a silently ignored filter."""
 
@@ -138,3 +148,9 @@ class ProblemSchema(Schema):
     missing = fields.List(fields.Dict(), metadata={"description": "a refused step: what is missing, {code, message}"})
     failures = fields.List(fields.Dict(), metadata={"description": "a refused bulk request: each power that failed, "
                                                                     "{power, code, detail, ...}"})
+
+
+class SheetQuery(QuerySchema):
+    """Query string of an export with nothing to choose but its labels."""
+
+    labels = labels_field()

@@ -17,6 +17,7 @@ from registry.schemas.common import (
     QuerySchema,
     Text,
     UtcDateTime,
+    labels_field,
 )
 from registry.services.powers import SORTS, PowerFilter
 
@@ -196,3 +197,9 @@ class ExportQuery(QuerySchema):
 
     layout = fields.String(load_default="annex", validate=validate.OneOf(["annex"]))
     decision = fields.List(fields.String(validate=validate.Length(min=1, max=64)))
+
+
+class SheetExportQuery(ExportQuery):
+    """Query string of the CSV and .xlsx exports: the JSON one's, and how they are labelled."""
+
+    labels = labels_field()

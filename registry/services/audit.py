@@ -43,7 +43,19 @@ HANDOVER_LABELS = {
 }
 CALENDAR_LABELS = {"year": "年份", "source": "来源", "loaded_at": "载入时间", "holidays": "放假日期",
                    "workdays": "调休上班日期"}
-FIELD_LABELS = {"power": POWER_LABELS, "handover": HANDOVER_LABELS, "calendar_year": CALENDAR_LABELS}
+DECISION_LABELS = {
+    "doc_number": "文号", "title": "标题", "issuer": "发文机关", "issued_on": "发文日期", "recipient": "主送机关",
+    "zone_body": "承接主体", "annex_title": "附件标题", "body": "正文", "source_ref": "来源",
+    "source_sha256": "来源文本摘要(SHA-256)",
+}
+DEPARTMENT_LABELS = {"name": "名称", "kind": "类别", "address": "地址", "phone": "电话", "hours": "办公时间"}
+USER_LABELS = {"name": "用户名", "role": "角色", "department": "所属部门", "disabled": "已停用",
+               "has_password": "已设密码", "password_changed_at": "密码修改时间"}
+TOKEN_LABELS = {"user": "所属账号", "label": "令牌名称", "expires_at": "到期时间", "revoked_at": "吊销时间"}
+METHOD_LABELS = {"name": "名称", "retired": "已停用"}
+FIELD_LABELS = {"power": POWER_LABELS, "handover": HANDOVER_LABELS, "calendar_year": CALENDAR_LABELS,
+                "decision": DECISION_LABELS, "department": DEPARTMENT_LABELS, "user": USER_LABELS,
+                "token": TOKEN_LABELS, "handover_method": METHOD_LABELS}
 
 
 def _lock_chain(session: Session) -> None:

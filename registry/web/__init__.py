@@ -12,8 +12,9 @@ from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup, escape
 
 from registry.domain.highlight import segments
-from registry.domain.moments import as_utc
-from registry.domain.roles import Action, Role, refusal
+from registry.domain.moments import as_utc, beijing_text
+from registry.domain.roles import Action, refusal
+from registry.domain.trail_words import role_label
 from registry.domain.workdays import CHINA
 from registry.http.access import API_PREFIX, current_caller, note
 from registry.schemas.handovers import HandoverEventOut
@@ -87,13 +88,6 @@ def may(action: str, department_id: int | None = None) -> bool:
     return refusal(current_caller(), Action(action), department_id) is None
 
 
-def role_label(role: str) -> str:
-    try:
-        return Role(role).label
-    except ValueError:
-        return role
-
-
 def init_app(app: Flask) -> None:
     # WTForms' own Chinese catalogue (Flask-WTF's i18n would need Flask-Babel).
     app.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_I18N_ENABLED=False)
@@ -105,6 +99,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(matches)
     app.add_template_filter(beijing, "beijing_date")
     app.add_template_filter(lambda m: beijing(m, with_time=True), "beijing_time")
+    app.add_template_filter(beijing_text, "beijing_seconds")
     app.add_template_filter(feedback.words, "zh")
     app.add_template_global(url_with)
     app.add_template_global(current_caller)

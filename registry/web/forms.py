@@ -25,7 +25,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.handover import Status
 from registry.models.base import MAX_ID
-from registry.schemas.audit import FIELD_NAME
 from registry.schemas.handovers import PLAUSIBLE
 from registry.services import reference
 from registry.services.powers import PowerFilter
@@ -226,7 +225,8 @@ class AuditFilterForm(Form):
         csrf = False
 
     entity_type = SelectField("对象", choices=options([("", "全部")]), validate_choice=True, default="")
-    power = IntegerField("事项编号", validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+    power = StringField("事项", validators=[Optional(), Length(max=100)])
+    power_id = HiddenField("事项编号", validators=[Optional()])
     actor = StringField("操作人", validators=[Optional(), Length(max=100)])
     action = SelectField("操作", choices=options([("", "全部")]), validate_choice=True, default="")
     field = StringField("字段", validators=[Optional(), Length(max=64)])
@@ -234,9 +234,9 @@ class AuditFilterForm(Form):
     until = DateField("截止日期", validators=[Optional(), plausible])
     page = IntegerField("页码", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
-    def validate_field(self, field) -> None:
-        if field.data and not FIELD_NAME.regex.match(field.data):
-            raise ValidationError("字段名只含小写字母和下划线，如 name、sub_items")
+    def validate_power_id(self, field) -> None:
+        if field.data and not (str(field.data).isdigit() and 1 <= int(field.data) <= MAX_ID):
+            raise ValidationError("事项编号须为正整数")
 
 
 class VerifyForm(Form):

@@ -7,26 +7,15 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-EMPTY = "（空）"
+from registry.domain.trail_words import EMPTY, shown
+
+__all__ = ["EMPTY", "Piece", "inline", "shown"]
 
 
 @dataclass(frozen=True)
 class Piece:
     text: str
     changed: bool
-
-
-def shown(value: Any) -> str:
-    """A snapshot value as text: lists one per line, evidence as its parts, booleans as 是/否."""
-    if value is None or value == "" or value == []:
-        return EMPTY
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return "\n".join(shown(v) for v in value)
-    if isinstance(value, dict):
-        return "；".join(f"{k}：{shown(v)}" for k, v in value.items())
-    return str(value)
 
 
 def inline(before: Any, after: Any, whole: bool = False) -> tuple[list[Piece], list[Piece]]:

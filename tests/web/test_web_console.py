@@ -242,7 +242,7 @@ def test_the_auditor_sees_the_change_as_a_diff_exports_it_and_verifies_the_trail
     row = next(r for r in entry.select("tbody tr") if "事项名称" in r.th.get_text())
     assert [i.get_text() for i in row.select("ins")] == ["审批"] and row.select("del") == []
     export = auditor.get("/console/audit/export.csv", query_string={"power": WATER_POWER, "entity_type": "power"})
-    assert export.mimetype == "text/csv" and export.get_data(as_text=True).startswith("\ufeffseq,")
+    assert export.mimetype == "text/csv" and export.get_data(as_text=True).startswith('\ufeff"序号","时间（北京时间）"')
     assert "取水许可审批" in export.get_data(as_text=True)
     resp = form(trail, "/console/audit/verify").submit(auditor)
     assert resp.status_code == 200
