@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from registry import db
 from registry.domain.handover import Status
@@ -32,6 +32,9 @@ def home():
     form.validate()
     f = form.to_filter(PER_PAGE)
     found = lookup.search(session, f, today_in_china())
+    last = max(1, -(-found.page.total // f.per_page))
+    if f.page > last:  # a page past the end (an old link, a shrunken list): the last page, at its own address
+        return redirect(url_for("public.home", **{**request.args.to_dict(flat=False), "page": last}))
     items = PublicListItem(many=True).dump(found.page.items)
     for item in items:
         status = found.statuses.get(item["id"])

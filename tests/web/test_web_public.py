@@ -112,6 +112,28 @@ def test_a_bad_page_number_shows_the_first_page(reader: FlaskClient, page: str) 
     assert soup(resp).select_one("ol.results")["start"] == "1"
 
 
+@pytest.mark.parametrize(("args", "last"), [
+    ({"page": "99"}, 6),  # 103 items, 20 a page
+    ({"q": "取水许可", "page": "2", "type": "licensing"}, 1),
+])
+def test_a_page_past_the_last_goes_to_the_last(reader: FlaskClient, args: dict, last: int) -> None:
+    resp = reader.get("/", query_string=args)
+    assert resp.status_code == 302
+    target = reader.get(resp.headers["Location"])
+    assert target.status_code == 200
+    assert soup(target).select_one("ol.results")["start"] == str((last - 1) * 20 + 1)
+    kept = soup(target).select_one('input[name="q"]')["value"]
+    assert kept == args.get("q", "")
+
+
+def test_every_department_filter_shows_its_count_even_when_zero(reader: FlaskClient) -> None:
+    page = soup(reader.get("/", query_string={"q": "取水许可"}))
+    labels = [i.find_parent("label").get_text(" ", strip=True) for i in page.select('input[name="department"]')]
+    assert len(labels) == len({p["department"] for p in SOURCE["powers"]})
+    assert any(label.endswith("(0)") for label in labels)
+    assert [label for label in labels if not label.endswith("(0)")] == [f"市水利局 ({len(plain_rule('取水许可'))})"]
+
+
 def test_no_result_says_so_and_offers_shorter_queries_that_find(reader: FlaskClient) -> None:
     resp = reader.get("/", query_string={"q": "取水囧许可证书"})
     body = text(resp)
@@ -299,4 +321,6 @@ def test_a_chosen_department_without_results_can_still_be_unticked(reader: Flask
     finance = next(i["value"] for i in page.select('input[name="department"]') if "市财政局" in i.parent.get_text())
     page = soup(reader.get("/", query_string={"q": "取水", "department": finance}))
     shown = {i.parent.get_text(" ", strip=True): i.has_attr("checked") for i in page.select('input[name="department"]')}
-    assert shown == {"市财政局 (0)": True, f"市水利局 ({len(plain_rule('取水'))})": False}
+    assert shown["市财政局 (0)"] is True
+    assert {k: v for k, v in shown.items() if v or not k.endswith("(0)")} == {
+        "市财政局 (0)": True, f"市水利局 ({len(plain_rule('取水'))})": False}
