@@ -15,7 +15,7 @@ from registry.schemas.public import PublicHandover, PublicListItem, PublicPower
 from registry.services import lookup, progress
 from registry.web import charts
 from registry.web.forms import SearchForm, city_departments
-from registry.web.wording import WHAT_THE_STATUS_MEANS, event_sentence
+from registry.web.wording import WHAT_THE_STATUS_MEANS, citizen_history
 
 bp = Blueprint("public", __name__)
 PER_PAGE = 20
@@ -54,11 +54,10 @@ def power(power_id: int):
     """One power at a stable address: what it is, who handles it today, its source and its handover."""
     today = today_in_china()
     view = lookup.power_view(db.session(), power_id, today)
-    events = HandoverEventOut(many=True).dump(view.events)
-    for event in events:
-        event["sentence"] = event_sentence(event)
+    shown = PublicPower().dump(view.power)
+    events = citizen_history(HandoverEventOut(many=True).dump(view.events), shown["decision"])
     return render_template(
-        "public/power.html", power=PublicPower().dump(view.power),
+        "public/power.html", power=shown,
         handover=PublicHandover().dump(view.handover) if view.handover else None,
         handler=HandlerOut().dump(view.handler) if view.handler else None,
         meaning=WHAT_THE_STATUS_MEANS.get(view.handover.status) if view.handover else None,

@@ -17,6 +17,19 @@ WHAT_THE_STATUS_MEANS = {
 }
 
 
+# The steps of a handover a citizen cares about: when the zone takes it over, runs it, or gives it back.
+CITIZEN_STEPS = frozenset({Status.HANDED_OVER, Status.OPERATING, Status.RECALLED})
+
+
+def citizen_history(events: list[dict[str, Any]], decision: dict[str, Any]) -> list[dict[str, Any]]:
+    """The public history: the decision that devolved the item, then only the steps in CITIZEN_STEPS, each as a
+    sentence (the internal steps — terms, confirmations, checklist — stay on the staff pages)."""
+    devolved = {"at": decision["issued_on"], "date_only": True,
+                "sentence": f"{decision['issuer']}{decision['doc_number']}决定将此事项下放重庆经开区。"}
+    steps = [e for e in events if e["kind"] == "transition" and (e.get("to") or {}).get("code") in CITIZEN_STEPS]
+    return [devolved, *({**e, "sentence": event_sentence(e)} for e in steps)]
+
+
 def _label(choice: dict[str, Any] | None) -> str:
     return choice["label"] if choice else ""
 

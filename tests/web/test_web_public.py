@@ -15,7 +15,19 @@ from flask.testing import FlaskClient
 from registry.domain import searchtext
 from registry.domain.choices import PowerType
 from seed import parse_annex
-from tests.handover_steps import PARTIAL_POWER, WATER_POWER, drive, step, zone_office
+from tests.conftest import bearer
+from tests.handover_steps import (
+    PARTIAL_POWER,
+    PATHS,
+    WATER_POWER,
+    complete_checklist,
+    confirm_both,
+    drive,
+    handover,
+    ok,
+    step,
+    zone_office,
+)
 from tests.pages import external_urls, login, soup, text
 
 SOURCE = parse_annex.parse_file()
@@ -231,6 +243,51 @@ def test_a_search_result_names_who_handles_it_today(client: FlaskClient, tokens:
     api = client.get(f"/api/v1/powers/{power_id}/handler").json
     assert [p["office"]["name"] for p in api["parts"]] == [
         line.split("由")[1].removesuffix("办理") for line, _ in expected]
+
+
+def _history(client: FlaskClient, power_id: int) -> list[str]:
+    return [li.get_text(strip=True) for li in soup(client.get(f"/powers/{power_id}")).select("ol.timeline li")]
+
+
+@pytest.mark.parametrize(("target", "steps"), [
+    ("pending", []),
+    ("in_progress", []),
+    ("handed_over", ["「交接中」变为「已交接」"]),
+    ("operating", ["「交接中」变为「已交接」", "「已交接」变为「已运行」"]),
+    ("recalled", ["「交接中」变为「已交接」", "「已交接」变为「已收回」"]),
+])
+def test_the_public_history_shows_the_steps_a_citizen_cares_about(client: FlaskClient, tokens: dict[str, str],
+                                                                   target: str, steps: list[str]) -> None:
+    office = zone_office(client, tokens)
+    drive(client, tokens, WATER_POWER, target, office["id"])
+    history = _history(client, WATER_POWER)
+    assert history[0] == "2021-04-30：重庆市人民政府渝府发〔2021〕13号决定将此事项下放重庆经开区。"
+    assert len(history) == 1 + len(steps)
+    for line, expected in zip(history[1:], steps, strict=True):
+        assert expected in line
+
+
+@pytest.mark.parametrize(("target", "shown"), [("in_progress", True), ("handed_over", False), ("operating", False)])
+def test_a_planned_date_shows_only_while_the_handover_is_open(client: FlaskClient, tokens: dict[str, str],
+                                                              target: str, shown: bool) -> None:
+    office = zone_office(client, tokens)
+    drive(client, tokens, WATER_POWER, "in_progress", office["id"])
+    _, etag = handover(client, tokens, WATER_POWER)
+    ok(client.patch(f"/api/v1/powers/{WATER_POWER}/handover", headers={**bearer(tokens["zone"]), "If-Match": etag},
+                    json={"planned_date": "2021-05-31"}))
+    if target != "in_progress":
+        confirm_both(client, tokens, WATER_POWER)
+        complete_checklist(client, tokens, WATER_POWER)
+        for to in PATHS[target][1:]:
+            step(client, tokens, WATER_POWER, to)
+    assert ("计划完成日期" in text(client.get(f"/powers/{WATER_POWER}"))) is shown
+
+
+def test_a_partly_devolved_item_says_its_parts_as_sentences_and_its_note_once(reader: FlaskClient) -> None:
+    body = text(reader.get("/powers/18"))
+    assert "仅下放“新办和变更”审批。" in body
+    assert "房地产开发企业资质“延续、核定和升级”审批仍由市级部门办理。" in body
+    assert body.count(ITEMS[18]["note"]) == 1
 
 
 def test_the_public_page_shows_no_staff_names_notes_or_evidence(client: FlaskClient, tokens: dict[str, str]) -> None:
