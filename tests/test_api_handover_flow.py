@@ -88,6 +88,12 @@ def checklist(client, tokens, office_id):
     complete_checklist(client, tokens, WATER_POWER)
 
 
+def office_without_phone(client, tokens, office_id):
+    resp = client.get(f"/api/v1/departments/{office_id}", headers=bearer(tokens["admin"]))
+    ok(client.patch(f"/api/v1/departments/{office_id}", json={"phone": None, "reason": "电话停用"},
+                    headers={**bearer(tokens["admin"]), "If-Match": resp.headers.get("ETag", "*")}))
+
+
 def checklist_but_files(client, tokens, office_id):
     for item in CHECKLIST:
         if item != "files":
@@ -259,6 +265,8 @@ NOT_READY = [
      ["confirmation.acceptance"]),
     ("in_progress", "handed_over", EFFECTIVE, (needs_authorisation, both_confirmations, checklist), NOTE,
      ["authorisation"]),
+    ("in_progress", "handed_over", EFFECTIVE, (office_without_phone, both_confirmations, checklist), NOTE,
+     ["receiving_office.contact"]),
     ("in_progress", "suspended", EFFECTIVE, (), None, ["reason"]),
     ("awaiting_authorisation", "in_progress", EFFECTIVE, (), NOTE, ["receiving_office", "method", "authorisation"]),
     ("awaiting_authorisation", "in_progress", EFFECTIVE, (terms,), NOTE, ["authorisation"]),

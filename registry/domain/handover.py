@@ -93,6 +93,7 @@ class Facts:
 
     today: date
     receiving_office: bool = False
+    office_contact: bool = False  # the receiving office has published a phone and an address
     method: bool = False
     effective_date: date | None = None
     authorisation_needed: bool = False
@@ -144,6 +145,9 @@ def _requirements(target: Status, f: Facts) -> list[Missing]:
         return []
     if target == Status.HANDED_OVER:
         out = confirmation_missing(f) + _authorisation(f)
+        if f.receiving_office and not f.office_contact:  # citizens must be able to reach who handles it
+            out.append(Missing("receiving_office.contact", Message(
+                Code.NEEDS_OFFICE_CONTACT, "the receiving office has no published phone and address")))
         if not f.handed_over_confirmed:
             out.append(Missing("confirmation.handover", Message(Code.NEEDS_HANDOVER_CONFIRMATION,
                                                              "市级部门确认移交 (the city department confirms)")))

@@ -95,6 +95,7 @@ class Code(StrEnum):
     # What a transition still needs (registry.domain.handover.Missing)
     NEEDS_OFFICE = "handover.needs.receiving_office"
     NEEDS_METHOD = "handover.needs.method"
+    NEEDS_OFFICE_CONTACT = "handover.needs.office_contact"
     NEEDS_AUTHORISATION = "handover.needs.authorisation"
     NEEDS_EFFECTIVE_DATE = "handover.needs.effective_date"
     NEEDS_HANDOVER_CONFIRMATION = "handover.needs.handover_confirmation"

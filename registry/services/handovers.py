@@ -58,6 +58,8 @@ def get_handover(session: Session, power_id: int) -> Handover:
 def facts(handover: Handover, today: date, reason: bool = False) -> Facts:
     return Facts(
         today=today, receiving_office=handover.receiving_office is not None,
+        office_contact=bool(handover.receiving_office and handover.receiving_office.phone
+                            and handover.receiving_office.address),
         method=handover.method is not None, effective_date=handover.effective_date,
         authorisation_needed=handover.authorisation_needed, authorisation_recorded=bool(handover.authorisation),
         handed_over_confirmed=handover.handed_over_by is not None, accepted_confirmed=handover.accepted_by is not None,

@@ -91,6 +91,7 @@ ZH: dict[Code, str] = {
     # What a transition still needs
     Code.NEEDS_OFFICE: "指定承接部门",
     Code.NEEDS_METHOD: "确定移交方式",
+    Code.NEEDS_OFFICE_CONTACT: "公布承接部门的电话和地址（群众办事要用）",
     Code.NEEDS_AUTHORISATION: "需依法取得授权：请先登记授权文件",
     Code.NEEDS_EFFECTIVE_DATE: "确定生效日期",
     Code.NEEDS_HANDOVER_CONFIRMATION: "市级部门确认移交",

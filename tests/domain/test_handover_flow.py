@@ -38,7 +38,7 @@ ALLOWED = {(current, target) for current, row in TABLE.items() for target, ok in
 NOTHING = Facts(today=TODAY, open_items=tuple(ChecklistItem))
 # Everything any step could ask for (an item that needs an authorisation, and has it).
 COMPLETE = Facts(
-    today=TODAY, receiving_office=True, method=True, effective_date=TODAY - timedelta(days=1),
+    today=TODAY, receiving_office=True, office_contact=True, method=True, effective_date=TODAY - timedelta(days=1),
     authorisation_needed=True, authorisation_recorded=True, handed_over_confirmed=True, accepted_confirmed=True,
     open_items=(), reason=True,
 )
@@ -110,6 +110,8 @@ ONE_AT_A_TIME = [
     ("handed_over", {"effective_date": TODAY + timedelta(days=30)}, []),
     ("handed_over", {"authorisation_recorded": False}, ["authorisation"]),
     ("handed_over", {"authorisation_needed": False, "authorisation_recorded": False}, []),
+    ("handed_over", {"office_contact": False}, ["receiving_office.contact"]),
+    ("handed_over", {"receiving_office": False, "office_contact": False}, ["receiving_office"]),
     ("handed_over", {"handed_over_confirmed": False}, ["confirmation.handover"]),
     ("handed_over", {"accepted_confirmed": False}, ["confirmation.acceptance"]),
     ("handed_over", {"open_items": (ChecklistItem.GUIDANCE,)}, ["checklist.guidance"]),
