@@ -13,7 +13,17 @@ from registry.domain.handover import ChecklistItem, DayKind, Side, Status
 from registry.domain.workdays import today_in_china
 from registry.models.base import MAX_ID
 from registry.schemas.audit import actor_snapshot
-from registry.schemas.common import AwareDateTime, Choice, ChoiceOut, InputSchema, QuerySchema, Text, UtcDateTime
+from registry.schemas.common import (
+    AwareDateTime,
+    Choice,
+    ChoiceOut,
+    InputSchema,
+    QuerySchema,
+    StrictBoolean,
+    Text,
+    UtcDateTime,
+    version_field,
+)
 from registry.schemas.powers import ChoiceCount, DepartmentRef
 from registry.schemas.reference import DepartmentOut
 from registry.services import handovers
@@ -79,7 +89,7 @@ class HandoverPatch(InputSchema):
     effective_date = fields.Date(allow_none=True, validate=PLAUSIBLE,
                                  metadata={"description": "cut-over: matters accepted before it stay with the city"})
     legal_basis = Text(2000, allow_none=True)
-    authorisation_needed = fields.Boolean(metadata={"description": "需要依法取得授权或者制定修改相关法规规章"})
+    authorisation_needed = StrictBoolean(metadata={"description": "需要依法取得授权或者制定修改相关法规规章"})
     authorisation = fields.Nested(Evidence, allow_none=True, metadata={"description": "the authorising document"})
     notes = Text(4000, allow_none=True)
     note = Text(1000, load_only=True, metadata=NOTE)
@@ -132,7 +142,7 @@ class CheckIn(InputSchema):
     """Body of POST /powers/{id}/handover/checklist."""
 
     item = Choice(ChecklistItem, required=True)
-    done = fields.Boolean(required=True)
+    done = StrictBoolean(required=True)
     note = Text(1000, metadata=NOTE | {"description": "required to reopen an item"})
     evidence = fields.Nested(Evidence, metadata={"description": "required to mark an item done"})
 
@@ -154,7 +164,7 @@ class BulkIn(InputSchema):
     op = fields.String(required=True, validate=validate.OneOf(["transition", "checklist"]))
     to = Choice(Status)
     item = Choice(ChecklistItem)
-    done = fields.Boolean()
+    done = StrictBoolean()
     note = Text(1000, metadata=NOTE)
     evidence = fields.Nested(Evidence)
     effective_date = fields.Date(validate=PLAUSIBLE)
@@ -189,6 +199,7 @@ class MethodOut(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     retired = fields.Boolean(required=True)
+    version = version_field()
 
 
 class CheckOut(Schema):
@@ -396,10 +407,10 @@ class MethodIn(InputSchema):
 
 
 class MethodPatch(InputSchema):
-    read_only_fields = ("id",)
+    read_only_fields = ("id", "version")
 
     name = Text(100)
-    retired = fields.Boolean()
+    retired = StrictBoolean()
     reason = Text(1000)
 
     @validates_schema

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from registry.domain.choices import DepartmentKind
-from registry.schemas.common import Choice, ChoiceOut, InputSchema, Text
+from registry.schemas.common import Choice, ChoiceOut, InputSchema, Text, version_field
 
 
 class DecisionOut(Schema):
@@ -30,10 +30,11 @@ class DepartmentOut(Schema):
     address = fields.String(allow_none=True, required=True)
     phone = fields.String(allow_none=True, required=True)
     hours = fields.String(allow_none=True, required=True)
+    version = version_field()
 
 
 class _DepartmentFields(InputSchema):
-    read_only_fields = ("id",)
+    read_only_fields = ("id", "version")
 
     address = Text(300, allow_none=True, metadata={"description": "where citizens go"})
     phone = Text(64, allow_none=True)
@@ -51,7 +52,7 @@ class DepartmentCreate(_DepartmentFields):
 class DepartmentPatch(_DepartmentFields):
     """Body of PATCH /departments/{id}: its name or contact details; the kind is fixed."""
 
-    read_only_fields = ("id", "kind")
+    read_only_fields = ("id", "kind", "version")
 
     name = Text(100)
 
