@@ -120,6 +120,11 @@ class StrictBoolean(fields.Boolean):
     truthy = {True}
     falsy = {False}
 
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):  # 1 == True, so the sets alone would let 1 and 0 through
+            raise self.make_error("invalid", input=value)
+        return value
+
 
 def version_field() -> fields.Integer:
     """A versioned row's version: its ETag, to send back in If-Match when changing it."""
