@@ -34,13 +34,19 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", make_app("sqlite
 SEEDED_POWERS = 103
 VERSIONED = {("PATCH", "/api/v1/powers/{power_id}"), ("POST", "/api/v1/powers/{power_id}/retire"),
              ("POST", "/api/v1/powers/{power_id}/restore")}
+# Other versioned writes, and where their current ETag is read.
+ETAG_FROM = {("PATCH", "/api/v1/departments/{department_id}"): "/api/v1/departments/{department_id}",
+             ("PATCH", "/api/v1/handover-methods/{method_id}"): "/api/v1/handover-methods/{method_id}",
+             ("POST", "/api/v1/users/{user_id}/disable"): "/api/v1/users/{user_id}",
+             ("POST", "/api/v1/users/{user_id}/enable"): "/api/v1/users/{user_id}",
+             ("PUT", "/api/v1/calendar/years/{year}"): "/api/v1/calendar/years/{year}"}
 # The seeded staff are users 1..5 with tokens 1..5; user 1 and token 1 are the admin's own, which the fuzzer
 # must not disable or revoke halfway through.
 SPARE_STAFF = (2, 3, 4, 5)
 
 
 def _aim_at_real_rows(case: schemathesis.Case, client: FlaskClient, admin: dict[str, str]) -> None:
-    """Point a valid write at an existing power, with its current ETag, and at a real guiding department and
+    """Point a valid write at an existing row, with its current ETag, and at a real guiding department and
     decision, so the fuzzer reaches the 2xx paths rather than a 404, 412 or 422 almost every time."""
     if case.meta is None or case.meta.generation.mode is not GenerationMode.POSITIVE:
         return
@@ -52,6 +58,15 @@ def _aim_at_real_rows(case: schemathesis.Case, client: FlaskClient, admin: dict[
     for name in ("user_id", "token_id"):
         if name in (case.path_parameters or {}) and isinstance(case.path_parameters[name], int):
             case.path_parameters[name] = SPARE_STAFF[case.path_parameters[name] % len(SPARE_STAFF)]
+    for name, listing in (("department_id", "/api/v1/departments"), ("method_id", "/api/v1/handover-methods")):
+        if isinstance((case.path_parameters or {}).get(name), int):
+            ids = [row["id"] for row in client.get(listing).json]
+            case.path_parameters[name] = ids[case.path_parameters[name] % len(ids)]
+    read = ETAG_FROM.get((case.method.upper(), case.path))
+    if read is not None:
+        current = client.get(read.format(**case.path_parameters), headers=admin)
+        if "ETag" in current.headers:
+            case.headers = {**(case.headers or {}), "If-Match": current.headers["ETag"]}
     if (case.method.upper(), case.path) not in VERSIONED:
         return
     power_id = 1 + int(case.path_parameters["power_id"]) % SEEDED_POWERS

@@ -25,7 +25,7 @@ from registry.schemas.common import (
     version_field,
 )
 from registry.schemas.powers import ChoiceCount, DepartmentRef
-from registry.schemas.reference import DepartmentOut
+from registry.schemas.reference import DepartmentDetails
 from registry.services import handovers
 from registry.services.feed import FeedQuery as FeedFilter
 from registry.services.progress import HandoverFilter
@@ -195,10 +195,17 @@ class PowerRef(Schema):
     department = fields.Nested(DepartmentRef, required=True)
 
 
-class MethodOut(Schema):
+class MethodRef(Schema):
+    """A handover method as a handover shows it."""
+
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     retired = fields.Boolean(required=True)
+
+
+class MethodOut(MethodRef):
+    """A handover method itself, with the version a change must name."""
+
     version = version_field()
 
 
@@ -244,8 +251,8 @@ class HandoverOut(Schema):
     power = fields.Nested(PowerRef, required=True)
     status = fields.Nested(ChoiceOut, required=True)
     status_since = UtcDateTime(required=True)
-    receiving_office = fields.Nested(DepartmentOut, allow_none=True, required=True)
-    method = fields.Nested(MethodOut, allow_none=True, required=True)
+    receiving_office = fields.Nested(DepartmentDetails, allow_none=True, required=True)
+    method = fields.Nested(MethodRef, allow_none=True, required=True)
     content = fields.String(allow_none=True, required=True)
     scope = fields.String(allow_none=True, required=True)
     planned_date = fields.Date(allow_none=True, required=True)
@@ -355,7 +362,7 @@ class HandlerQuery(QuerySchema):
 class PartOut(Schema):
     part = fields.String(required=True, metadata={"enum": ["whole", "devolved", "retained"]})
     description = fields.String(allow_none=True, required=True)
-    office = fields.Nested(DepartmentOut, required=True)
+    office = fields.Nested(DepartmentDetails, required=True)
     by_zone = fields.Boolean(required=True)
     since = fields.Date(allow_none=True, required=True)
 
@@ -370,7 +377,7 @@ class HandlerOut(Schema):
     next_change = fields.Date(allow_none=True, required=True,
                               metadata={"description": "the next date on which another office takes over, if known: "
                                                        "the zone from an effective date, the city from a recall"})
-    next_office = fields.Nested(DepartmentOut, allow_none=True, required=True)
+    next_office = fields.Nested(DepartmentDetails, allow_none=True, required=True)
 
 
 class CellOut(Schema):

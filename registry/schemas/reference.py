@@ -23,13 +23,20 @@ class DecisionOut(Schema):
     source_ref = fields.String(required=True)
 
 
-class DepartmentOut(Schema):
+class DepartmentDetails(Schema):
+    """A department as other answers show it (a handover's receiving office, a power's handler)."""
+
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     kind = fields.Nested(ChoiceOut, required=True)
     address = fields.String(allow_none=True, required=True)
     phone = fields.String(allow_none=True, required=True)
     hours = fields.String(allow_none=True, required=True)
+
+
+class DepartmentOut(DepartmentDetails):
+    """A department itself, with the version a change must name."""
+
     version = version_field()
 
 
