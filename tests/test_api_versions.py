@@ -11,7 +11,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import bearer
+from registry import db
+from registry.domain.roles import Caller, Role
+from registry.models import Department
+from registry.services import reference
+from registry.services.errors import Code, StaleVersion
+from tests.conftest import Databases, bearer
 
 
 @dataclass(frozen=True)
@@ -167,3 +172,25 @@ def test_the_openapi_document_states_the_version_rules(reader: FlaskClient, path
     assert "428" in header["description"] and "412" in header["description"]
     assert {"412", "428", "422"} <= set(write["responses"])
     assert "ETag" in write["responses"]["200"]["headers"]
+
+
+def test_a_writer_that_read_before_another_committed_gets_412_not_a_server_error(app: Flask,
+                                                                                 databases: Databases) -> None:
+    """PostgreSQL lets two transactions read version 1; the one that writes second matches no row (its UPDATE names
+    the version it read) and is refused as stale. (SQLite's writers take the lock before they read.)"""
+    if databases.backend != "postgresql":
+        pytest.skip("SQLite serialises writers before they read")
+    admin = Caller(None, "测试", Role.ADMIN.value)
+    with app.app_context():
+        first, second = db.side_session(), db.side_session()
+        try:
+            seen = second.get(Department, 7)
+            assert seen is not None and seen.version == 1
+            reference.update_department(first, admin, 7, {"phone": "023-1"}, 1)
+            first.commit()
+            with pytest.raises(StaleVersion) as refused:
+                reference.update_department(second, admin, 7, {"phone": "023-2"}, None)
+            assert refused.value.code == Code.CHANGED_ELSEWHERE
+        finally:
+            first.close()
+            second.close()
