@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from flask import Flask
 
 from registry import api, cli, db, web
 from registry.config import Settings
+from registry.db.files import private_directory
 from registry.domain import chain
 from registry.http import access, caching, last_resort, problems, proxies, request_id, security_headers
 from registry.services import audit_keys
@@ -81,5 +81,5 @@ def _configure(app: Flask, settings: Settings) -> None:
     if settings.database_url.startswith("sqlite:///") and Path(app.instance_path) in Path(
         settings.database_url.removeprefix("sqlite:///")
     ).parents:
-        os.makedirs(app.instance_path, exist_ok=True)
+        private_directory(app.instance_path)
     logging.getLogger("registry").setLevel(logging.INFO)

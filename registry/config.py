@@ -21,7 +21,7 @@ def default_database_url(instance: Path) -> str:
 
 def write_secret(path: Path, value: str) -> bool:
     """Write a new secret file readable by its owner only; False (nothing written) when it already exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the folder holds keys
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -47,6 +47,8 @@ EXPECTED = {
     "GET powers.export_xlsx": EVERYONE,
     "GET reference.list_decisions": EVERYONE,
     "GET reference.list_departments": EVERYONE,
+    "GET reference.get_department": EVERYONE,
+    "GET reference.get_method": EVERYONE,
     "GET auth.login": EVERYONE,
     "POST auth.login": EVERYONE,
     "POST auth.logout": EVERYONE,
@@ -63,6 +65,7 @@ EXPECTED = {
     "GET audit.export_audit_xlsx": READERS_OF_THE_TRAIL,
     "GET audit.list_security_events": READERS_OF_THE_TRAIL,
     "GET users.list_users": ADMIN,
+    "GET users.get_user": ADMIN,
     "POST users.create_user": ADMIN,
     "POST users.disable_user": ADMIN,
     "POST users.enable_user": ADMIN,
@@ -143,6 +146,14 @@ BODIES = {
     # 2026 replaced by a single day, on the walk's own copy of the database: an audited write.
     "PUT calendar.put_year": {"days": [{"date": "2026-01-01", "kind": "holiday"}], **REASON},
 }
+# Writes on other versioned rows, and where a client reads the ETag each must send back in If-Match.
+ETAG_FROM = {
+    "PATCH reference.update_department": "/api/v1/departments/{department_id}",
+    "PATCH reference.update_method": "/api/v1/handover-methods/{method_id}",
+    "POST users.disable_user": "/api/v1/users/{user_id}",
+    "POST users.enable_user": "/api/v1/users/{user_id}",
+    "PUT calendar.put_year": "/api/v1/calendar/years/{year}",
+}
 # Writes on one power that a department user may make only for its own department's powers (power 38 is
 # 市水利局's, so "forestry" is refused by the service).
 OBJECT_SCOPED = {"PATCH powers.update_power", "PATCH handovers.update_handover", "POST handovers.transition",
@@ -192,9 +203,13 @@ def forbidden_events(app: Flask) -> int:
 
 def _call(client: FlaskClient, key: str, method: str, rule: Rule, headers: dict[str, str],
           may_retire: bool, role: str) -> TestResponse:
-    """Call one route as a real client would: writes to a power or its handover carry the current ETag."""
+    """Call one route as a real client would: writes to a versioned row carry its current ETag."""
     headers = dict(headers)
-    if "/handover" in rule.rule and method != "GET":
+    if key in ETAG_FROM:
+        # Only a caller the write admits reads the row first (a refused read would be a security event too).
+        current = client.get(ETAG_FROM[key].format(**PATH_ARGS), headers=headers) if role in EXPECTED[key] else None
+        headers["If-Match"] = current.headers["ETag"] if current else '"1"'
+    elif "/handover" in rule.rule and method != "GET":
         current = client.get(f"/api/v1/powers/{PATH_ARGS['power_id']}/handover", headers=headers)
         headers["If-Match"] = current.headers.get("ETag", '"1"')
     elif "power_id" in rule.arguments and method != "GET":

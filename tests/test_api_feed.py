@@ -270,20 +270,21 @@ def method_names(client: FlaskClient) -> list[str]:
 
 def test_seeded_methods(reader: FlaskClient) -> None:
     assert ok(reader.get("/api/v1/handover-methods")) == [
-        {"id": n, "name": name, "retired": False} for n, name in enumerate(METHODS, start=1)]
+        {"id": n, "name": name, "retired": False, "version": 1} for n, name in enumerate(METHODS, start=1)]
 
 
 def test_method_lifecycle(client: FlaskClient, tokens: dict[str, str]) -> None:
     admin = bearer(tokens["admin"])
     created = ok(client.post("/api/v1/handover-methods", headers=admin, json={"name": "联合交接"}), 201)
-    assert created == {"id": 6, "name": "联合交接", "retired": False}
+    assert created == {"id": 6, "name": "联合交接", "retired": False, "version": 1}
     assert method_names(client) == [*METHODS, "联合交接"]
     for name in ("联合交接", "直接下放"):
         resp = client.post("/api/v1/handover-methods", headers=admin, json={"name": name})
         assert resp.status_code == 409, resp.json
         assert list(resp.json["errors"]) == ["name"]
-    retired = ok(client.patch("/api/v1/handover-methods/6", headers=admin, json={"retired": True, "reason": "停用"}))
-    assert retired == {"id": 6, "name": "联合交接", "retired": True}
+    retired = ok(client.patch("/api/v1/handover-methods/6", headers={**admin, "If-Match": '"1"'},
+                              json={"retired": True, "reason": "停用"}))
+    assert retired == {"id": 6, "name": "联合交接", "retired": True, "version": 2}
     assert method_names(client) == METHODS
     # A retired method can no longer be chosen for a handover.
     etag = client.get(f"/api/v1/powers/{WATER_POWER}/handover", headers=admin).headers["ETag"]
@@ -308,11 +309,12 @@ def test_method_lifecycle(client: FlaskClient, tokens: dict[str, str]) -> None:
 ])
 def test_method_refusals(refusals: FlaskClient, tokens: dict[str, str], who: str | None, verb: str, path: str,
                          body: dict, status: int) -> None:
-    resp = getattr(refusals, verb)(path, headers=bearer(tokens[who]) if who else {}, json=body)
+    headers = {**(bearer(tokens[who]) if who else {}), "If-Match": '"1"'}  # every method is at version 1
+    resp = getattr(refusals, verb)(path, headers=headers, json=body)
     assert resp.status_code == status, resp.json
     assert resp.mimetype == PROBLEM
     assert ok(refusals.get("/api/v1/handover-methods")) == [
-        {"id": n, "name": name, "retired": False} for n, name in enumerate(METHODS, start=1)]
+        {"id": n, "name": name, "retired": False, "version": 1} for n, name in enumerate(METHODS, start=1)]
 
 
 # --- departments ------------------------------------------------------------------------------------------
@@ -324,7 +326,7 @@ OFFICE = {"name": "重庆经开区政务服务中心", "kind": "zone", "address"
 def test_department_lifecycle(client: FlaskClient, tokens: dict[str, str]) -> None:
     admin = bearer(tokens["admin"])
     created = ok(client.post("/api/v1/departments", headers=admin, json=OFFICE), 201)
-    expected = {**OFFICE, "id": 8, "kind": {"code": "zone", "label": "经开区承接机构"}}
+    expected = {**OFFICE, "id": 8, "kind": {"code": "zone", "label": "经开区承接机构"}, "version": 1}
     assert created == expected
     assert expected in ok(client.get("/api/v1/departments"))  # public
     for name in (OFFICE["name"], "市水利局"):
@@ -334,9 +336,10 @@ def test_department_lifecycle(client: FlaskClient, tokens: dict[str, str]) -> No
 
     audit_query = {"entity_type": "department", "per_page": 500}
     trail = ok(client.get("/api/v1/audit", query_string=audit_query, headers=bearer(tokens["auditor"])))
-    changed = ok(client.patch("/api/v1/departments/8", headers=admin, json={"phone": "023-22222222"}))
-    assert changed == {**expected, "phone": "023-22222222"}
-    assert {**expected, "phone": "023-22222222"} in ok(client.get("/api/v1/departments"))
+    changed = ok(client.patch("/api/v1/departments/8", headers={**admin, "If-Match": '"1"'},
+                              json={"phone": "023-22222222"}))
+    assert changed == {**expected, "phone": "023-22222222", "version": 2}
+    assert {**expected, "phone": "023-22222222", "version": 2} in ok(client.get("/api/v1/departments"))
     after = ok(client.get("/api/v1/audit", query_string=audit_query, headers=bearer(tokens["auditor"])))
     assert after["total"] == trail["total"] + 1
     entry = after["items"][0]
@@ -345,7 +348,8 @@ def test_department_lifecycle(client: FlaskClient, tokens: dict[str, str]) -> No
     assert [(d["field"], d["before"], d["after"]) for d in entry["diff"]] == [("phone", "023-11111111", "023-22222222")]
 
     # The same value again changes nothing and writes nothing.
-    ok(client.patch("/api/v1/departments/8", headers=admin, json={"phone": "023-22222222"}))
+    assert ok(client.patch("/api/v1/departments/8", headers={**admin, "If-Match": '"2"'},
+                           json={"phone": "023-22222222"}))["version"] == 2
     assert ok(client.get("/api/v1/audit", query_string=audit_query,
                          headers=bearer(tokens["auditor"])))["total"] == after["total"]
 
@@ -367,7 +371,8 @@ def test_department_refusals(refusals: FlaskClient, tokens: dict[str, str], who:
                              path: str, body: dict, status: int, field: str | None) -> None:
     before = ok(refusals.get("/api/v1/departments"))
     assert len(before) == 7
-    resp = getattr(refusals, verb)(path, headers=bearer(tokens[who]) if who else {}, json=body)
+    headers = {**(bearer(tokens[who]) if who else {}), "If-Match": '"1"'}  # every department is at version 1
+    resp = getattr(refusals, verb)(path, headers=headers, json=body)
     assert resp.status_code == status, resp.json
     assert resp.mimetype == PROBLEM
     if field is not None:

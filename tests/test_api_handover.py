@@ -311,8 +311,9 @@ def test_a_direct_planned_date_replaces_a_counted_one(client: FlaskClient, token
 def test_a_retired_method_stays_where_used_but_cannot_be_chosen_anew(client: FlaskClient,
                                                                        tokens: dict[str, str]) -> None:
     ok(patch(client, tokens, {"method": 2}))  # 委托下放
-    retired = ok(client.patch("/api/v1/handover-methods/2", headers=bearer(tokens["admin"]), json={"retired": True}))
-    assert retired == {"id": 2, "name": "委托下放", "retired": True}
+    retired = ok(client.patch("/api/v1/handover-methods/2", headers={**bearer(tokens["admin"]), "If-Match": '"1"'},
+                              json={"retired": True}))
+    assert retired == {"id": 2, "name": "委托下放", "retired": True, "version": 2}
     assert [m["id"] for m in ok(client.get("/api/v1/handover-methods"))] == [1, 3, 4, 5]
 
     kept = handover(client, tokens, WATER_POWER)[0]

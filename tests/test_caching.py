@@ -278,3 +278,50 @@ def test_the_cache_is_bounded_in_bytes(bodies: list[bytes], held: list[str]) -> 
     assert [url for url, _ in cache.items()] == held
     assert cache.size <= 40_000
 
+
+
+STAFF_ANSWER = "private, no-store"
+CACHE_CONTROL = [
+    # (method, url, who asks, whether the answer must be private and unstored)
+    ("GET", "/", "anonymous", False),
+    ("GET", f"/powers/{WATER_POWER}", "anonymous", False),
+    ("GET", "/api/v1/powers", "anonymous", False),
+    ("GET", f"/api/v1/powers/{WATER_POWER}", "anonymous", False),
+    ("GET", "/api/v1/departments/7", "anonymous", False),
+    ("GET", "/api/v1/calendar/years/2026", "anonymous", False),
+    ("GET", "/api/v1/events.atom", "anonymous", False),
+    ("GET", "/api/v1/openapi.json", "anonymous", False),
+    ("GET", "/static/registry.css", "anonymous", False),
+    ("GET", "/", "session", True),
+    ("GET", f"/powers/{WATER_POWER}", "session", True),
+    ("GET", "/console/", "session", True),
+    ("GET", f"/console/powers/{WATER_POWER}", "session", True),
+    ("GET", "/console/offices/", "session", True),
+    ("GET", "/api/v1/powers", "bearer", True),
+    ("GET", f"/api/v1/powers/{WATER_POWER}", "bearer", True),
+    ("GET", "/api/v1/me", "bearer", True),
+    ("GET", "/api/v1/users", "bearer", True),
+    ("GET", f"/api/v1/powers/{WATER_POWER}/handover", "bearer", True),
+    ("GET", "/api/v1/audit", "bearer", True),
+    ("PATCH", "/api/v1/departments/7", "bearer", True),  # 428: no If-Match
+    ("GET", "/console/", "anonymous", True),  # the redirect to sign in
+    ("GET", "/api/v1/users", "anonymous", True),  # 401
+    ("GET", "/auth/login", "anonymous", True),  # sets the session cookie its form's CSRF token lives in
+]
+
+
+@pytest.mark.parametrize(("method", "url", "who", "private"), CACHE_CONTROL)
+def test_staff_answers_are_private_and_never_stored(shared_app: Flask, tokens: dict[str, str], method: str,
+                                                    url: str, who: str, private: bool) -> None:
+    client = shared_app.test_client()
+    headers = bearer(tokens["admin"]) if who == "bearer" else {}
+    if who == "session":
+        login(client, "admin")
+    resp = client.open(url, method=method, headers=headers, json={} if method != "GET" else None)
+    assert resp.status_code < 500
+    cache_control = resp.headers.get("Cache-Control", "")
+    assert (cache_control == STAFF_ANSWER) is private, (resp.status_code, cache_control)
+    if private:
+        assert "Expires" not in resp.headers
+    else:
+        assert "no-store" not in cache_control and "private" not in cache_control

@@ -169,7 +169,8 @@ def test_put_a_year_through_the_api(app: Flask, tokens: dict[str, str]) -> None:
     assert entries[0]["reason"] == "测试数据"
     assert entries[0]["after"]["workdays"] == ["2099-01-10"]
     # Replacing a seeded year keeps what it was in the trail.
-    resp = client.put("/api/v1/calendar/years/2026", headers=bearer(tokens["admin"]),
+    etag = client.get("/api/v1/calendar/years/2026").headers["ETag"]
+    resp = client.put("/api/v1/calendar/years/2026", headers={**bearer(tokens["admin"]), "If-Match": etag},
                       json={"reason": "测试替换", "days": [{"date": "2026-01-01", "kind": "holiday"}]})
     assert resp.status_code == 200 and (resp.json["holidays"], resp.json["workdays"]) == (1, 0)
     entry = client.get("/api/v1/audit", query_string={"entity_type": "calendar_year"},

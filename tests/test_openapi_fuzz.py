@@ -31,16 +31,22 @@ LEAKS = ("Traceback", "sqlalchemy", "psycopg", "sqlite", "/work/", "/usr/", "/ho
 # The document does not depend on the database, so it is loaded once, at collection, from an app whose
 # engine never connects; each generated test then calls a fresh seeded app of its backend.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", make_app("sqlite://"))
-SEEDED_POWERS = 103
+SEEDED_POWERS, SEEDED_DEPARTMENTS, SEEDED_METHODS = 103, 7, 5  # methods stay when retired (the list hides them)
 VERSIONED = {("PATCH", "/api/v1/powers/{power_id}"), ("POST", "/api/v1/powers/{power_id}/retire"),
              ("POST", "/api/v1/powers/{power_id}/restore")}
+# Other versioned writes, and where their current ETag is read.
+ETAG_FROM = {("PATCH", "/api/v1/departments/{department_id}"): "/api/v1/departments/{department_id}",
+             ("PATCH", "/api/v1/handover-methods/{method_id}"): "/api/v1/handover-methods/{method_id}",
+             ("POST", "/api/v1/users/{user_id}/disable"): "/api/v1/users/{user_id}",
+             ("POST", "/api/v1/users/{user_id}/enable"): "/api/v1/users/{user_id}",
+             ("PUT", "/api/v1/calendar/years/{year}"): "/api/v1/calendar/years/{year}"}
 # The seeded staff are users 1..5 with tokens 1..5; user 1 and token 1 are the admin's own, which the fuzzer
 # must not disable or revoke halfway through.
 SPARE_STAFF = (2, 3, 4, 5)
 
 
 def _aim_at_real_rows(case: schemathesis.Case, client: FlaskClient, admin: dict[str, str]) -> None:
-    """Point a valid write at an existing power, with its current ETag, and at a real guiding department and
+    """Point a valid write at an existing row, with its current ETag, and at a real guiding department and
     decision, so the fuzzer reaches the 2xx paths rather than a 404, 412 or 422 almost every time."""
     if case.meta is None or case.meta.generation.mode is not GenerationMode.POSITIVE:
         return
@@ -52,6 +58,14 @@ def _aim_at_real_rows(case: schemathesis.Case, client: FlaskClient, admin: dict[
     for name in ("user_id", "token_id"):
         if name in (case.path_parameters or {}) and isinstance(case.path_parameters[name], int):
             case.path_parameters[name] = SPARE_STAFF[case.path_parameters[name] % len(SPARE_STAFF)]
+    for name, seeded in (("department_id", SEEDED_DEPARTMENTS), ("method_id", SEEDED_METHODS)):
+        if isinstance((case.path_parameters or {}).get(name), int):
+            case.path_parameters[name] = 1 + case.path_parameters[name] % seeded
+    read = ETAG_FROM.get((case.method.upper(), case.path))
+    if read is not None:
+        current = client.get(read.format(**case.path_parameters), headers=admin)
+        if "ETag" in current.headers:
+            case.headers = {**(case.headers or {}), "If-Match": current.headers["ETag"]}
     if (case.method.upper(), case.path) not in VERSIONED:
         return
     power_id = 1 + int(case.path_parameters["power_id"]) % SEEDED_POWERS

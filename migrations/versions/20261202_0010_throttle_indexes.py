@@ -7,14 +7,14 @@ The indexes keep their names (the convention names an index by its first column)
 auditors' filters by account or address.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from registry import db
-from registry.api.blueprint import BEARER, Blueprint
+from registry.api.blueprint import BEARER, Blueprint, etag_header
 from registry.domain.roles import ALLOWED, Action, Role
 from registry.http.access import current_caller, roles, staff
-from registry.http.etag import etag_for, expected_version, optional_version
+from registry.http.etag import expected_version, optional_version, with_etag
 from registry.http.paths import POWER
 from registry.schemas.handovers import (
     BulkIn,
@@ -26,21 +26,14 @@ from registry.services.progress import HandoverFilter
 
 blp = Blueprint("handovers", __name__, url_prefix="/api/v1", description="Handover of each power to the zone")
 
-ETAG_HEADER = {"ETag": {"description": "the handover's version, for If-Match", "schema": {"type": "string"}}}
-IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-            "description": "the ETag from your last read of this handover"}
-IF_MATCH_OPTIONAL = {**IF_MATCH, "required": False,
-                     "description": "optional: the ETag of the handover you are acting on; refused if stale"}
-ACTION_DOC = {"security": BEARER, "parameters": [IF_MATCH_OPTIONAL]}
+ETAG_HEADER = etag_header("the handover")
+VERSIONED = blp.versioned_write("this handover", "handover.stale")
+ACTION = blp.versioned_write("the handover you are acting on", "handover.stale", required=False)
 HANDOVER = f"/powers{POWER}/handover"
 editor = roles(*ALLOWED[Action.HANDOVER_EDIT])  # a department user only for its own powers (service check)
 mover = roles(*ALLOWED[Action.HANDOVER_MOVE] | ALLOWED[Action.HANDOVER_RECALL])
 confirmer = roles(*ALLOWED[Action.HANDOVER_CONFIRM] | ALLOWED[Action.HANDOVER_ACCEPT])
 checker = roles(*ALLOWED[Action.HANDOVER_CHECK])
-
-
-def _with_etag(handover: Any) -> tuple[Any, int, dict[str, str]]:
-    return handover, 200, {"ETag": etag_for(handover.version)}
 
 
 @blp.get(HANDOVER)
@@ -49,12 +42,12 @@ def _with_etag(handover: Any) -> tuple[Any, int, dict[str, str]]:
 @blp.response(200, HandoverOut, headers=ETAG_HEADER)
 def get_handover(power_id: int):
     """A power's handover: terms, confirmations, checklist, progress, and each next step with what it lacks."""
-    return _with_etag(handovers.get_handover(db.session(), power_id))
+    return with_etag(handovers.get_handover(db.session(), power_id))
 
 
 @blp.patch(HANDOVER)
 @editor
-@blp.doc(security=BEARER, parameters=[IF_MATCH])
+@VERSIONED
 @blp.arguments(HandoverPatch)
 @blp.response(200, HandoverOut, headers=ETAG_HEADER)
 def update_handover(changes: dict[str, Any], power_id: int):
@@ -66,12 +59,12 @@ def update_handover(changes: dict[str, Any], power_id: int):
     note = changes.pop("note", None)
     handover = handovers.update_terms(session, current_caller(), power_id, changes, expected_version(), note)
     session.commit()
-    return _with_etag(handover)
+    return with_etag(handover)
 
 
 @blp.post(f"{HANDOVER}/transitions")
 @mover
-@blp.doc(**ACTION_DOC)
+@ACTION
 @blp.arguments(TransitionIn)
 @blp.response(200, HandoverOut, headers=ETAG_HEADER)
 def transition(body: dict[str, Any], power_id: int):
@@ -83,12 +76,12 @@ def transition(body: dict[str, Any], power_id: int):
                                     evidence=body.get("evidence"), effective_on=body.get("effective_date"),
                                     expected_version=optional_version())
     session.commit()
-    return _with_etag(handover)
+    return with_etag(handover)
 
 
 @blp.post(f"{HANDOVER}/confirmations")
 @confirmer
-@blp.doc(**ACTION_DOC)
+@ACTION
 @blp.arguments(ConfirmationIn)
 @blp.response(200, HandoverOut, headers=ETAG_HEADER)
 def confirm(body: dict[str, Any], power_id: int):
@@ -97,12 +90,12 @@ def confirm(body: dict[str, Any], power_id: int):
     handover = handovers.confirm(session, current_caller(), power_id, body["side"], note=body.get("note"),
                                  evidence=body.get("evidence"), expected_version=optional_version())
     session.commit()
-    return _with_etag(handover)
+    return with_etag(handover)
 
 
 @blp.post(f"{HANDOVER}/checklist")
 @checker
-@blp.doc(**ACTION_DOC)
+@ACTION
 @blp.arguments(CheckIn)
 @blp.response(200, HandoverOut, headers=ETAG_HEADER)
 def check(body: dict[str, Any], power_id: int):
@@ -112,7 +105,7 @@ def check(body: dict[str, Any], power_id: int):
                                note=body.get("note"), evidence=body.get("evidence"),
                                expected_version=optional_version())
     session.commit()
-    return _with_etag(handover)
+    return with_etag(handover)
 
 
 @blp.get(f"{HANDOVER}/history")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, url_for
 
 from registry import db
-from registry.api.blueprint import BEARER, Blueprint
+from registry.api.blueprint import BEARER, Blueprint, etag_header
 from registry.domain.roles import Role
 from registry.exports import annex
 from registry.exports.sheets import XLSX_TYPE
 from registry.http.access import current_caller, public, roles
 from registry.http.caching import conditional, keepable
 from registry.http.downloads import attachment
-from registry.http.etag import etag_for, expected_version
+from registry.http.etag import expected_version, not_modified, with_etag
 from registry.http.paths import POWER
 from registry.schemas.audit import AuditEntryOut
 from registry.schemas.powers import (
@@ -33,19 +33,11 @@ from registry.services.powers import PowerFilter
 
 blp = Blueprint("powers", __name__, url_prefix="/api/v1/powers", description="Devolved powers")
 
-ETAG_HEADER = {"ETag": {"description": "the power's version, to send back in If-Match",
-                        "schema": {"type": "string"}}}
-IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-            "description": "the ETag from your last read of this power"}
-WRITE_DOC = {"security": BEARER}
-VERSIONED_WRITE_DOC = {"security": BEARER, "parameters": [IF_MATCH]}
+ETAG_HEADER = etag_header("the power")
+VERSIONED = blp.versioned_write("this power", "power.stale")
 admin = roles(Role.ADMIN)
 editor = roles(Role.ADMIN, Role.DEPARTMENT)  # a department user only for its own powers (checked by the service)
 auditor = roles(Role.AUDITOR, Role.ADMIN)
-
-
-def _with_etag(power: Any, status: int = 200) -> tuple[Any, int, dict[str, str]]:
-    return power, status, {"ETag": etag_for(power.version)}
 
 
 @blp.get("")
@@ -60,7 +52,7 @@ def list_powers(filters: PowerFilter):
 
 @blp.post("")
 @admin
-@blp.doc(**WRITE_DOC)
+@blp.doc(security=BEARER)
 @blp.arguments(PowerCreate)
 @blp.response(201, PowerOut, headers=ETAG_HEADER)
 def create_power(data: dict[str, Any]):
@@ -69,7 +61,7 @@ def create_power(data: dict[str, Any]):
     reason = data.pop("reason")
     power = powers.create_power(session, current_caller(), data, reason)
     session.commit()
-    power_out, status, headers = _with_etag(power, 201)
+    power_out, status, headers = with_etag(power, 201)
     headers["Location"] = url_for("powers.get_power", power_id=power.id)
     return power_out, status, headers
 
@@ -88,15 +80,12 @@ def get_power(power_id: int, as_of=None):
     if as_of is not None:
         return powers.past_power(db.session(), power_id, as_of)
     power = powers.get_power(db.session(), power_id)
-    tag = etag_for(power.version)
-    if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
-        return Response(status=304, headers={"ETag": tag})
-    return _with_etag(power)
+    return not_modified(power.version) or with_etag(power)
 
 
 @blp.patch(POWER)
 @editor
-@blp.doc(**VERSIONED_WRITE_DOC)
+@VERSIONED
 @blp.arguments(PowerPatch(partial=PowerPatch.optional))
 @blp.response(200, PowerOut, headers=ETAG_HEADER)
 def update_power(changes: dict[str, Any], power_id: int):
@@ -108,12 +97,12 @@ def update_power(changes: dict[str, Any], power_id: int):
     reason = changes.pop("reason")
     power = powers.update_power(session, current_caller(), power_id, changes, expected_version(), reason)
     session.commit()
-    return _with_etag(power)
+    return with_etag(power)
 
 
 @blp.post(f"{POWER}/retire")
 @admin
-@blp.doc(**VERSIONED_WRITE_DOC)
+@VERSIONED
 @blp.arguments(ReasonBody)
 @blp.response(200, PowerOut, headers=ETAG_HEADER)
 def retire_power(body: dict[str, str], power_id: int):
@@ -121,12 +110,12 @@ def retire_power(body: dict[str, str], power_id: int):
     session = db.session()
     power = powers.retire_power(session, current_caller(), power_id, expected_version(), body["reason"])
     session.commit()
-    return _with_etag(power)
+    return with_etag(power)
 
 
 @blp.post(f"{POWER}/restore")
 @admin
-@blp.doc(**VERSIONED_WRITE_DOC)
+@VERSIONED
 @blp.arguments(ReasonBody)
 @blp.response(200, PowerOut, headers=ETAG_HEADER)
 def restore_power(body: dict[str, str], power_id: int):
@@ -134,7 +123,7 @@ def restore_power(body: dict[str, str], power_id: int):
     session = db.session()
     power = powers.restore_power(session, current_caller(), power_id, expected_version(), body["reason"])
     session.commit()
-    return _with_etag(power)
+    return with_etag(power)
 
 
 @blp.get(f"{POWER}/history")

@@ -8,9 +8,10 @@ from typing import Any
 from flask import current_app
 
 from registry import db
-from registry.api.blueprint import BEARER, Blueprint
+from registry.api.blueprint import BEARER, Blueprint, etag_header
 from registry.domain.roles import Role
 from registry.http.access import current_caller, roles, staff
+from registry.http.etag import expected_version, not_modified, with_etag
 from registry.models.base import MAX_ID, utcnow
 from registry.schemas.users import OptionalReason, TokenCreate, TokenCreatedOut, TokenOut, UserCreate, UserOut
 from registry.services import accounts
@@ -39,44 +40,55 @@ def list_users():
     return accounts.list_users(db.session())
 
 
+@blp.get(USER)
+@admin
+@blp.doc(security=BEARER)
+@blp.response(200, UserOut, headers=etag_header("the account"))
+@blp.alt_response(304, description="Not modified")
+def get_user(user_id: int):
+    """One staff account; its ETag is what disable and enable expect in If-Match."""
+    user = accounts.find_user(db.session(), user_id)
+    return not_modified(user.version) or with_etag(user)
+
+
 @blp.post("/users")
 @admin
 @blp.doc(security=BEARER)
 @blp.arguments(UserCreate)
-@blp.response(201, UserOut)
+@blp.response(201, UserOut, headers=etag_header("the account"))
 def create_user(data: dict[str, Any]):
     """Open a staff account; a department user names its city guiding department."""
     session = db.session()
     user = accounts.create_user(session, current_caller(), data["name"], data["role"], data.get("department"),
                                 data.get("password"), data.get("reason"))
     session.commit()
-    return user
+    return with_etag(user, 201)
 
 
 def _set_disabled(user_id: int, disabled: bool, body: dict[str, Any]):
     session = db.session()
-    user = accounts.set_disabled(session, current_caller(), user_id, disabled, body.get("reason"))
+    user = accounts.set_disabled(session, current_caller(), user_id, disabled, body.get("reason"), expected_version())
     session.commit()
-    return user
+    return with_etag(user)
 
 
 @blp.post(f"{USER}/disable")
 @admin
-@blp.doc(security=BEARER)
+@blp.versioned_write("this account", "user.stale")
 @blp.arguments(OptionalReason)
-@blp.response(200, UserOut)
+@blp.response(200, UserOut, headers=etag_header("the account"))
 def disable_user(body: dict[str, Any], user_id: int):
-    """Disable an account: its tokens and web sessions stop working on their next request."""
+    """Disable an account, sending its ETag: its tokens and web sessions stop working on their next request."""
     return _set_disabled(user_id, True, body)
 
 
 @blp.post(f"{USER}/enable")
 @admin
-@blp.doc(security=BEARER)
+@blp.versioned_write("this account", "user.stale")
 @blp.arguments(OptionalReason)
-@blp.response(200, UserOut)
+@blp.response(200, UserOut, headers=etag_header("the account"))
 def enable_user(body: dict[str, Any], user_id: int):
-    """Re-enable a disabled account."""
+    """Re-enable a disabled account, sending its ETag."""
     return _set_disabled(user_id, False, body)
 
 

@@ -1,4 +1,5 @@
-"""Engine and session per app; SQLite tuned for concurrent writers (WAL, busy timeout, BEGIN IMMEDIATE)."""
+"""Engine and session per app; SQLite tuned for concurrent writers (WAL, busy timeout, BEGIN IMMEDIATE), durable
+commits (synchronous FULL) and files only the registry may read."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from registry.db.files import create_private_file, private_database_files
+
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IMMEDIATE = "registry_begin_immediate"
 ENGINE_KEY = "registry.engine"
+# Durability: FULL syncs the WAL at every commit, so a committed change and its audit entry survive a power cut
+# (NORMAL may lose the last commits). The WAL is cut back to this size after each checkpoint.
+SYNCHRONOUS = "FULL"
+JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 
 def normalise_url(url: str) -> URL:
@@ -27,6 +34,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15_000, cache_mib: int = 64,
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
     on_disk = parsed.database not in (None, "", ":memory:")
+    if on_disk:
+        create_private_file(parsed.database)
     # LIFO: a worker keeps reusing its most recent connection, whose page cache is warm. (An in-memory database
     # has a pool of one connection per thread, which takes no such option.)
     engine = create_engine(
@@ -44,7 +53,9 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15_000, cache_mib: int = 64,
         cur.execute(f"PRAGMA cache_size = {-1024 * int(cache_mib)}")  # negative: KiB
         if on_disk:
             cur.execute("PRAGMA journal_mode = WAL")
-            cur.execute("PRAGMA synchronous = NORMAL")
+            cur.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
+            cur.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
+            private_database_files(parsed.database)  # the WAL and shared memory exist from here
         cur.close()
 
     @event.listens_for(engine, "begin")

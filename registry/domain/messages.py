@@ -44,6 +44,11 @@ class Code(StrEnum):
     POWER_CHANGED_ELSEWHERE = "power.changed_elsewhere"
     HANDOVER_STALE = "handover.stale"
     HANDOVER_CHANGED_ELSEWHERE = "handover.changed_elsewhere"
+    DEPARTMENT_STALE = "department.stale"
+    METHOD_STALE = "method.stale"
+    USER_STALE = "user.stale"
+    CALENDAR_STALE = "calendar.stale"
+    CHANGED_ELSEWHERE = "record.changed_elsewhere"
     # Powers
     DEPARTMENT_NOT_GUIDING = "department.not_guiding"
     DEPARTMENT_MUST_BE_GUIDING = "department.must_be_guiding"

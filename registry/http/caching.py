@@ -21,10 +21,10 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from cachetools import LRUCache
-from flask import Flask, Response, current_app, make_response, request
+from flask import Flask, Response, current_app, make_response, request, session
 
 from registry import db
-from registry.http import request_id
+from registry.http import access, request_id
 from registry.services.freshness import data_version
 
 F = TypeVar("F", bound=Callable)
@@ -33,6 +33,7 @@ VERSION_KEY = "registry.data_version"  # environ: the version CachedAnswers read
 KEEP_KEY = "registry.keep_at"  # environ: the version the answer was made at, when it may be kept
 LARGEST_SHARE = 8  # an answer larger than this share of the cache (a full export) is not kept
 OVERHEAD = 256  # bytes an answer costs beyond its URL, headers and body (the objects that hold them)
+STAFF_CACHE_CONTROL = "private, no-store"
 OWN_HEADER = request_id.HEADER.lower()  # belongs to one exchange, never replayed: a hit gets its own request id
 
 
@@ -43,10 +44,14 @@ def request_url(environ: dict[str, Any]) -> str:
             f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}")
 
 
+def has_credentials(environ: dict[str, Any], cookie_name: str) -> bool:
+    """An Authorization header or a session cookie (any cookie of that name)."""
+    return "HTTP_AUTHORIZATION" in environ or f"{cookie_name}=" in environ.get("HTTP_COOKIE", "")
+
+
 def anonymous_get(environ: dict[str, Any], cookie_name: str) -> bool:
-    """A GET without credentials: no Authorization header and no session cookie (any cookie of that name)."""
-    return (environ.get("REQUEST_METHOD") == "GET" and "HTTP_AUTHORIZATION" not in environ
-            and f"{cookie_name}=" not in environ.get("HTTP_COOKIE", ""))
+    """A GET without credentials."""
+    return environ.get("REQUEST_METHOD") == "GET" and not has_credentials(environ, cookie_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +199,20 @@ def conditional(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _no_store_for_staff(response: Response) -> Response:
+    """Nothing a browser or a proxy may keep for someone else: an answer to a caller with credentials, from a
+    route that is not public (a console page, the staff API, its 401 or redirect), or that sets a cookie."""
+    if (has_credentials(request.environ, current_app.config["SESSION_COOKIE_NAME"])
+            or access.rule_for(current_app, request.endpoint) not in (access.PUBLIC, None)
+            or session.modified or "Set-Cookie" in response.headers):  # the session cookie is set after this
+        response.headers["Cache-Control"] = STAFF_CACHE_CONTROL
+        response.headers.remove("Expires")
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Put the response cache in front of the app, unless it is sized 0."""
+    """Mark staff answers private and unstored; put the response cache in front of the app, unless it is sized 0."""
+    app.after_request(_no_store_for_staff)
     size = app.config["REGISTRY_SETTINGS"].response_cache_bytes
     if size:
         cache = app.extensions[CACHE_KEY] = ResponseCache(size)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.domain.roles import Role
@@ -29,8 +29,11 @@ class User(Timestamped, Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
 
     department: Mapped[Department | None] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ApiToken(Timestamped, Base):

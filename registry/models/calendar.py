@@ -22,8 +22,11 @@ class CalendarYear(Base):
     # Where the days came from: "chinesecalendar 1.11.0" for the seeded years, a file name or "api" after that.
     source: Mapped[str] = mapped_column(String(200))
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
     days: Mapped[list[CalendarDay]] = relationship(back_populates="calendar_year", order_by="CalendarDay.day",
                                                    cascade="all, delete-orphan", passive_deletes=True)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class CalendarDay(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, CheckConstraint, Date, String, Text, false
+from sqlalchemy import Boolean, CheckConstraint, Date, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.domain.choices import DepartmentKind
@@ -43,3 +43,6 @@ class Department(Timestamped, Base):
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(64))
     hours: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}

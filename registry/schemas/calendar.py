@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from registry.domain.choices import DayOverride
-from registry.schemas.common import ChoiceOut, InputSchema, Text, UtcDateTime
+from registry.schemas.common import ChoiceOut, InputSchema, Text, UtcDateTime, version_field
 
 MAX_DAYS = 366
 
@@ -16,6 +16,7 @@ class CalendarYearOut(Schema):
     loaded_at = UtcDateTime(required=True)
     holidays = fields.Integer(required=True, metadata={"description": "days off (放假), weekends within included"})
     workdays = fields.Integer(required=True, metadata={"description": "make-up Saturday or Sunday workdays (调休)"})
+    version = version_field()
 
 
 class CalendarDayOut(Schema):

@@ -124,6 +124,24 @@ class AwareDateTime(fields.AwareDateTime):
         return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
 
 
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false, nothing else: marshmallow's Boolean would take "yes", "on", 1 or "0" as well."""
+
+    truthy = {True}
+    falsy = {False}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):  # 1 == True, so the sets alone would let 1 and 0 through
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+def version_field() -> fields.Integer:
+    """A versioned row's version: its ETag, to send back in If-Match when changing it."""
+    return fields.Integer(required=True, metadata={"description": "the version; its ETag is this number in "
+                                                                  "quotes, to send back as If-Match"})
+
+
 class ChoiceOut(Schema):
     """A closed-set value as {code, label}."""
 

@@ -13,9 +13,19 @@ from registry.domain.handover import ChecklistItem, DayKind, Side, Status
 from registry.domain.workdays import today_in_china
 from registry.models.base import MAX_ID
 from registry.schemas.audit import actor_snapshot
-from registry.schemas.common import AwareDateTime, Choice, ChoiceOut, InputSchema, QuerySchema, Text, UtcDateTime
+from registry.schemas.common import (
+    AwareDateTime,
+    Choice,
+    ChoiceOut,
+    InputSchema,
+    QuerySchema,
+    StrictBoolean,
+    Text,
+    UtcDateTime,
+    version_field,
+)
 from registry.schemas.powers import ChoiceCount, DepartmentRef
-from registry.schemas.reference import DepartmentOut
+from registry.schemas.reference import DepartmentDetails
 from registry.services import handovers
 from registry.services.feed import FeedQuery as FeedFilter
 from registry.services.progress import HandoverFilter
@@ -79,7 +89,7 @@ class HandoverPatch(InputSchema):
     effective_date = fields.Date(allow_none=True, validate=PLAUSIBLE,
                                  metadata={"description": "cut-over: matters accepted before it stay with the city"})
     legal_basis = Text(2000, allow_none=True)
-    authorisation_needed = fields.Boolean(metadata={"description": "需要依法取得授权或者制定修改相关法规规章"})
+    authorisation_needed = StrictBoolean(metadata={"description": "需要依法取得授权或者制定修改相关法规规章"})
     authorisation = fields.Nested(Evidence, allow_none=True, metadata={"description": "the authorising document"})
     notes = Text(4000, allow_none=True)
     note = Text(1000, load_only=True, metadata=NOTE)
@@ -132,7 +142,7 @@ class CheckIn(InputSchema):
     """Body of POST /powers/{id}/handover/checklist."""
 
     item = Choice(ChecklistItem, required=True)
-    done = fields.Boolean(required=True)
+    done = StrictBoolean(required=True)
     note = Text(1000, metadata=NOTE | {"description": "required to reopen an item"})
     evidence = fields.Nested(Evidence, metadata={"description": "required to mark an item done"})
 
@@ -154,7 +164,7 @@ class BulkIn(InputSchema):
     op = fields.String(required=True, validate=validate.OneOf(["transition", "checklist"]))
     to = Choice(Status)
     item = Choice(ChecklistItem)
-    done = fields.Boolean()
+    done = StrictBoolean()
     note = Text(1000, metadata=NOTE)
     evidence = fields.Nested(Evidence)
     effective_date = fields.Date(validate=PLAUSIBLE)
@@ -185,10 +195,18 @@ class PowerRef(Schema):
     department = fields.Nested(DepartmentRef, required=True)
 
 
-class MethodOut(Schema):
+class MethodRef(Schema):
+    """A handover method as a handover shows it."""
+
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     retired = fields.Boolean(required=True)
+
+
+class MethodOut(MethodRef):
+    """A handover method itself, with the version a change must name."""
+
+    version = version_field()
 
 
 class CheckOut(Schema):
@@ -233,8 +251,8 @@ class HandoverOut(Schema):
     power = fields.Nested(PowerRef, required=True)
     status = fields.Nested(ChoiceOut, required=True)
     status_since = UtcDateTime(required=True)
-    receiving_office = fields.Nested(DepartmentOut, allow_none=True, required=True)
-    method = fields.Nested(MethodOut, allow_none=True, required=True)
+    receiving_office = fields.Nested(DepartmentDetails, allow_none=True, required=True)
+    method = fields.Nested(MethodRef, allow_none=True, required=True)
     content = fields.String(allow_none=True, required=True)
     scope = fields.String(allow_none=True, required=True)
     planned_date = fields.Date(allow_none=True, required=True)
@@ -344,7 +362,7 @@ class HandlerQuery(QuerySchema):
 class PartOut(Schema):
     part = fields.String(required=True, metadata={"enum": ["whole", "devolved", "retained"]})
     description = fields.String(allow_none=True, required=True)
-    office = fields.Nested(DepartmentOut, required=True)
+    office = fields.Nested(DepartmentDetails, required=True)
     by_zone = fields.Boolean(required=True)
     since = fields.Date(allow_none=True, required=True)
 
@@ -359,7 +377,7 @@ class HandlerOut(Schema):
     next_change = fields.Date(allow_none=True, required=True,
                               metadata={"description": "the next date on which another office takes over, if known: "
                                                        "the zone from an effective date, the city from a recall"})
-    next_office = fields.Nested(DepartmentOut, allow_none=True, required=True)
+    next_office = fields.Nested(DepartmentDetails, allow_none=True, required=True)
 
 
 class CellOut(Schema):
@@ -396,10 +414,10 @@ class MethodIn(InputSchema):
 
 
 class MethodPatch(InputSchema):
-    read_only_fields = ("id",)
+    read_only_fields = ("id", "version")
 
     name = Text(100)
-    retired = fields.Boolean()
+    retired = StrictBoolean()
     reason = Text(1000)
 
     @validates_schema

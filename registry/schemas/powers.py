@@ -15,6 +15,7 @@ from registry.schemas.common import (
     ChoiceOut,
     InputSchema,
     QuerySchema,
+    StrictBoolean,
     Text,
     UtcDateTime,
     labels_field,
@@ -39,7 +40,7 @@ class _PowerFields(InputSchema):
     department = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=MAX_ID),
                                 metadata={"description": "id of the city guiding department"})
     note = Text(2000, allow_none=True, metadata={"description": "备注"})
-    partial = fields.Boolean(metadata={"description": "only part of the power is devolved"})
+    partial = StrictBoolean(metadata={"description": "only part of the power is devolved"})
     devolved_part = Text(1000, allow_none=True, metadata={"description": "the part devolved, for partial items"})
     retained_part = Text(1000, allow_none=True, metadata={"description": "the part the city keeps"})
 

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields
 
 from registry.schemas.common import ChoiceOut, UtcDateTime
 from registry.schemas.powers import DepartmentRef
-from registry.schemas.reference import DepartmentOut
+from registry.schemas.reference import DepartmentDetails
 
 
 class PublicDecision(Schema):
@@ -33,7 +33,7 @@ class PublicPower(Schema):
     sub_items = fields.List(fields.String())
     type = fields.Nested(ChoiceOut)
     level = fields.Nested(ChoiceOut)
-    department = fields.Nested(DepartmentOut)
+    department = fields.Nested(DepartmentDetails)
     note = fields.String(allow_none=True)
     partial = fields.Boolean()
     devolved_part = fields.String(allow_none=True)
@@ -46,7 +46,7 @@ class PublicHandover(Schema):
 
     status = fields.Nested(ChoiceOut)
     status_since = UtcDateTime()
-    receiving_office = fields.Nested(DepartmentOut, allow_none=True)
+    receiving_office = fields.Nested(DepartmentDetails, allow_none=True)
     method = fields.Function(lambda h: h.method.name if h.method else None)
     content = fields.String(allow_none=True)
     scope = fields.String(allow_none=True)

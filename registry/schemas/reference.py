@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from registry.domain.choices import DepartmentKind
-from registry.schemas.common import Choice, ChoiceOut, InputSchema, Text
+from registry.schemas.common import Choice, ChoiceOut, InputSchema, Text, version_field
 
 
 class DecisionOut(Schema):
@@ -23,7 +23,9 @@ class DecisionOut(Schema):
     source_ref = fields.String(required=True)
 
 
-class DepartmentOut(Schema):
+class DepartmentDetails(Schema):
+    """A department as other answers show it (a handover's receiving office, a power's handler)."""
+
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     kind = fields.Nested(ChoiceOut, required=True)
@@ -32,8 +34,14 @@ class DepartmentOut(Schema):
     hours = fields.String(allow_none=True, required=True)
 
 
+class DepartmentOut(DepartmentDetails):
+    """A department itself, with the version a change must name."""
+
+    version = version_field()
+
+
 class _DepartmentFields(InputSchema):
-    read_only_fields = ("id",)
+    read_only_fields = ("id", "version")
 
     address = Text(300, allow_none=True, metadata={"description": "where citizens go"})
     phone = Text(64, allow_none=True)
@@ -51,7 +59,7 @@ class DepartmentCreate(_DepartmentFields):
 class DepartmentPatch(_DepartmentFields):
     """Body of PATCH /departments/{id}: its name or contact details; the kind is fixed."""
 
-    read_only_fields = ("id", "kind")
+    read_only_fields = ("id", "kind", "version")
 
     name = Text(100)
 

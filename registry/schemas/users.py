@@ -6,11 +6,11 @@ from marshmallow import Schema, fields, validate
 
 from registry.domain.roles import Role
 from registry.models.base import MAX_ID
-from registry.schemas.common import AwareDateTime, Choice, ChoiceOut, InputSchema, Text, UtcDateTime
+from registry.schemas.common import AwareDateTime, Choice, ChoiceOut, InputSchema, Text, UtcDateTime, version_field
 from registry.schemas.powers import DepartmentRef
 from registry.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-READ_ONLY = ("id", "disabled", "has_password", "created_at", "updated_at", "password_hash", "token_hash")
+READ_ONLY = ("id", "disabled", "version", "has_password", "created_at", "updated_at", "password_hash", "token_hash")
 
 
 class UserCreate(InputSchema):
@@ -43,6 +43,7 @@ class UserOut(Schema):
     role = fields.Nested(ChoiceOut, required=True)
     department = fields.Nested(DepartmentRef, allow_none=True, required=True)
     disabled = fields.Boolean(required=True)
+    version = version_field()
     has_password = fields.Function(lambda u: u.password_hash is not None, required=True)
     created_at = UtcDateTime(required=True)
     updated_at = UtcDateTime(required=True)

@@ -24,6 +24,7 @@ from registry.services import audit
 from registry.services.authz import authorize
 from registry.services.changes import apply_changes
 from registry.services.errors import Code, Conflict, Message, NotFound, ValidationFailed
+from registry.services.versions import check_version
 
 TOKEN_KEY = "token_key"
 TOKEN_PREFIX = "rgy_"
@@ -137,10 +138,14 @@ def set_password(session: Session, caller: Caller, ref: str | int, password: str
 
 
 def set_disabled(session: Session, caller: Caller, ref: str | int, disabled: bool,
-                 reason: str | None = None) -> User:
-    """Disable (or re-enable) an account: its tokens and sessions stop working on the next request."""
+                 reason: str | None = None, expected_version: int | None = None) -> User:
+    """Disable (or re-enable) an account, if it is still at ``expected_version`` (None: the command line, which
+    names none): its tokens and sessions stop working on the next request."""
     authorize(caller, Action.USER_MANAGE)
     user = find_user(session, ref)
+    check_version(user, expected_version, lambda version, expected: Message(
+        Code.USER_STALE, "user {name} is at version {version}, not {expected}; reload it and retry",
+        name=user.name, version=version, expected=expected))
     apply_changes(session, caller, user, {"disabled": disabled}, reason=reason,
                   action="disable" if disabled else "enable")
     return user

@@ -25,7 +25,9 @@ from registry.models import CalendarDay, CalendarYear
 from registry.models.base import utcnow
 from registry.services import audit, snapshots
 from registry.services.authz import authorize
-from registry.services.errors import Code, Message, ValidationFailed
+from registry.services.changes import flush_versioned
+from registry.services.errors import Code, Message, StaleVersion, ValidationFailed
+from registry.services.versions import check_version
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FIRST_YEAR, LAST_YEAR = 1900, 9999
@@ -48,6 +50,7 @@ class YearSummary:
     loaded_at: datetime
     holidays: int
     workdays: int
+    version: int
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def list_years(session: Session) -> list[YearSummary]:
             select(CalendarDay.year_id, CalendarDay.kind, func.count()).group_by(CalendarDay.year_id, CalendarDay.kind))
     }
     return [YearSummary(y.year, y.source, y.loaded_at, counts.get((y.id, DayOverride.HOLIDAY), 0),
-                        counts.get((y.id, DayOverride.WORKDAY), 0))
+                        counts.get((y.id, DayOverride.WORKDAY), 0), y.version)
             for y in session.scalars(select(CalendarYear).order_by(CalendarYear.year))]
 
 
@@ -151,10 +154,12 @@ def check_rows(rows: Iterable[Row], year: int | None = None) -> tuple[int, dict[
 
 
 def replace_year(session: Session, caller: Caller, rows: Iterable[Row], reason: str | None, source: str,
-                 year: int | None = None) -> Loaded:
+                 year: int | None = None, expected_version: int | None = None) -> Loaded:
     """Load a year (or replace it, whole) after checking every row; nothing is written if any row is wrong.
 
-    Loading the same days from the same source again changes nothing and appends nothing.
+    A loaded year is replaced only if still at ``expected_version`` (None: the caller named none, as the command
+    line does); a version for a year not loaded is stale too. Loading the same days from the same source again
+    changes nothing, appends nothing and keeps the version.
     """
     authorize(caller, Action.CALENDAR_MANAGE)
     if not (reason and reason.strip()):
@@ -164,18 +169,24 @@ def replace_year(session: Session, caller: Caller, rows: Iterable[Row], reason: 
     row = get_year(session, year)
     created = row is None
     if row is None:
+        if expected_version is not None:
+            raise StaleVersion(Message(Code.CALENDAR_STALE, "the calendar for {year} is not loaded, so it has no "
+                                       "version {expected}", year=year, expected=expected_version))
         row = CalendarYear(year=year, source=source, loaded_at=utcnow())
         session.add(row)
         before = None
     else:
+        check_version(row, expected_version, lambda version, expected: Message(
+            Code.CALENDAR_STALE, "the calendar for {year} is at version {version}, not {expected}; reload it and "
+            "retry", year=year, version=version, expected=expected))
         before = snapshots.calendar_year(row)
         if {d.day: d.kind for d in row.days} == days and row.source == source:
             return Loaded(row, created=False, changed=False)
         row.days.clear()
-        session.flush()
+        flush_versioned(session, row)
         row.source, row.loaded_at = source, utcnow()
     row.days.extend(CalendarDay(day=d, kind=days[d]) for d in sorted(days))
-    session.flush()
+    flush_versioned(session, row)
     audit.record(session, caller, "create" if created else "replace", row, before, reason.strip())
     return Loaded(row, created=created, changed=True)
 

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from registry.domain.roles import Caller
 from registry.models import Base
 from registry.services import audit, snapshots
+from registry.services.errors import Code, Message, StaleVersion
 
 
 def apply_changes(session: Session, caller: Caller, row: Base, changes: dict[str, Any], *,
@@ -29,6 +31,17 @@ def apply_changes(session: Session, caller: Caller, row: Base, changes: dict[str
     before = snapshots.KINDS[snapshots.entity_type(row)].snapshot(row)
     for key, value in changed.items():
         setattr(row, key, value)
-    session.flush()
+    flush_versioned(session, row)
     audit.record(session, caller, action, row, before, reason)
     return changed
+
+
+def flush_versioned(session: Session, row: Base) -> None:
+    """Flush; a versioned row another transaction changed since it was read (PostgreSQL lets both read it) is 412,
+    not a server error."""
+    kind, row_id = snapshots.entity_type(row), row.id  # read now: a failed flush expires the instance
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleVersion(Message(Code.CHANGED_ELSEWHERE, "{kind} {id} was changed by someone else; reload it "
+                                   "and retry", kind=kind, id=row_id)) from exc

@@ -25,6 +25,7 @@ from registry.services import audit, snapshots
 from registry.services import calendar as calendars
 from registry.services.authz import authorize
 from registry.services.errors import Code, Conflict, Message, NotFound, StaleVersion, ValidationFailed
+from registry.services.versions import check_version
 
 # The terms both sides confirm: fixed once handed over, and changing one withdraws both confirmations.
 TERMS = ("receiving_office", "method", "content", "scope", "effective_date", "authorisation_needed")
@@ -112,11 +113,9 @@ def _event(session: Session, caller: Caller, handover: Handover, entry: AuditEnt
 
 
 def _check_version(handover: Handover, expected: int | None) -> None:
-    if expected is not None and handover.version != expected:
-        raise StaleVersion(Message(Code.HANDOVER_STALE, "the handover of power {power} is at version {version}, "
-                                   "not {expected}; reload it and retry", power=handover.power_id,
-                                   version=handover.version, expected=expected),
-                           current_version=handover.version)
+    check_version(handover, expected, lambda version, wanted: Message(
+        Code.HANDOVER_STALE, "the handover of power {power} is at version {version}, not {expected}; reload it and "
+        "retry", power=handover.power_id, version=version, expected=wanted))
 
 
 def _flush(session: Session, handover: Handover) -> None:

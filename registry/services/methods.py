@@ -13,6 +13,7 @@ from registry.services import audit
 from registry.services.authz import authorize
 from registry.services.changes import apply_changes
 from registry.services.errors import Code, Conflict, Message, NotFound
+from registry.services.versions import check_version
 
 
 def list_methods(session: Session, include_retired: bool = False) -> list[HandoverMethod]:
@@ -38,13 +39,22 @@ def create_method(session: Session, caller: Caller, name: str, reason: str | Non
     return method
 
 
-def update_method(session: Session, caller: Caller, method_id: int, changes: dict[str, Any],
-                  reason: str | None = None) -> HandoverMethod:
-    """Rename a method or retire it (handovers that use it keep it; new ones cannot pick it)."""
-    authorize(caller, Action.REFERENCE_MANAGE)
+def get_method(session: Session, method_id: int) -> HandoverMethod:
     method = session.get(HandoverMethod, method_id)
     if method is None:
         raise NotFound(Message(Code.METHOD_NOT_FOUND, "handover method {method} does not exist", method=method_id))
+    return method
+
+
+def update_method(session: Session, caller: Caller, method_id: int, changes: dict[str, Any],
+                  expected_version: int | None, reason: str | None = None) -> HandoverMethod:
+    """Rename a method or retire it (handovers that use it keep it; new ones cannot pick it), if it is still at
+    ``expected_version``."""
+    authorize(caller, Action.REFERENCE_MANAGE)
+    method = get_method(session, method_id)
+    check_version(method, expected_version, lambda version, expected: Message(
+        Code.METHOD_STALE, "handover method {name} is at version {version}, not {expected}; reload it and retry",
+        name=method.name, version=version, expected=expected))
 
     def name_free(changed: dict[str, Any]) -> None:
         if "name" in changed and find_method(session, changed["name"]) is not None:

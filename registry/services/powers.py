@@ -22,6 +22,7 @@ from registry.models.base import utcnow
 from registry.services import audit, handovers, reference, search, snapshots
 from registry.services.authz import authorize
 from registry.services.errors import Code, Conflict, Message, NotFound, StaleVersion, ValidationFailed
+from registry.services.versions import check_version
 
 FACETS = ("type", "level", "department", "partial", "status")  # in the order of GROUPED
 EDITABLE = ("seq", "name", "sub_items", "type", "level", "department", "note", "partial",
@@ -196,12 +197,9 @@ def all_powers(session: Session, decision: list[str] | None = None, include_reti
 
 
 def _check_version(power: Power, expected_version: int) -> None:
-    if power.version != expected_version:
-        raise StaleVersion(
-            Message(Code.POWER_STALE, "power {power} is at version {version}, not {expected}; reload it and retry",
-                    power=power.id, version=power.version, expected=expected_version),
-            current_version=power.version,
-        )
+    check_version(power, expected_version, lambda version, expected: Message(
+        Code.POWER_STALE, "power {power} is at version {version}, not {expected}; reload it and retry",
+        power=power.id, version=version, expected=expected))
 
 
 def _guiding_department(session: Session, department_id: int) -> Department:

@@ -17,6 +17,7 @@ from registry.services import audit
 from registry.services.authz import authorize
 from registry.services.changes import apply_changes
 from registry.services.errors import Code, Conflict, Message, NotFound, ValidationFailed
+from registry.services.versions import check_version
 
 
 def list_decisions(session: Session) -> list[Decision]:
@@ -89,10 +90,14 @@ def get_department(session: Session, department_id: int) -> Department:
 
 
 def update_department(session: Session, caller: Caller, department_id: int, changes: dict[str, Any],
-                      reason: str | None = None) -> Department:
-    """Change a department's name or the contact details citizens see; its kind is fixed."""
+                      expected_version: int | None, reason: str | None = None) -> Department:
+    """Change a department's name or the contact details citizens see, if it is still at ``expected_version``;
+    its kind is fixed. A change that alters nothing keeps its version."""
     authorize(caller, Action.REFERENCE_MANAGE)
     department = get_department(session, department_id)
+    check_version(department, expected_version, lambda version, expected: Message(
+        Code.DEPARTMENT_STALE, "department {name} is at version {version}, not {expected}; reload it and retry",
+        name=department.name, version=version, expected=expected))
 
     def name_free(changed: dict[str, Any]) -> None:
         if "name" in changed and find_department(session, changed["name"]) is not None:

@@ -16,7 +16,7 @@ from registry.models import Power
 from registry.services import powers
 from registry.services.authz import authorize
 from registry.services.errors import StaleVersion
-from registry.web import feedback
+from registry.web import feedback, stale
 from registry.web.forms import PowerEditForm, city_departments
 
 bp = Blueprint("edit", __name__, url_prefix="/console/powers")
@@ -47,28 +47,20 @@ def _changes(form: PowerEditForm, power: Power) -> dict[str, Any]:
 
 def _shown(name: str, value: Any) -> str:
     """A field's value as a person reads it, to compare what the form holds with what is stored."""
-    if isinstance(value, str):
-        value = value.strip()
-    if value in (None, ""):
-        return "（空）"
-    if name == "type":
+    if name == "type" and value:
         return PowerType(value).label
-    if name == "level":
+    if name == "level" and value:
         return ExerciseLevel(value).label
-    if name == "partial":
+    if name == "partial" and value is not None:
         return "是" if value else "否"
-    return str(value)
+    return stale.plain(name, value)
 
 
-def _render(power: Power, form: PowerEditForm, problems: list[str] | None = None, stale: bool = False,
+def _render(power: Power, form: PowerEditForm, problems: list[str] | None = None, is_stale: bool = False,
             status: int = 200):
     """The form; after a stale save, with what the stored power says beside what the user typed."""
-    differing = []
-    if stale:
-        theirs = _data(power)
-        mine = {name: form[name].data for name in SHOWN} | {"sub_items": "\n".join(form.sub_item_list())}
-        differing = [(form[name].label.text, _shown(name, theirs[name]), _shown(name, mine[name])) for name in SHOWN
-                     if _shown(name, theirs[name]) != _shown(name, mine[name])]
+    differing = stale.differing(form, SHOWN, _data(power), {"sub_items": "\n".join(form.sub_item_list())},
+                                _shown) if is_stale else []
     return render_template("console/edit.html", power=power, form=form, problems=problems or [],
                            differing=differing,
                            may_reassign=refusal(current_caller(), Action.POWER_REASSIGN) is None), status
@@ -104,10 +96,8 @@ def save(power_id: int):
         problems = feedback.bind(form, error)
         if isinstance(error, StaleVersion):
             current = powers.get_power(session, power_id)
-            # The form keeps what the user typed; its version is now the current one, so saving again is a
-            # decision taken with the other change in view.
-            form.version.data = str(current.version)
-            return _render(current, form, problems, stale=True, status=feedback.status(error))
+            stale.refresh(form, current.version)
+            return _render(current, form, problems, is_stale=True, status=feedback.status(error))
         return _render(power, form, problems, status=feedback.status(error))
     flash("事项信息已保存，修改原因已记入审计记录。", "ok")
     return redirect(url_for("handover.page", power_id=power_id), 303)

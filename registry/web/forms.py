@@ -252,5 +252,11 @@ class OfficeForm(Form):
     hours = StringField("办公时间", validators=[Optional(), Length(max=200)])
     reason = StringField("修改说明", validators=[Optional(), Length(max=1000)])
 
+    DETAILS = ("name", "address", "phone", "hours")
+
     def details(self) -> dict[str, str | None]:
-        return {name: (self[name].data or "").strip() or None for name in ("name", "address", "phone", "hours")}
+        return {name: (self[name].data or "").strip() or None for name in self.DETAILS}
+
+
+class OfficeEditForm(OfficeForm, VersionedForm):
+    """An existing department's details, with the version they were shown at."""

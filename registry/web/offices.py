@@ -11,22 +11,26 @@ from registry.http.access import current_caller, roles
 from registry.models import Department
 from registry.models.base import MAX_ID
 from registry.services import reference
-from registry.web import feedback
-from registry.web.forms import OfficeForm
+from registry.services.errors import StaleVersion
+from registry.web import feedback, stale
+from registry.web.forms import OfficeEditForm, OfficeForm
 
 bp = Blueprint("offices", __name__, url_prefix="/console/offices")
 managers = roles(*ALLOWED[Action.REFERENCE_MANAGE])
 NEW = "new"
 
 
-def _form(department: Department) -> OfficeForm:
-    return OfficeForm(formdata=None, prefix=f"office-{department.id}", obj=department)
+def _form(department: Department) -> OfficeEditForm:
+    return OfficeEditForm(formdata=None, prefix=f"office-{department.id}", obj=department,
+                          data={"version": str(department.version)})
 
 
-def _render(posted: dict[str, OfficeForm] | None = None, problems: list[str] | None = None, status: int = 200):
-    posted = posted or {}
+def _render(posted: dict[str, OfficeForm] | None = None, problems: list[str] | None = None, status: int = 200,
+            differing: dict[str, list[tuple[str, str, str]]] | None = None):
+    """The page; a form that was posted comes back as typed, after a stale save with what is stored beside it."""
+    posted, differing = posted or {}, differing or {}
     departments = reference.list_departments(db.session())
-    rows = [(d, posted.get(str(d.id)) or _form(d)) for d in departments]
+    rows = [(d, posted.get(str(d.id)) or _form(d), differing.get(str(d.id), [])) for d in departments]
     return render_template("console/offices.html", rows=rows, new=posted.get(NEW) or OfficeForm(
         formdata=None, prefix=NEW), problems=problems or []), status
 
@@ -47,7 +51,14 @@ def _save(key: str, form: OfficeForm, write, done: str):
         session.commit()
     except feedback.FORM_ERRORS as error:
         session.rollback()
-        return _render({key: form}, feedback.bind(form, error), feedback.status(error))
+        problems = feedback.bind(form, error)
+        if isinstance(error, StaleVersion) and key != NEW:
+            current = reference.get_department(session, int(key))
+            stale.refresh(form, current.version)
+            theirs = {name: getattr(current, name) for name in OfficeForm.DETAILS}
+            return _render({key: form}, problems, feedback.status(error),
+                           {key: stale.differing(form, OfficeForm.DETAILS, theirs)})
+        return _render({key: form}, problems, feedback.status(error))
     flash(done, "ok")
     return redirect(url_for("offices.index"), 303)
 
@@ -65,8 +76,9 @@ def create():
 @bp.post(f"/<int(max={MAX_ID}):department_id>")
 @managers
 def update(department_id: int):
-    """Change a department's name or its contact details; the change is audited."""
-    form = OfficeForm(prefix=f"office-{department_id}")
+    """Change a department's name or its contact details, if no one changed them since the form was made; the
+    change is audited."""
+    form = OfficeEditForm(prefix=f"office-{department_id}")
     return _save(str(department_id), form, lambda session: reference.update_department(
-        session, current_caller(), department_id, form.details(), (form.reason.data or "").strip() or None),
-        "联系信息已保存。")
+        session, current_caller(), department_id, form.details(), form.expected_version or 0,
+        (form.reason.data or "").strip() or None), "联系信息已保存。")

@@ -39,6 +39,11 @@ ZH: dict[Code, str] = {
     Code.POWER_CHANGED_ELSEWHERE: "事项 {power} 已被他人修改，请刷新后重试",
     Code.HANDOVER_STALE: "事项 {power} 的交接已被他人修改，请刷新后重试",
     Code.HANDOVER_CHANGED_ELSEWHERE: "事项 {power} 的交接已被他人修改，请刷新后重试",
+    Code.DEPARTMENT_STALE: "「{name}」的信息已被他人修改，请核对后重试",
+    Code.METHOD_STALE: "移交方式「{name}」已被他人修改，请刷新后重试",
+    Code.USER_STALE: "用户「{name}」已被他人修改，请刷新后重试",
+    Code.CALENDAR_STALE: "{year} 年的工作日历已被他人修改，请刷新后重试",
+    Code.CHANGED_ELSEWHERE: "内容已被他人修改，请刷新后重试",
     # Powers
     Code.DEPARTMENT_NOT_GUIDING: "不是市级指导(实施)部门",
     Code.DEPARTMENT_MUST_BE_GUIDING: "须为市级指导(实施)部门",

@@ -70,3 +70,39 @@ def test_only_the_admin_manages_departments(app: Flask) -> None:
     assert zone.get("/console/offices/").status_code == 403
     assert "部门与承接机构" not in zone.get("/console/").get_data(as_text=True)
     assert "部门与承接机构" in admin(app).get("/console/").get_data(as_text=True)
+
+
+def test_a_stale_office_form_is_refused_and_shows_the_other_change(app: Flask, tokens: dict[str, str]) -> None:
+    """Two admins edit one office: the second save, made from the page before the first, does not revert it."""
+    a, b = admin(app), admin(app)
+    water = departments(app)["市水利局"]
+    prefix, action = f"office-{water['id']}", f"/console/offices/{water['id']}"
+    mine, theirs = form(a.get("/console/offices/"), action), form(b.get("/console/offices/"), action)
+    assert theirs.submit(b, **{f"{prefix}-phone": "023-6666 0000", f"{prefix}-reason": "新电话"}).status_code == 303
+    resp = mine.submit(a, **{f"{prefix}-hours": "工作日 8:30-17:30", f"{prefix}-reason": "新时间"})
+    assert resp.status_code == 412
+    assert "此记录已被他人修改，您的修改未保存" in text(resp)
+    rows = {r.th.get_text(): [td.get_text() for td in r.select("td")] for r in soup(resp).select("table tbody tr")}
+    assert rows["电话"] == ["023-6666 0000", water["phone"] or "（空）"]
+    assert rows["办公时间"] == [water["hours"] or "（空）", "工作日 8:30-17:30"]
+    stored = departments(app)["市水利局"]
+    assert (stored["phone"], stored["hours"], stored["version"]) == ("023-6666 0000", water["hours"], 2)
+    # Submitting again, with the other change in view, overrides it knowingly, at the new version.
+    again = form(resp, action).submit(a)
+    assert again.status_code == 303
+    stored = departments(app)["市水利局"]
+    assert (stored["phone"], stored["hours"], stored["version"]) == (water["phone"], "工作日 8:30-17:30", 3)
+    trail = app.test_client().get("/api/v1/audit", query_string={"entity_type": "department"},
+                                  headers=bearer(tokens["auditor"])).json["items"]
+    assert [e["reason"] for e in trail[:2]] == ["新时间", "新电话"]
+
+
+def test_the_office_form_carries_the_version_it_was_made_from(app: Flask, tokens: dict[str, str]) -> None:
+    water = departments(app)["市水利局"]
+    page = admin(app).get("/console/offices/")
+    assert form(page, f"/console/offices/{water['id']}").values[f"office-{water['id']}-version"] == ["1"]
+    etag = app.test_client().get(f"/api/v1/departments/{water['id']}").headers["ETag"]
+    assert app.test_client().patch(f"/api/v1/departments/{water['id']}", json={"phone": "023-1"},
+                                   headers={**bearer(tokens["admin"]), "If-Match": etag}).status_code == 200
+    page = admin(app).get("/console/offices/")
+    assert form(page, f"/console/offices/{water['id']}").values[f"office-{water['id']}-version"] == ["2"]
