@@ -47,6 +47,7 @@ from tests.handover_steps import (
     fix_terms,
     handover,
     ok,
+    publish_contact,
     step,
 )
 
@@ -110,7 +111,8 @@ def within(stamp: str, window: list[datetime]) -> bool:
 
 
 def in_progress(client: FlaskClient, tokens: dict[str, str], effective_date: str | None = "2021-06-01") -> None:
-    """Power 38 with its terms fixed (the seeded zone office, method 1) and in progress."""
+    """Power 38 with its terms fixed (the seeded zone office, its contact published; method 1) and in progress."""
+    publish_contact(client, tokens, ZONE_BODY)
     fix_terms(client, tokens, WATER_POWER, ZONE_BODY, effective_date)
     step(client, tokens, WATER_POWER, "in_progress")
 
@@ -600,6 +602,7 @@ def test_the_checklist_closes_once_handed_over(client: FlaskClient, tokens: dict
 # --- 6. history -------------------------------------------------------------------------------------------
 
 def test_history_lists_every_event_with_its_audit_entry(client: FlaskClient, tokens: dict[str, str]) -> None:
+    publish_contact(client, tokens, ZONE_BODY)
     ok(patch(client, tokens, {"receiving_office": ZONE_BODY, "method": 1, "effective_date": "2021-06-01",
                               "note": "商定"}))
     step(client, tokens, WATER_POWER, "in_progress", note="开始交接", evidence=EVIDENCE)

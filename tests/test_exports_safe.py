@@ -76,8 +76,9 @@ def hostile_app(databases: Databases) -> Iterator[Flask]:
     departments = [d["id"] for d in client.get("/api/v1/departments").json if d["kind"]["code"] == "city"]
     for department, (value, by_api) in zip(departments, HOSTILE, strict=False):
         if by_api and value != "普通文字":
+            etag = client.get(f"/api/v1/departments/{department}").headers["ETag"]
             resp = client.patch(f"/api/v1/departments/{department}", json={"name": value, "reason": "测试"},
-                                headers=admin)
+                                headers={**admin, "If-Match": etag})
             assert resp.status_code == 200, resp.json
     yield app
     dispose(app)
