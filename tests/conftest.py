@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -84,7 +85,8 @@ class Databases:
     def __post_init__(self) -> None:
         self._names = itertools.count()
         self._created: list[str] = []
-        self._tag = f"{os.getpid()}"
+        # Unique per instance, not only per process: a test may make its own Databases beside the session's.
+        self._tag = f"{os.getpid()}_{secrets.token_hex(3)}"
 
     def empty(self) -> str:
         n = next(self._names)

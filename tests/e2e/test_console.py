@@ -95,7 +95,7 @@ def test_a_power_from_pending_to_handed_over(new_page: Callable[..., Page], serv
     sign_in(auditor, live, "auditor")
     auditor.get_by_role("link", name="审计记录").click()
     auditor.get_by_text("筛选条件", exact=True).click()
-    auditor.get_by_label("事项编号").fill(str(WATER_POWER))
+    auditor.get_by_label("事项", exact=True).fill(str(WATER_POWER))  # a 序号 (power 38 is 序号 38) or a name
     auditor.get_by_label("操作", exact=True).select_option(label="状态转换")
     auditor.get_by_role("button", name="筛选", exact=True).click()
     latest = auditor.locator("article").first
