@@ -7,10 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base
 
-# The trigram index over the search text (migration 0012), which the models do not describe: SQLite's FTS5 table
-# (with its shadow tables) and PostgreSQL's pg_trgm GIN indexes.
+# SQLite's trigram index over the search text (migration 0012), an FTS5 table (with its shadow tables) that the
+# models do not describe.
 TRIGRAM_TABLE = "power_search_trigram"
-TRIGRAM_INDEXES = frozenset({"ix_power_search_haystack", "ix_power_search_initials", "ix_power_search_spelt"})
 
 
 class PowerSearch(Base):

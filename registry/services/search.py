@@ -107,32 +107,28 @@ def relevance(q: Query) -> ColumnElement[int]:
                 (_in(PowerSearch.name, together), 2), (partly, PARTLY), else_=3)
 
 
-def _holding(term: Term, dialect: str) -> Select:
-    """The powers whose searched text holds ``term`` by the trigram index (a superset of _found(term): the index
-    ignores case and syllable boundaries)."""
+def _holding(term: Term) -> Select:
+    """The powers whose searched text holds ``term``, by SQLite's trigram index (a superset of _found(term): the
+    index ignores case and syllable boundaries)."""
     columns = ("haystack", "initials", "spelt") if term.pinyin_like else ("haystack",)
-    if dialect == "sqlite":
-        quoted = term.text.replace('"', '""')
-        phrase = f'{{{" ".join(columns)}}} : "{quoted}"'
-        return (select(literal_column("rowid")).select_from(table(TRIGRAM_TABLE))
-                .where(literal_column(TRIGRAM_TABLE).op("MATCH")(literal(phrase))))
-    pattern = "%" + term.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    # One branch per column: PostgreSQL plans an OR of LIKEs as a scan of every row, each branch by its own index.
-    branches = [select(PowerSearch.power_id).where(getattr(PowerSearch, c).like(literal(pattern))) for c in columns]
-    return union_all(*branches) if len(branches) > 1 else branches[0]
+    quoted = term.text.replace('"', '""')
+    phrase = f'{{{" ".join(columns)}}} : "{quoted}"'
+    return (select(literal_column("rowid")).select_from(table(TRIGRAM_TABLE))
+            .where(literal_column(TRIGRAM_TABLE).op("MATCH")(literal(phrase))))
 
 
 @lru_cache(maxsize=EXPRESSIONS_KEPT)
 def candidates(q: Query, dialect: str) -> Select | None:
-    """The powers that may match the query, read by index: those whose text holds its longest term, and those
-    whose name that term holds whole; the exact condition() then decides. None when the longest term is too short
-    for a trigram (or too long to cut into names): then every row is read."""
+    """The powers that may match the query, read by index on SQLite: those whose text holds its longest term, and
+    those whose name that term holds whole; the exact condition() then decides. None when the longest term is too
+    short for a trigram (or too long to cut into names), and on PostgreSQL (see migration 0012): then every row
+    is read."""
     term = max(q.terms, key=lambda t: len(t.text))
     size = len(term.text)
-    if not TRIGRAM <= size <= HELD_NAMES_UP_TO:
+    if dialect != "sqlite" or not TRIGRAM <= size <= HELD_NAMES_UP_TO:
         return None
     pieces = sorted({term.text[i:j] for i in range(size) for j in range(i + SHORTEST_NAME, size + 1)})
-    return union_all(_holding(term, dialect), select(PowerSearch.power_id).where(PowerSearch.name.in_(pieces)))
+    return union_all(_holding(term), select(PowerSearch.power_id).where(PowerSearch.name.in_(pieces)))
 
 
 def _row(power_id: int, doc: searchtext.Document) -> dict[str, Any]:
