@@ -11,22 +11,20 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
 import sqlite3
-import subprocess
 import time
 from collections.abc import Iterator
 
 import psycopg
 import pytest
-from conftest import AUDIT_KEY, PASSWORD, SECRET_KEY, STAFF, Databases, bearer, cli, dispose, make_app
+from conftest import PASSWORD, STAFF, Databases, bearer, cli, dispose, make_app
 from flask import Flask
 from flask.testing import FlaskClient
 from pages import form, login
 from private_postgres import PrivatePostgres
 from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
-from test_serve import CONFIG, GUNICORN, ROOT, STOP_TIMEOUT_S, Server, _free_port, _wait_healthy
+from test_serve import Server, gunicorn
 
 from registry.db import ENGINE_KEY, failures
 from registry.http.security_headers import CONTENT_SECURITY_POLICY
@@ -313,24 +311,9 @@ def test_an_error_escaping_flask_is_the_apps_500_logged_once(sqlite_app: Flask, 
 def served_on_private_pg(pg_app: Flask, private_pg: PrivatePostgres,
                          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """gunicorn as deployed (gunicorn_conf.py, response cache on), one worker so that its cache is the one asked."""
-    port, log = _free_port(), tmp_path_factory.mktemp("gunicorn-outage") / "gunicorn.log"
-    env = os.environ | {"REGISTRY_DATABASE_URL": private_pg.url("registry"), "REGISTRY_SECRET_KEY": SECRET_KEY,
-                        "REGISTRY_AUDIT_KEY": AUDIT_KEY}
-    args = [str(GUNICORN), "--config", str(CONFIG), "--workers", "1", "--bind", f"127.0.0.1:{port}", "--chdir",
-            str(ROOT), "--timeout", "60", "--graceful-timeout", "5", "--no-control-socket", "wsgi:app"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        server = Server(f"http://127.0.0.1:{port}", log)
-        _wait_healthy(proc, server, log)
+    log = tmp_path_factory.mktemp("gunicorn-outage") / "gunicorn.log"
+    with gunicorn(private_pg.url("registry"), log, workers=1, timeout=60) as server:
         yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=STOP_TIMEOUT_S)
 
 
 @pytest.mark.parametrize(("path", "kind"), [("/api/v1/decisions", "api"), ("/progress", "page")])

@@ -7,6 +7,7 @@ HTTP with urllib, and every wait is bounded.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib.util
 import json
@@ -90,19 +91,20 @@ def _wait_healthy(proc: subprocess.Popen, server: Server, log: Path) -> None:
     pytest.fail(f"gunicorn not healthy after {START_TIMEOUT_S}s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def served(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`gunicorn wsgi:app` with two workers on a seeded database; always stopped at teardown."""
+@contextlib.contextmanager
+def gunicorn(database_url: str, log: Path, workers: int = 2, timeout: int = 30) -> Iterator[Server]:
+    """`gunicorn wsgi:app` as deployed (gunicorn_conf.py) on ``database_url``, healthy before it is yielded and
+    always stopped after."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     env = os.environ | {
-        "REGISTRY_DATABASE_URL": databases.seeded(),
+        "REGISTRY_DATABASE_URL": database_url,
         # The keys the test databases' tokens and trail were made with.
         "REGISTRY_SECRET_KEY": SECRET_KEY,
         "REGISTRY_AUDIT_KEY": AUDIT_KEY,
     }
-    args = [str(GUNICORN), "--config", str(CONFIG), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-            "--chdir", str(ROOT), "--timeout", "30", "--graceful-timeout", "5", "--no-control-socket", "wsgi:app"]
+    args = [str(GUNICORN), "--config", str(CONFIG), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+            "--chdir", str(ROOT), "--timeout", str(timeout), "--graceful-timeout", "5", "--no-control-socket",
+            "wsgi:app"]
     with log.open("wb") as out:
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -116,6 +118,13 @@ def served(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=STOP_TIMEOUT_S)
+
+
+@pytest.fixture(scope="module")
+def served(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`gunicorn wsgi:app` with two workers on a seeded database; always stopped at teardown."""
+    with gunicorn(databases.seeded(), tmp_path_factory.mktemp("gunicorn") / "gunicorn.log") as server:
+        yield server
 
 
 @pytest.mark.parametrize("type_", [LICENSING, "licensing"], ids=["label", "code"])

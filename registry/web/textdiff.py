@@ -9,8 +9,6 @@ from typing import Any
 
 from registry.domain.trail_words import EMPTY, shown
 
-__all__ = ["EMPTY", "Piece", "inline", "shown"]
-
 
 @dataclass(frozen=True)
 class Piece:

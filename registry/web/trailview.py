@@ -9,8 +9,6 @@ from typing import Any
 from registry.domain.trail_words import Names, changes
 from registry.web.textdiff import Piece, inline
 
-__all__ = ["Names", "Row", "rows"]
-
 
 @dataclass(frozen=True)
 class Row:

@@ -6,10 +6,11 @@ import pytest
 
 from registry.domain.handover import Status
 from registry.domain.messages import Code, Message
+from registry.domain.trail_words import EMPTY, Names, shown
 from registry.web import charts
 from registry.web.feedback import words
-from registry.web.textdiff import EMPTY, inline, shown
-from registry.web.trailview import Names, rows
+from registry.web.textdiff import inline
+from registry.web.trailview import rows
 from registry.web.wording import event_sentence
 
 
