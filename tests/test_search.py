@@ -119,8 +119,9 @@ def reading(app: Flask) -> Iterator[Session]:
 
 def found(session: Session, text: str) -> set[int]:
     """What the database finds, through the service's condition."""
+    q = searchtext.query(text)
     stmt = select(Power.id).join(PowerSearch, PowerSearch.power_id == Power.id)
-    return set(session.scalars(stmt.where(search.condition(searchtext.query(text)))))
+    return set(session.scalars(stmt.where(search.matching(search.shape(q))), search.values(q)))
 
 
 def mismatches(session: Session, docs: dict[int, Document], queries: Iterable[str]) -> list[tuple[str, list, list]]:

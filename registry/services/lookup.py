@@ -3,7 +3,7 @@ instead; and everything one power's public page shows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -33,20 +33,19 @@ def _filtered(f: PowerFilter) -> bool:
 
 
 def search(session: Session, f: PowerFilter, on: date, whole_handovers: bool = False) -> Lookup:
-    """One page of results with who handles each on ``on`` (or whole handovers, for the console); an empty one
-    comes with the count without filters and shorter queries that find."""
-    page = powers.list_powers(session, f)
+    """One page of results with who handles each on ``on`` (from the page's own statement), or whole handovers
+    for the console; an empty one comes with the count without filters and shorter queries that find."""
+    page = powers.list_powers(session, f, citizen=not whole_handovers)
     ids = [p.id for p in page.items]
     if whole_handovers:
         found = handovers.for_powers(session, ids)
         out = Lookup(page, {i: h.status for i, h in found.items()}, handovers=found)
     else:
-        handling = who_handles.handlers(session, page.items, on)
+        handling = who_handles.handlers(session, page.items, on, page.handling)
         out = Lookup(page, {i: h.status for i, h in handling.items()}, handlers=handling)
     if page.total == 0 and f.q:
         if _filtered(f):
-            plain = replace(f, type=[], level=[], department=[], status=[], partial=None, page=1, per_page=1)
-            out.unfiltered_total = powers.list_powers(session, plain).total
+            out.unfiltered_total = page.unfaceted_total
         if not out.unfiltered_total:
             out.suggestions = suggest.shorter_queries(session, f.q)
     return out

@@ -5,11 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import (
+    Boolean,
+    CompoundSelect,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import ColumnElement
 
@@ -17,13 +30,14 @@ from registry.domain import searchtext
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.handover import Status
 from registry.domain.roles import Action, Caller
-from registry.models import Decision, Department, Handover, Power, PowerSearch, SubItem
+from registry.models import Decision, Department, Handover, HandoverEvent, Power, PowerSearch, SubItem
 from registry.models.base import utcnow
 from registry.services import audit, handovers, reference, search, snapshots
 from registry.services.authz import authorize
 from registry.services.errors import Code, Conflict, Message, NotFound, StaleVersion, ValidationFailed
 from registry.services.versions import check_version
 
+STATEMENTS_KEPT = 256  # plans of lists whose statements a worker keeps
 FACETS = ("type", "level", "department", "partial", "status")  # in the order of GROUPED
 EDITABLE = ("seq", "name", "sub_items", "type", "level", "department", "note", "partial",
             "devolved_part", "retained_part")
@@ -60,15 +74,33 @@ class PowerPage:
     per_page: int
     facets: dict[str, list[dict[str, Any]]]
     matched_parts: dict[int, str] = field(default_factory=dict)  # id -> name, found as part of a longer term
+    unfaceted_total: int = 0  # the matches before the facets' filters (type, level, department, partial, status)
+    departments: dict[int, str] = field(default_factory=dict)  # citizen page: every guiding department, by id
+    # citizen page: id -> the handover's status and its hand-over and recall events (to status, effective on,
+    # office), oldest first
+    handling: dict[int, tuple[Status, list[tuple[Any, ...]]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a list's statements depend on besides the values bound to them; lists of one plan share statements,
+    built once per worker (a search of distinct words costs no building of SQL expressions)."""
+
+    query: search.Shape
+    filters: tuple[str, ...] = ()  # the facets filtered on, in FACETS order
+    decision: bool = False
+    include_retired: bool = False
+    sort: str | None = None
+    citizen: bool = False  # the citizen page: every guiding department, and each result's handover facts
 
 
 @dataclass
 class Scope:
-    """The filter resolved: SQL conditions on Power (always-on, and one per facet), and the same facets as
-    predicates on grouped rows."""
+    """The filter resolved: the plan of its statements, the values they bind, and the facets as predicates on
+    grouped rows."""
 
-    base: list[ColumnElement[bool]] = field(default_factory=list)
-    faceted: dict[str, ColumnElement[bool]] = field(default_factory=dict)
+    plan: Plan
+    values: dict[str, Any] = field(default_factory=dict)
     keeps: dict[str, Callable[[tuple[Any, ...]], bool]] = field(default_factory=dict)
 
     def keep(self, row: tuple[Any, ...], but: str | None = None) -> bool:
@@ -76,31 +108,41 @@ class Scope:
         return all(test(row) for name, test in self.keeps.items() if name != but)
 
 
-def _scope(session: Session, f: PowerFilter) -> Scope:
-    scope = Scope()
-    if not f.include_retired:
-        scope.base.append(Power.retired.is_(False))
+def _scope(session: Session, f: PowerFilter, q: searchtext.Query | None = None, citizen: bool = False) -> Scope:
+    values: dict[str, Any] = {}
     if f.decision:
-        decisions = reference.resolve_ids(session, Decision, "doc_number", "decision", f.decision)
-        scope.base.append(Power.decision_id.in_(decisions))
-    position = {name: FACETS.index(name) for name in FACETS}
-
-    def facet(name: str, condition: ColumnElement[bool], values: set[Any]) -> None:
-        scope.faceted[name] = condition
-        scope.keeps[name] = lambda row: row[position[name]] in values
-
-    if f.type:
-        facet("type", Power.type.in_(f.type), set(f.type))
-    if f.level:
-        facet("level", Power.level.in_(f.level), set(f.level))
+        values["decision"] = reference.resolve_ids(session, Decision, "doc_number", "decision", f.decision)
     if f.department:
-        ids = reference.resolve_ids(session, Department, "name", "department", f.department)
-        facet("department", Power.department_id.in_(ids), set(ids))
-    if f.partial is not None:
-        facet("partial", Power.partial.is_(f.partial), {f.partial})
-    if f.status:
-        facet("status", Power.id.in_(select(Handover.power_id).where(Handover.status.in_(f.status))), set(f.status))
-    return scope
+        values["department"] = reference.resolve_ids(session, Department, "name", "department", f.department)
+    chosen = {"type": f.type, "level": f.level, "department": values.get("department"), "status": f.status,
+              "partial": None if f.partial is None else [f.partial]}
+    keeps: dict[str, Callable[[tuple[Any, ...]], bool]] = {}
+    for position, name in enumerate(FACETS):
+        if chosen[name]:
+            values[name] = chosen[name][0] if name == "partial" else chosen[name]
+            keeps[name] = lambda row, position=position, kept=set(chosen[name]): row[position] in kept
+    dialect = session.get_bind().dialect.name
+    q = q or searchtext.query("")
+    plan = Plan(search.shape(q, dialect), tuple(keeps), bool(f.decision), f.include_retired, f.sort, citizen)
+    return Scope(plan, values | search.values(q, dialect), keeps)
+
+
+def _base(plan: Plan) -> list[ColumnElement[bool]]:
+    base: list[ColumnElement[bool]] = [] if plan.include_retired else [Power.retired.is_(False)]
+    if plan.decision:
+        base.append(Power.decision_id.in_(bindparam("decision", expanding=True, type_=Integer())))
+    return base
+
+
+def _faceted(name: str) -> ColumnElement[bool]:
+    """A facet's filter on Power, its values bound by name."""
+    if name == "partial":
+        return Power.partial == bindparam("partial", type_=Boolean())
+    if name == "status":
+        return Power.id.in_(select(Handover.power_id).where(
+            Handover.status.in_(bindparam("status", expanding=True, type_=Handover.status.type))))
+    column = {"type": Power.type, "level": Power.level, "department": Power.department_id}[name]
+    return column.in_(bindparam(name, expanding=True, type_=column.type))
 
 
 Grouped = list[tuple[Any, ...]]  # type, level, department id, partial, handover status (or None), name, count
@@ -120,45 +162,61 @@ def _facet(name: str, rows: Grouped, departments: dict[int, str]) -> list[dict[s
     return [{"code": c.value, "label": c.label, "count": counts.get(c, 0)} for c in choices]
 
 
-def _searched(session: Session, stmt: Select, q: searchtext.Query) -> Select:
-    if not q.terms:
+def _searched(stmt: Select, plan: Plan) -> Select:
+    if not plan.query.pinyin:
         return stmt
-    stmt = stmt.join(PowerSearch, PowerSearch.power_id == Power.id).where(search.condition(q))
-    candidates = search.candidates(q, session.get_bind().dialect.name)
+    stmt = stmt.join(PowerSearch, PowerSearch.power_id == Power.id).where(search.matching(plan.query))
+    candidates = search.candidates(plan.query)
     return stmt if candidates is None else stmt.where(Power.id.in_(candidates))
 
 
-def _grouped(session: Session, base: list[ColumnElement[bool]], q: searchtext.Query) -> Grouped:
-    """The matches of the base filters and the query, counted by the five facets (with the department's name)."""
+@lru_cache(maxsize=STATEMENTS_KEPT)
+def _grouped(plan: Plan) -> CompoundSelect | Select:
+    """The matches of the base filters and the query, counted by the five facets (with the department's name);
+    for the citizen page, every guiding department follows, counted 0, for the department filter's choices."""
     stmt = (select(*GROUPED, Department.name, func.count()).select_from(Power)
             .join(Department, Department.id == Power.department_id)
-            .outerjoin(Handover, Handover.power_id == Power.id).where(*base)
+            .outerjoin(Handover, Handover.power_id == Power.id).where(*_base(plan))
             .group_by(*GROUPED, Department.name))
-    return [tuple(row) for row in session.execute(_searched(session, stmt, q))]
+    stmt = _searched(stmt, plan)
+    if not plan.citizen:
+        return stmt
+    guiding = select(*[null()] * 2, Department.id, *[null()] * 2, Department.name, literal(0)).where(
+        Department.kind == DepartmentKind.CITY)
+    return union_all(stmt, guiding)
 
 
-def _page(session: Session, f: PowerFilter, q: searchtext.Query, where: list[ColumnElement[bool]],
-          ) -> tuple[list[Power], dict[int, str]]:
-    """One page in the asked order (default: relevance with a query, else annex order), and the names of those
-    found as part of a longer term. The matches are sorted by their keys alone, and only the page's rows are
-    read whole."""
-    sort = f.sort if f.sort not in (None, "relevance") else "seq"
+@lru_cache(maxsize=STATEMENTS_KEPT)
+def _page(plan: Plan) -> Select:
+    """One page in the asked order (default: relevance with a query, else annex order), with each power's rank
+    and, for the citizen page, its handover's status and hand-over and recall events with their offices (a row
+    per event). The matches are sorted by their keys alone, and only the page's rows are read whole."""
+    sort = plan.sort if plan.sort not in (None, "relevance") else "seq"
     descending = sort.startswith("-")
     keys: list[Any] = [*SORTS[sort.lstrip("-")], Power.decision_id, Power.seq, Power.id]
-    ranked = bool(q.terms) and f.sort in (None, "relevance")
-    labelled = [k.label(f"k{i}") for i, k in enumerate([search.relevance(q)] * ranked + keys)]
-    inner: Select = select(Power.id.label("power_id"), *labelled).where(*where)
+    ranked = bool(plan.query.pinyin) and plan.sort in (None, "relevance")
+    labelled = [k.label(f"k{i}") for i, k in enumerate([search.relevance(plan.query)] * ranked + keys)]
+    inner: Select = select(Power.id.label("power_id"), *labelled).where(
+        *_base(plan), *[_faceted(name) for name in plan.filters])
     if sort.lstrip("-") == "department":
         inner = inner.join(Department, Department.id == Power.department_id)
-    found = _searched(session, inner, q).order_by(*_directed(labelled, ranked, descending))
-    page = found.limit(f.per_page).offset((f.page - 1) * f.per_page).subquery()
+    found = _searched(inner, plan).order_by(*_directed(labelled, ranked, descending))
+    page = found.limit(bindparam("limit", type_=Integer())).offset(bindparam("offset", type_=Integer())).subquery()
     stmt = select(Power).join(page, page.c.power_id == Power.id)
-    if q.terms:
-        stmt = stmt.add_columns(search.relevance(q)).join(PowerSearch, PowerSearch.power_id == Power.id)
-    rows = session.execute(stmt.order_by(*_directed([page.c[c.name] for c in labelled], ranked, descending))
-                           ).unique().all()
-    parts = {row[0].id: row[0].name for row in rows if q.terms and row[1] == searchtext.PARTLY}
-    return [row[0] for row in rows], parts
+    order = _directed([page.c[c.name] for c in labelled], ranked, descending)
+    if plan.query.pinyin:
+        stmt = stmt.add_columns(search.relevance(plan.query)).join(PowerSearch, PowerSearch.power_id == Power.id)
+    else:
+        stmt = stmt.add_columns(null())
+    if plan.citizen:
+        office = aliased(Department)
+        stmt = (stmt.add_columns(Handover.status, HandoverEvent.to_status, HandoverEvent.effective_on, office)
+                .outerjoin(Handover, Handover.power_id == Power.id)
+                .outerjoin(HandoverEvent, and_(HandoverEvent.power_id == Power.id,
+                                               HandoverEvent.to_status.in_([Status.HANDED_OVER, Status.RECALLED])))
+                .outerjoin(office, office.id == HandoverEvent.office_id))
+        order.append(HandoverEvent.id)
+    return stmt.order_by(*order)
 
 
 def _directed(columns: list[Any], ranked: bool, descending: bool) -> list[Any]:
@@ -166,21 +224,35 @@ def _directed(columns: list[Any], ranked: bool, descending: bool) -> list[Any]:
     return [c.desc() if descending and not (ranked and i == 0) else c.asc() for i, c in enumerate(columns)]
 
 
-def list_powers(session: Session, f: PowerFilter) -> PowerPage:
+def list_powers(session: Session, f: PowerFilter, citizen: bool = False) -> PowerPage:
     """One page of powers, the total, and facet counts that honour every filter but their own.
 
     Two statements (and the sub-items' selectin load): the page, and the matches grouped by the five facets,
-    which give the total and every facet once filtered per facet here.
+    which give the total and every facet once filtered per facet here. ``citizen``: the grouping also lists
+    every guiding department (PowerPage.departments) and the page brings each power's handover facts
+    (PowerPage.handling), so the citizen page needs no statement of its own.
     """
-    scope = _scope(session, f)
-    q = searchtext.query(f.q or "")
-    rows = _grouped(session, scope.base, q)
+    scope = _scope(session, f, searchtext.query(f.q or ""), citizen)
+    rows = [tuple(row) for row in session.execute(_grouped(scope.plan), scope.values)]
     departments = {row[2]: row[5] for row in rows}
     counted = [(*row[:5], row[-1]) for row in rows]
     facets = {name: _facet(name, [r for r in counted if scope.keep(r, but=name)], departments) for name in FACETS}
     total = sum(r[-1] for r in counted if scope.keep(r))
-    items, parts = _page(session, f, q, scope.base + list(scope.faceted.values())) if total else ([], {})
-    return PowerPage(items, total, f.page, f.per_page, facets, parts)
+    out = PowerPage([], total, f.page, f.per_page, facets, unfaceted_total=sum(r[-1] for r in counted),
+                    departments=dict(sorted(departments.items())) if citizen else {})
+    if not total:
+        return out
+    paging = {"limit": f.per_page, "offset": (f.page - 1) * f.per_page}
+    for power, rank, *facts in session.execute(_page(scope.plan), scope.values | paging):
+        if not out.items or out.items[-1] is not power:
+            out.items.append(power)
+            if rank == searchtext.PARTLY:
+                out.matched_parts[power.id] = power.name
+            if citizen and facts[0] is not None:
+                out.handling[power.id] = (facts[0], [])
+        if citizen and facts[1] is not None:
+            out.handling[power.id][1].append(tuple(facts[1:]))
+    return out
 
 
 def get_power(session: Session, power_id: int) -> Power:
@@ -192,8 +264,9 @@ def get_power(session: Session, power_id: int) -> Power:
 
 def all_powers(session: Session, decision: list[str] | None = None, include_retired: bool = False) -> list[Power]:
     """Every power in annex order, for exports."""
-    f = PowerFilter(decision=decision or [], include_retired=include_retired)
-    return list(session.scalars(select(Power).where(*_scope(session, f).base).order_by(*SORTS["seq"])).unique())
+    scope = _scope(session, PowerFilter(decision=decision or [], include_retired=include_retired))
+    stmt = select(Power).where(*_base(scope.plan)).order_by(*SORTS["seq"])
+    return list(session.scalars(stmt, scope.values).unique())
 
 
 def _check_version(power: Power, expected_version: int) -> None:

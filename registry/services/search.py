@@ -7,20 +7,23 @@ PostgreSQL), so the answer is exactly registry.domain.searchtext.matches() on bo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Integer,
     Select,
+    String,
     and_,
+    bindparam,
     case,
     delete,
     false,
     func,
     insert,
-    literal,
     literal_column,
     or_,
     select,
@@ -63,72 +66,101 @@ def _strpos(element: _Position, compiler, **kw) -> str:
     return f"strpos({compiler.process(element.clauses, **kw)})"
 
 
-def _in(haystack: ColumnElement[str] | str, needle: ColumnElement[str] | str) -> ColumnElement[bool]:
-    as_sql = [literal(v) if isinstance(v, str) else v for v in (haystack, needle)]
-    return _Position(*as_sql) > 0
+def _in(haystack: ColumnElement[str], needle: ColumnElement[str]) -> ColumnElement[bool]:
+    return _Position(haystack, needle) > 0
 
 
-def _found(term: Term) -> ColumnElement[bool]:
+@dataclass(frozen=True)
+class Shape:
+    """What a query's SQL depends on besides the text bound to it: its terms (which read as pinyin) and the one
+    asked of the trigram index (SQLite), if any. Queries of one shape share their statements, built once."""
+
+    pinyin: tuple[bool, ...]
+    indexed: bool = False  # whether candidates() narrows the rows by the longest term
+
+
+def _term(i: int) -> BindParameter:
+    return bindparam(f"term{i}", type_=String())
+
+
+def shape(q: Query, dialect: str | None = None) -> Shape:
+    size = len(_longest(q).text) if q.terms else 0
+    return Shape(tuple(t.pinyin_like for t in q.terms), dialect == "sqlite" and TRIGRAM <= size <= HELD_NAMES_UP_TO)
+
+
+def _longest(q: Query) -> Term:
+    return max(q.terms, key=lambda t: len(t.text))
+
+
+def values(q: Query, dialect: str | None = None) -> dict[str, Any]:
+    """The values a query of its shape binds: its terms, their pinyin needles, the terms read together, and the
+    trigram lookup's phrase and the names the longest term could hold whole."""
+    out: dict[str, Any] = {"together": q.text}
+    for i, term in enumerate(q.terms):
+        out[f"term{i}"] = term.text
+        out[f"needle{i}"] = term.pinyin_needle
+    if shape(q, dialect).indexed:
+        term = _longest(q)
+        columns = ("haystack", "initials", "spelt") if term.pinyin_like else ("haystack",)
+        quoted = term.text.replace('"', '""')
+        out["phrase"] = f'{{{" ".join(columns)}}} : "{quoted}"'
+        size = len(term.text)
+        out["pieces"] = sorted({term.text[i:j] for i in range(size) for j in range(i + SHORTEST_NAME, size + 1)})
+    return out
+
+
+def _found(i: int, pinyin_like: bool) -> ColumnElement[bool]:
     """searchtext.found_in(): the term in a field, or as pinyin or initials."""
-    found = _in(PowerSearch.haystack, term.text)
-    if term.pinyin_like:
-        found = or_(found, _in(PowerSearch.initials, term.text), _spelt(term))
+    found = _in(PowerSearch.haystack, _term(i))
+    if pinyin_like:
+        found = or_(found, _in(PowerSearch.initials, _term(i)), _spelt(i))
     return found
 
 
-def _spelt(term: Term) -> ColumnElement[bool]:
+def _spelt(i: int) -> ColumnElement[bool]:
     """The term spelt from a syllable boundary on: every such match lies within a run's letters; where the term is
     first found there at a boundary, that decides, else (rarely) the letters from each boundary on."""
-    at = _Position(PowerSearch.spelt, literal(term.text))
+    at = _Position(PowerSearch.spelt, _term(i))
+    needle = bindparam(f"needle{i}", type_=String())
     from_boundary = select(PowerPinyin.power_id).where(PowerPinyin.power_id == PowerSearch.power_id,
-                                                       _in(PowerPinyin.pinyin, term.pinyin_needle)).exists()
+                                                       _in(PowerPinyin.pinyin, needle)).exists()
     return case((at == 0, False), (func.substr(PowerSearch.starts, at, 1) == "^", True), else_=from_boundary)
 
 
-def _holds_name(term: Term) -> ColumnElement[bool]:
+def _holds_name(i: int) -> ColumnElement[bool]:
     """searchtext.contains_name(): the term holds the whole name."""
-    return and_(func.length(PowerSearch.name) >= SHORTEST_NAME, _in(term.text, PowerSearch.name))
+    return and_(func.length(PowerSearch.name) >= SHORTEST_NAME, _in(_term(i), PowerSearch.name))
 
 
 @lru_cache(maxsize=EXPRESSIONS_KEPT)
-def condition(q: Query) -> ColumnElement[bool]:
-    """A WHERE condition on PowerSearch: searchtext.matches(). Kept per query: a page uses it twice, and building
-    the expression costs more than running it over a small registry."""
-    return and_(true(), *[or_(_found(t), _holds_name(t)) for t in q.terms])
+def matching(s: Shape) -> ColumnElement[bool]:
+    """A WHERE condition on PowerSearch: searchtext.matches(), its terms bound as values()."""
+    return and_(true(), *[or_(_found(i, p), _holds_name(i)) for i, p in enumerate(s.pinyin)])
 
 
 @lru_cache(maxsize=EXPRESSIONS_KEPT)
-def relevance(q: Query) -> ColumnElement[int]:
+def relevance(s: Shape) -> ColumnElement[int]:
     """searchtext.rank() of a match, in SQL. A match that holds no term's whole name was found in full (rank 3):
     only the rare one that does is tested again, so the ranking costs no second search of the text."""
-    together = q.text
-    partly = or_(false(), *[and_(_holds_name(t), ~_found(t)) for t in q.terms])
-    return case((PowerSearch.name == together, 0), (_Position(PowerSearch.name, literal(together)) == 1, 1),
+    together = bindparam("together", type_=String())
+    partly = or_(false(), *[and_(_holds_name(i), ~_found(i, p)) for i, p in enumerate(s.pinyin)])
+    return case((PowerSearch.name == together, 0), (_Position(PowerSearch.name, together) == 1, 1),
                 (_in(PowerSearch.name, together), 2), (partly, PARTLY), else_=3)
 
 
-def _holding(term: Term) -> Select:
-    """The powers whose searched text holds ``term``, by SQLite's trigram index (a superset of _found(term): the
-    index ignores case and syllable boundaries)."""
-    columns = ("haystack", "initials", "spelt") if term.pinyin_like else ("haystack",)
-    quoted = term.text.replace('"', '""')
-    phrase = f'{{{" ".join(columns)}}} : "{quoted}"'
-    return (select(literal_column("rowid")).select_from(table(TRIGRAM_TABLE))
-            .where(literal_column(TRIGRAM_TABLE).op("MATCH")(literal(phrase))))
-
-
 @lru_cache(maxsize=EXPRESSIONS_KEPT)
-def candidates(q: Query, dialect: str) -> Select | None:
-    """The powers that may match the query, read by index on SQLite: those whose text holds its longest term, and
-    those whose name that term holds whole; the exact condition() then decides. None when the longest term is too
-    short for a trigram (or too long to cut into names), and on PostgreSQL (see migration 0012): then every row
-    is read."""
-    term = max(q.terms, key=lambda t: len(t.text))
-    size = len(term.text)
-    if dialect != "sqlite" or not TRIGRAM <= size <= HELD_NAMES_UP_TO:
+def candidates(s: Shape) -> Select | None:
+    """The powers that may match, read by index on SQLite: those whose text holds the query's longest term (by
+    SQLite's trigram index, a superset of the exact test: it ignores case and syllable boundaries), and those
+    whose name that term holds whole; the exact matching() then decides. None when the shape is not indexed (the
+    longest term too short for a trigram or too long to cut into names, or PostgreSQL, see migration 0012): then
+    every row is read."""
+    if not s.indexed:
         return None
-    pieces = sorted({term.text[i:j] for i in range(size) for j in range(i + SHORTEST_NAME, size + 1)})
-    return union_all(_holding(term), select(PowerSearch.power_id).where(PowerSearch.name.in_(pieces)))
+    holding = (select(literal_column("rowid")).select_from(table(TRIGRAM_TABLE))
+               .where(literal_column(TRIGRAM_TABLE).op("MATCH")(bindparam("phrase", type_=String()))))
+    return union_all(holding, select(PowerSearch.power_id).where(
+        PowerSearch.name.in_(bindparam("pieces", expanding=True, type_=String()))))
 
 
 def _row(power_id: int, doc: searchtext.Document) -> dict[str, Any]:

@@ -135,8 +135,10 @@ def shorter_queries(session: Session, text: str, limit: int = 5) -> list[Suggest
             break
         if any(piece in s.q for s in out):
             continue
+        q = searchtext.query(piece)
         count = session.scalar(select(func.count(Power.id)).join(PowerSearch, PowerSearch.power_id == Power.id)
-                               .where(Power.retired.is_(False), search.condition(searchtext.query(piece)))) or 0
+                               .where(Power.retired.is_(False), search.matching(search.shape(q))),
+                               search.values(q)) or 0
         if count:
             out.append(Suggestion(piece, count))
     return out

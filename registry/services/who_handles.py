@@ -103,10 +103,13 @@ def _answer(power: Power, status: Status, spans: list[Period], on: date) -> Hand
     return Handler(power, on, status, parts, upcoming, _office_on(power, spans, upcoming)[0] if upcoming else None)
 
 
-def handlers(session: Session, powers: list[Power], on: date) -> dict[int, Handler]:
+def handlers(session: Session, powers: list[Power], on: date,
+             facts: dict[int, tuple[Status, list[Event]]] | None = None) -> dict[int, Handler]:
     """Who handles each of many powers (a page of results) on ``on``, by power id; a power without a handover
-    (synthetic scale data) has no answer. One statement."""
-    facts = _facts(session, [p.id for p in powers]) if powers else {}
+    (synthetic scale data) has no answer. One statement, unless ``facts`` (the status and events _facts() reads)
+    came with the page already."""
+    if facts is None:
+        facts = _facts(session, [p.id for p in powers]) if powers else {}
     return {p.id: _answer(p, facts[p.id][0], _periods(facts[p.id][1]), on) for p in powers if p.id in facts}
 
 

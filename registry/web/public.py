@@ -14,7 +14,7 @@ from registry.schemas.handovers import HandlerOut, HandoverEventOut, PartOut, St
 from registry.schemas.public import PublicHandover, PublicListItem, PublicPower
 from registry.services import lookup, progress
 from registry.web import charts
-from registry.web.forms import SearchForm, city_departments
+from registry.web.forms import SearchForm, city_departments, options
 from registry.web.wording import WHAT_THE_STATUS_MEANS, citizen_history
 
 bp = Blueprint("public", __name__)
@@ -28,10 +28,13 @@ def home():
     """Search the devolved powers by any part of a name, sub-item or note, by pinyin or initials, with filters."""
     session = db.session()
     form = SearchForm(formdata=request.args)
-    form.department.choices = city_departments(session)
+    # The department filter's choices come with the search; only a request that filters by department needs them
+    # first, to check its choice.
+    form.department.choices = city_departments(session) if "department" in request.args else []
     form.validate()
     f = form.to_filter(PER_PAGE)
     found = lookup.search(session, f, today_in_china())
+    form.department.choices = options(found.page.departments.items())
     last = max(1, -(-found.page.total // f.per_page))
     if f.page > last:  # a page past the end (an old link, a shrunken list): the last page, at its own address
         return redirect(url_for("public.home", **{**request.args.to_dict(flat=False), "page": last}))
