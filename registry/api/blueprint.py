@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 import flask_smorest
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser
 
@@ -25,6 +26,13 @@ class SchemaRulesParser(FlaskParser):
             raise ValidationError(["a JSON body is required (an empty object {} at least)"])
         return super()._process_location_data(location_data, schema, req, location, *args)
 
+    def _get_schema(self, argmap: Any, req: Any) -> Schema:
+        """A schema class is made into an instance once, not on every request: making one deep-copies its fields,
+        and a schema keeps nothing between loads."""
+        if isinstance(argmap, type) and issubclass(argmap, Schema):
+            return _instance(argmap)
+        return super()._get_schema(argmap, req)
+
     def _raw_load_json(self, req):
         """JSON too deeply nested, or with a number too long to convert, is invalid JSON, not a server error."""
         try:
@@ -33,6 +41,11 @@ class SchemaRulesParser(FlaskParser):
             raise  # webargs itself tells an empty body from a malformed one
         except (RecursionError, ValueError) as exc:
             self._handle_invalid_json_error(exc, req)
+
+
+@cache
+def _instance(schema: type[Schema]) -> Schema:
+    return schema()
 
 
 class Blueprint(flask_smorest.Blueprint):

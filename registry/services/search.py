@@ -141,11 +141,13 @@ def matching(s: Shape) -> ColumnElement[bool]:
 @lru_cache(maxsize=EXPRESSIONS_KEPT)
 def relevance(s: Shape) -> ColumnElement[int]:
     """searchtext.rank() of a match, in SQL. A match that holds no term's whole name was found in full (rank 3):
-    only the rare one that does is tested again, so the ranking costs no second search of the text."""
+    only the rare one that does is tested again, so the ranking costs no second search of the text; where the
+    terms read together first occur in the name tells the exact name, a prefix and a substring apart."""
     together = bindparam("together", type_=String())
     partly = or_(false(), *[and_(_holds_name(i), ~_found(i, p)) for i, p in enumerate(s.pinyin)])
-    return case((PowerSearch.name == together, 0), (_Position(PowerSearch.name, together) == 1, 1),
-                (_in(PowerSearch.name, together), 2), (partly, PARTLY), else_=3)
+    at = _Position(PowerSearch.name, together)  # one search of the name decides the first three ranks
+    return case((at == 0, case((partly, PARTLY), else_=3)), (at > 1, 2),
+                else_=case((PowerSearch.name == together, 0), else_=1))
 
 
 @lru_cache(maxsize=EXPRESSIONS_KEPT)
