@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from seed import parse_annex
-from tests.conftest import bearer, cli
+from tests.conftest import GROWN_SYNTHETIC, cli
 from tests.handover_steps import WATER_POWER
 from tests.test_exports_safe import assert_no_formula_can_start
 
@@ -128,17 +128,6 @@ def test_no_cell_is_or_could_start_a_formula(annex_sheet: Worksheet) -> None:
     assert_no_formula_can_start(shown(annex_sheet))
 
 
-@pytest.fixture
-def grown(app: Flask, client: FlaskClient, tokens: dict[str, str]) -> Flask:
-    """The seeded registry with the water power retired and a small synthetic decision beside it."""
-    cli(app, "seed", "--synthetic", "40", "--random-seed", "3")
-    etag = client.get(f"/api/v1/powers/{WATER_POWER}").headers["ETag"]
-    resp = client.post(f"/api/v1/powers/{WATER_POWER}/retire", json={"reason": "测试导出"},
-                       headers={**bearer(tokens["admin"]), "If-Match": etag})
-    assert resp.status_code == 200
-    return app
-
-
 def test_retired_powers_are_left_out_and_each_decision_has_its_sheet(grown: Flask, client: FlaskClient) -> None:
     real, synthetic = sheets(printed(client))
     in_force = [r for r in ANNEX_ROWS if r["seq"] != WATER_POWER]
@@ -147,7 +136,7 @@ def test_retired_powers_are_left_out_and_each_decision_has_its_sheet(grown: Flas
     assert {str(m) for m in real.merged_cells.ranges} - {"A1:G1"} == expected_merges(in_force)
     assert synthetic.cell(TITLE_ROW, 1).value.endswith(" 附件:合成数据")
     assert [c.value for c in synthetic[HEADER_ROW]] == parse_annex.HEADER
-    assert len({row[0] for row in shown(synthetic)[FIRST_ROW - 1:]}) == 40
+    assert len({row[0] for row in shown(synthetic)[FIRST_ROW - 1:]}) == GROWN_SYNTHETIC
     (only,) = sheets(printed(client, decision=DECISION["doc_number"]))
     assert only.title == real.title
     assert [[c.value for c in r] for r in only.iter_rows()] == [[c.value for c in r] for r in real.iter_rows()]
