@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from seed import parse_annex
-from tests.conftest import GROWN_SYNTHETIC, cli
+from tests.conftest import GROWN_SYNTHETIC, Databases, cli, dispose, make_app
 from tests.handover_steps import WATER_POWER
 from tests.test_exports_safe import assert_no_formula_can_start
 
@@ -177,3 +177,13 @@ def test_the_cli_refuses_a_table_csv_and_writes_to_a_file(shared_app: Flask, tmp
     out = tmp_path / "annex.xlsx"
     cli(shared_app, "export", "--format", "xlsx", "--layout", "annex", "--output", str(out))
     assert content(out.read_bytes()) == content(printed(shared_app.test_client()))
+
+
+def test_a_registry_without_decisions_prints_the_header_alone(databases: Databases) -> None:
+    app = make_app(databases.empty())
+    try:
+        cli(app, "init-db")
+        (sheet,) = sheets(printed(app.test_client()))
+        assert [[c.value for c in r] for r in sheet.iter_rows()] == [parse_annex.HEADER]
+    finally:
+        dispose(app)

@@ -36,14 +36,13 @@ TITLE_ROW, HEADER_ROW = 1, 2
 FIRST_ROW = HEADER_ROW + 1
 # Column widths (characters) that share A4 landscape's printable width among the seven columns.
 WIDTHS = (6, 34, 30, 12, 13, 18, 26)
-SEQ, NAME, SUB_ITEM = 0, 1, 2
+SEQ, NAME, TYPE, LEVEL, DEPARTMENT, NOTE = 0, 1, 3, 4, 5, 6  # columns, as annex.cells gives them
 MERGED = (SEQ, NAME)  # merged down an item's rows always
-MERGED_IF_SAME = (3, 4, 5, 6)  # type, level, department, note: merged when every row of the item agrees
+MERGED_IF_SAME = (TYPE, LEVEL, DEPARTMENT, NOTE)  # merged when every row of the item agrees
 TITLE_HEIGHT = 30  # points
 MARGIN = 0.5  # inches, left and right
 NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
-
-CENTRED = {SEQ, 3, 4}  # 序号, type and level sit in the middle of their cells
+CENTRED = {SEQ, TYPE, LEVEL}  # short values, in the middle of their cells
 
 
 def _styles() -> list[NamedStyle]:
@@ -142,7 +141,7 @@ def xlsx(session: Session, engine: Engine, chosen: list[str] | None = None) -> b
     for decision in printed:
         ws = wb.create_sheet(sheet_name(decision, taken))
         _write_sheet(ws, decision, annex.stream_rows(engine, [decision.id]))
-    if not printed:
+    if not printed:  # a registry with no decision yet: a workbook needs a sheet
         ws = wb.create_sheet("附件")
         ws.append([streamed_cell(ws, h) for h in HEADER])
     out = io.BytesIO()
