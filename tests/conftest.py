@@ -232,3 +232,19 @@ def as_role(tokens: dict[str, str]):
 def auditor(as_role) -> dict[str, str]:
     """Headers of the auditor, who reads the security events."""
     return as_role("auditor")
+
+
+GROWN_SYNTHETIC = 700  # with the real annex and sub-items, more annex rows than an export writes per batch
+
+
+@pytest.fixture
+def grown(app: Flask, client: FlaskClient, tokens: dict[str, str]) -> Flask:
+    """The seeded registry plus GROWN_SYNTHETIC powers under a synthetic decision, and the water power retired."""
+    from tests.handover_steps import WATER_POWER  # it imports this module
+
+    cli(app, "seed", "--synthetic", str(GROWN_SYNTHETIC), "--random-seed", "5")
+    etag = client.get(f"/api/v1/powers/{WATER_POWER}").headers["ETag"]
+    resp = client.post(f"/api/v1/powers/{WATER_POWER}/retire", json={"reason": "测试导出"},
+                       headers={**bearer(tokens["admin"]), "If-Match": etag})
+    assert resp.status_code == 200
+    return app

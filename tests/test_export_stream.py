@@ -16,27 +16,12 @@ from flask.testing import FlaskClient
 from registry import db
 from registry.exports import annex
 from registry.services import powers
-from tests.conftest import bearer, cli
-from tests.handover_steps import WATER_POWER
-
-SYNTHETIC = 700  # with the real annex and sub-items, more than BATCH annex rows
 
 
 def expected(app: Flask, decision: list[str] | None = None) -> tuple[bytes, bytes]:
     with app.app_context():
         loaded = powers.all_powers(db.session(write=False), decision)
         return annex.to_csv(loaded).encode(), json.dumps(list(annex.rows(loaded)), ensure_ascii=False).encode()
-
-
-@pytest.fixture
-def grown(app: Flask, client: FlaskClient, tokens: dict[str, str]) -> Flask:
-    """The seeded registry plus synthetic powers and one retired real power."""
-    cli(app, "seed", "--synthetic", str(SYNTHETIC), "--random-seed", "5")
-    etag = client.get(f"/api/v1/powers/{WATER_POWER}").headers["ETag"]
-    resp = client.post(f"/api/v1/powers/{WATER_POWER}/retire", json={"reason": "测试导出"},
-                       headers={**bearer(tokens["admin"]), "If-Match": etag})
-    assert resp.status_code == 200
-    return app
 
 
 def test_streamed_exports_equal_the_whole_table_writers(grown: Flask, client: FlaskClient) -> None:

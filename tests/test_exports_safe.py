@@ -161,6 +161,15 @@ def test_the_cli_export_is_neutralised_too(hostile_app: Flask) -> None:
     assert {neutral(v) for v, _ in HOSTILE} <= set(column(rows, "备注"))
 
 
+def test_the_printed_annex_is_neutralised_too(hostile_app: Flask) -> None:
+    resp = hostile_app.test_client().get("/api/v1/powers/export.xlsx", query_string={"layout": "annex"})
+    (sheet,) = load_workbook(io.BytesIO(resp.get_data())).worksheets
+    assert [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"] == []
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert_no_formula_can_start(rows)
+    assert {neutral(v) for v, _ in HOSTILE} <= {r[6] for r in rows[2:]}  # 备注, from the third row on
+
+
 def test_xlsx_types_numbers_and_beijing_times(hostile_app: Flask, readers: dict, databases: Databases) -> None:
     rows = xlsx_cells(fetch(hostile_app, readers, databases, "/api/v1/audit/export.xlsx", "auditor", None))
     assert rows[0][1] == "时间（北京时间）"

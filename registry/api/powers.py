@@ -9,7 +9,7 @@ from flask import Response, url_for
 from registry import db
 from registry.api.blueprint import BEARER, Blueprint, etag_header
 from registry.domain.roles import Role
-from registry.exports import annex
+from registry.exports import annex, annex_print
 from registry.exports.sheets import XLSX_TYPE
 from registry.http.access import current_caller, public, roles
 from registry.http.caching import conditional, keepable
@@ -27,6 +27,7 @@ from registry.schemas.powers import (
     PowerQuery,
     ReasonBody,
     SheetExportQuery,
+    XlsxExportQuery,
 )
 from registry.services import audit, powers
 from registry.services.powers import PowerFilter
@@ -38,6 +39,7 @@ VERSIONED = blp.versioned_write("this power", "power.stale")
 admin = roles(Role.ADMIN)
 editor = roles(Role.ADMIN, Role.DEPARTMENT)  # a department user only for its own powers (checked by the service)
 auditor = roles(Role.AUDITOR, Role.ADMIN)
+PRINTED = "annex-print.xlsx"  # the annex layout's file, so that it never overwrites the table's annex.xlsx
 
 
 @blp.get("")
@@ -156,10 +158,17 @@ def export_csv(args: dict[str, Any]):
 @blp.get("/export.xlsx")
 @public
 @conditional
-@blp.arguments(SheetExportQuery, location="query", as_kwargs=False)
+@blp.arguments(XlsxExportQuery, location="query", as_kwargs=False)
 @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX_TYPE)
 def export_xlsx(args: dict[str, Any]):
-    """The annex table as an .xlsx sheet: frozen header, 序号 as numbers, no formula in any cell."""
+    """The annex table as an .xlsx sheet: frozen header, 序号 as numbers, no formula in any cell.
+
+    ``layout=annex``: the annex as published, to print (annex-print.xlsx): a sheet per decision titled with
+    its document number and the annex's title, the source's header repeated on every A4 landscape page, an item's
+    序号 and 事项名称 merged down its sub-items.
+    """
+    if args["layout"] == "annex":
+        return attachment(annex_print.xlsx(db.session(), db.get_engine(), args.get("decision")), PRINTED)
     return attachment(annex.xlsx(_annex(args), args["labels"]), "annex.xlsx")
 
 

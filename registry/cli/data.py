@@ -13,7 +13,8 @@ from flask.cli import with_appcontext
 from registry import db
 from registry.cli.caller import cli_caller
 from registry.db import migrate
-from registry.exports import annex
+from registry.exports import annex, annex_print
+from registry.models import Power
 from registry.seeding import annex as seeding
 from registry.seeding import synthetic as registry_synthetic
 from registry.services import calendar as calendars
@@ -73,16 +74,39 @@ def seed(path: Path, synthetic: int | None, random_seed: int, remove_synthetic: 
 
 @click.command("export")
 @with_appcontext
-@click.option("--layout", type=click.Choice(["annex"]), default="annex", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--layout", type=click.Choice(["annex", "table"]), default=None,
+              help="annex: the annex's rows (CSV, JSON), or with xlsx the annex as printed; table (xlsx only, its "
+                   "default): one header row, every cell filled")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx"]), default="csv", show_default=True)
 @click.option("--decision", multiple=True, help="decision id or document number (repeatable)")
-def export(layout: str, fmt: str, decision: tuple[str, ...]) -> None:
-    """Write the annex table to standard output."""
-    rows = powers.all_powers(db.session(write=False), list(decision))
-    if fmt == "csv":
-        sys.stdout.write(annex.to_csv(rows))
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
+              help="write to this file instead of standard output (an xlsx needs it on a terminal)")
+def export(layout: str | None, fmt: str, decision: tuple[str, ...], output: Path | None) -> None:
+    """Write the annex table to standard output, or to --output."""
+    layout = layout or ("table" if fmt == "xlsx" else "annex")
+    if layout == "table" and fmt != "xlsx":
+        raise click.BadParameter("table is a layout of --format xlsx", param_hint="--layout")
+    if fmt == "xlsx" and output is None and sys.stdout.isatty():
+        raise click.UsageError("an .xlsx is not for a terminal: name a file with --output, or redirect")
+    session = db.session(write=False)
+    if fmt == "xlsx" and layout == "annex":
+        body = annex_print.xlsx(session, db.get_engine(), list(decision))
     else:
-        sys.stdout.write(json.dumps(list(annex.rows(rows)), ensure_ascii=False, indent=1) + "\n")
+        body = _table(fmt, powers.all_powers(session, list(decision)))
+    if output is None:
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(body)
+
+
+def _table(fmt: str, rows: list[Power]) -> bytes:
+    """The annex's rows as one table: CSV, JSON or an .xlsx sheet."""
+    if fmt == "xlsx":
+        return annex.xlsx(annex.records(rows))
+    if fmt == "csv":
+        return annex.to_csv(rows).encode()
+    return (json.dumps(list(annex.rows(rows)), ensure_ascii=False, indent=1) + "\n").encode()
 
 
 @click.command("reindex")

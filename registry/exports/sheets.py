@@ -14,11 +14,12 @@ from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from registry.exports.cells import Cell, row
+from registry.exports.cells import Cell, cell, row
 
 # Excel needs the byte-order mark to read UTF-8 CSV as UTF-8.
 BOM = "\ufeff"
@@ -72,19 +73,34 @@ def _width(value: Cell) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
 
 
-def _put(ws: Any, r: int, c: int, value: Cell) -> int:
-    target = ws.cell(row=r, column=c)
+def _store(target: Any, value: Cell) -> None:
+    """A safe value into a cell: text never a formula and without what XML cannot hold, moments formatted."""
     if isinstance(value, str):
         target.value = ILLEGAL_CHARACTERS_RE.sub("", value)
         target.data_type = "s"  # text, never a formula, whatever it starts with
-        if "\n" in value:
-            target.alignment = Alignment(wrap_text=True, vertical="top")
     else:
         target.value = value
         if isinstance(value, datetime):
             target.number_format = MOMENT_FORMAT
         elif isinstance(value, date):
             target.number_format = DAY_FORMAT
+
+
+def streamed_cell(ws: Any, value: Any, style: str | None = None) -> WriteOnlyCell:
+    """A write-only sheet's cell holding ``value`` by every sheet's rule (``cells.cell``); empty if None or ""."""
+    target = WriteOnlyCell(ws)
+    if value is not None and value != "":
+        _store(target, cell(value))
+    if style:
+        target.style = style
+    return target
+
+
+def _put(ws: Any, r: int, c: int, value: Cell) -> int:
+    target = ws.cell(row=r, column=c)
+    _store(target, value)
+    if isinstance(value, str) and "\n" in value:
+        target.alignment = Alignment(wrap_text=True, vertical="top")
     return _width(value)
 
 
@@ -103,8 +119,8 @@ def xlsx_bytes(title: str, header: Sequence[str], rows: Iterable[Iterable[Any]])
     for c, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(c)].width = min(width + 2, MAX_WIDTH)
         if width + 2 > MAX_WIDTH:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=c, max_col=c):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            for (target,) in ws.iter_rows(min_row=2, min_col=c, max_col=c):
+                target.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
     ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"

@@ -204,3 +204,22 @@ class SheetExportQuery(ExportQuery):
     """Query string of the CSV and .xlsx exports: the JSON one's, and how they are labelled."""
 
     labels = labels_field()
+
+
+XLSX_LAYOUTS = ("table", "annex")
+
+
+class XlsxExportQuery(SheetExportQuery):
+    """Query string of the .xlsx export: the CSV one's, and a sheet to sort and filter or the annex to print."""
+
+    layout = fields.String(load_default="table", validate=validate.OneOf(XLSX_LAYOUTS), metadata={
+        "description": "table (default): one header row and every cell of every row filled, the CSV's rows, to "
+                       "sort and filter; annex: the annex as the decision prints it, a sheet per decision with "
+                       "a title row, the source's header, 序号 and 事项名称 merged down an item's sub-items, on "
+                       "A4 landscape"})
+
+    @validates_schema
+    def _annex_by_names(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("layout") == "annex" and data.get("labels") == "codes":
+            raise ValidationError({"labels": ["the annex layout prints the published names; codes need "
+                                              "layout=table"]})
