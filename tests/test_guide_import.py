@@ -87,6 +87,8 @@ def test_a_sheet_sets_the_guides_of_its_rows(app: Flask, tokens: dict[str, str],
     assert len(entries) == 2 and {e["reason"] for e in entries} == {"导入区县办事指南"}
     again = run(app, path, "--reason", "再导入一次")
     assert "made 0 new, 0 changed, 2 unchanged" in again.output and len(trail(app, tokens)) == 2
+    verified = app.test_cli_runner().invoke(args=["audit", "verify"])  # each guide replays against its entry
+    assert verified.exit_code == 0 and "intact" in verified.output, verified.output
 
 
 def test_only_the_sheets_columns_change(app: Flask, admin_headers: dict[str, str], tmp_path: Path) -> None:

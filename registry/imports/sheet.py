@@ -42,13 +42,14 @@ class Sheet:
     formulas: dict[tuple[int, str], str] = field(default_factory=dict)
 
 
-def _refused(code: Code, text: str, **params: Any) -> ValidationFailed:
-    return ValidationFailed(Message(code, text, **params))
+def _unreadable(reason: str) -> ValidationFailed:
+    return ValidationFailed(Message(Code.GUIDE_SHEET_UNREADABLE, "cannot read {reason}", reason=reason))
 
 
 def _too_large() -> ValidationFailed:
-    return _refused(Code.GUIDE_SHEET_TOO_LARGE, "the file is too large: at most {max_kib} KiB, {rows} rows and "
-                    "{columns} columns", max_kib=MAX_BYTES // 1024, rows=MAX_ROWS, columns=MAX_COLUMNS)
+    return ValidationFailed(Message(Code.GUIDE_SHEET_TOO_LARGE, "the file is too large: at most {max_kib} KiB, "
+                                    "{rows} rows and {columns} columns", max_kib=MAX_BYTES // 1024, rows=MAX_ROWS,
+                                    columns=MAX_COLUMNS))
 
 
 def read(data: bytes, fmt: str) -> Sheet:
@@ -59,7 +60,7 @@ def read(data: bytes, fmt: str) -> Sheet:
         return _from_grid(_xlsx_grid(data))
     if fmt == "csv":
         return _from_grid(_csv_grid(data))
-    raise _refused(Code.GUIDE_SHEET_UNREADABLE, "cannot read {reason}", reason=f"a .{fmt} file (.xlsx or .csv only)")
+    raise _unreadable(f"a .{fmt} file (.xlsx or .csv only)")
 
 
 def format_of(filename: str) -> str:
@@ -85,8 +86,7 @@ def _xlsx_grid(data: bytes) -> list[list[Any]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise _refused(Code.GUIDE_SHEET_UNREADABLE, "cannot read the file as .xlsx: {reason}",
-                       reason=type(exc).__name__) from None
+        raise _unreadable(f"the file as .xlsx ({type(exc).__name__})") from None
     try:
         sheet = book.worksheets[0]
         grid = []
@@ -106,11 +106,11 @@ def _csv_grid(data: bytes) -> list[list[Any]]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes every byte string
-        raise _refused(Code.GUIDE_SHEET_UNREADABLE, "cannot read {reason}", reason="the file as text")
+        raise _unreadable("the file as text")
     try:
         rows = list(_bounded(csv.reader(io.StringIO(text, newline=""))))
     except csv.Error as exc:
-        raise _refused(Code.GUIDE_SHEET_UNREADABLE, "cannot read the file as CSV: {reason}", reason=str(exc)) from None
+        raise _unreadable(f"the file as CSV ({exc})") from None
     # A CSV has no formulas, but a cell starting with "=" becomes one when Excel opens the file.
     return [[_Formula(c) if c.startswith("=") else c for c in row] for row in rows]
 
