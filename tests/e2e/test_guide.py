@@ -49,3 +49,34 @@ def test_a_citizen_reads_a_full_guide(new_page: Callable[..., Page], guided: Ser
     assert width <= viewport, f"the page is {width}px wide on a {viewport}px screen"
     assert_accessible(page)
     shot(page, f"citizen-guide-{screen}")
+
+
+@pytest.mark.allow_console_errors("status of 422")  # the refused save answers 422 with the form and its errors
+def test_the_guiding_department_writes_a_guide_in_the_console(new_page: Callable[..., Page],
+                                                              server_factory: Callable[[], Server],
+                                                              shot: Callable[[Page, str], Path],
+                                                              assert_accessible: Callable[[Page], None]) -> None:
+    live = server_factory()
+    page = new_page(on=live)
+    page.goto(live.url("/auth/login?next=/console/powers/38"))
+    page.get_by_label("用户名").fill(live.staff["water"])
+    page.get_by_label("密码").fill(live.password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("link", name="办事指南").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("办事指南：取水许可")
+    page.get_by_label("基本编码").fill(FULL["basic_code"])
+    page.get_by_label("法定办结时限（工作日）").fill("5")
+    page.get_by_label("承诺办结时限（工作日）").fill("8")
+    page.get_by_label("申请材料（每行一项）").fill("\n".join(FULL["materials"]))
+    page.get_by_label("修改原因").fill("公布办事指南")
+    page.get_by_role("button", name="保存办事指南").click()
+    expect(page.locator("#promised_time_limit_days-error")).to_have_text(
+        "承诺办结时限（8 个工作日）不能超过法定办结时限（5 个工作日）")
+    assert_accessible(page)
+    shot(page, "console-guide-error")
+    page.get_by_label("承诺办结时限（工作日）").fill("3")
+    page.get_by_role("button", name="保存办事指南").click()
+    expect(page.get_by_role("status").filter(has_text="办事指南已保存")).to_be_visible()
+    page.goto(live.url(f"/powers/{WATER_POWER}"))
+    section = page.get_by_role("region", name="办事指南")
+    expect(section.locator("dt")).to_have_text(["申请材料", "法定办结时限", "承诺办结时限", "基本编码"])
