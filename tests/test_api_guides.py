@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from registry.domain.guide_codes import credit_check_char
 from tests.conftest import bearer
 
 WATER_POWER = 38  # 取水许可, guided by 市水利局
@@ -191,7 +190,3 @@ def test_null_clears_a_field_and_the_fee(client: FlaskClient, admin_headers: dic
     assert resp.status_code == 200
     assert (resp.json["fee"], resp.json["online_url"]) == (None, None)
 
-
-def test_the_check_character_rule_is_gb_32100s() -> None:
-    """The check character of a code published with its check: 91350100M000100Y43 (GB 32100's own example)."""
-    assert credit_check_char("91350100M000100Y4") == "3"
