@@ -10,7 +10,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from registry.api import audit, calendar, docs, feed, handovers, health, powers, progress, reference, users
+from registry.api import audit, calendar, docs, feed, guides, handovers, health, powers, progress, reference, users
 from registry.http.problems import PROBLEM_JSON, handle_http_exception
 from registry.schemas.common import ProblemSchema
 
@@ -74,7 +74,8 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     app.before_request(_require_json_body)
     app.before_request(_require_utf8_query)
-    for blp in (powers.blp, handovers.blp, progress.blp, feed.blp, reference.blp, calendar.blp, audit.blp, users.blp):
+    for blp in (powers.blp, handovers.blp, guides.blp, progress.blp, feed.blp, reference.blp, calendar.blp, audit.blp,
+                users.blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)

@@ -39,6 +39,8 @@ class Action(StrEnum):
     HANDOVER_CHECK = "handover.check"  # tick or reopen a checklist item
     HANDOVER_CONFIRM = "handover.confirm"  # the city department's side of the two-sided confirmation
     HANDOVER_ACCEPT = "handover.accept"  # the zone's side
+    GUIDE_EDIT = "guide.edit"  # a power's service guide (办事指南)
+    GUIDE_IMPORT = "guide.import"  # many guides at once, from a sheet
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -60,10 +62,14 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     # Each side confirms for itself: nobody, not even the admin, confirms on the other's behalf.
     Action.HANDOVER_CONFIRM: frozenset({Role.DEPARTMENT}),
     Action.HANDOVER_ACCEPT: frozenset({Role.ZONE}),
+    # The guiding department writes how its item is handled; the admin for any item, and from a sheet.
+    Action.GUIDE_EDIT: frozenset({Role.ADMIN, Role.DEPARTMENT}),
+    Action.GUIDE_IMPORT: frozenset({Role.ADMIN}),
 }
 # Actions on one department's data: a department user may take them only for their own department.
 SCOPED_TO_DEPARTMENT = frozenset({Action.POWER_UPDATE, Action.HANDOVER_EDIT, Action.HANDOVER_MOVE,
-                                  Action.HANDOVER_RECALL, Action.HANDOVER_CHECK, Action.HANDOVER_CONFIRM})
+                                  Action.HANDOVER_RECALL, Action.HANDOVER_CHECK, Action.HANDOVER_CONFIRM,
+                                  Action.GUIDE_EDIT})
 
 
 @dataclass(frozen=True)

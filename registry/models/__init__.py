@@ -4,6 +4,7 @@ from registry.models.account import ApiToken, User
 from registry.models.audit import AuditEntry, SecurityEvent
 from registry.models.base import Base
 from registry.models.calendar import CalendarDay, CalendarYear
+from registry.models.guide import ServiceGuide
 from registry.models.handover import Handover, HandoverCheck, HandoverEvent, HandoverMethod
 from registry.models.power import Power, SubItem
 from registry.models.reference import Decision, Department
@@ -11,4 +12,4 @@ from registry.models.search import PowerPinyin, PowerSearch
 
 __all__ = ["ApiToken", "AuditEntry", "Base", "CalendarDay", "CalendarYear", "Decision", "Department", "Handover",
            "HandoverCheck", "HandoverEvent", "HandoverMethod", "Power", "PowerPinyin", "PowerSearch", "SecurityEvent",
-           "SubItem", "User"]
+           "ServiceGuide", "SubItem", "User"]

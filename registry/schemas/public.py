@@ -6,6 +6,8 @@ schemas cannot reach a public page by accident.
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields
 
 from registry.schemas.common import ChoiceOut, UtcDateTime
@@ -56,6 +58,36 @@ class PublicHandover(Schema):
     legal_basis = fields.String(allow_none=True)
     authorisation_needed = fields.Boolean()
     progress = fields.Float()
+
+
+def _fee(guide: Any) -> dict[str, Any] | None:
+    if guide.fee_charged is None and guide.fee_basis is None:
+        return None
+    return {"charged": guide.fee_charged, "basis": guide.fee_basis}
+
+
+class PublicGuide(Schema):
+    """A service guide (办事指南) as published: what citizens need to get the item done, and the office it is for.
+    Absent fields are null. No version, author or reason: the version is the answer's ETag."""
+
+    power = fields.Integer(attribute="power_id")
+    office = fields.Nested(DepartmentDetails)
+    basic_code = fields.String(allow_none=True)
+    implementation_code = fields.String(allow_none=True)
+    legal_basis = fields.String(allow_none=True)
+    service_object = fields.String(allow_none=True)
+    conditions = fields.String(allow_none=True)
+    materials = fields.List(fields.String(), allow_none=True)
+    procedure = fields.String(allow_none=True)
+    legal_time_limit_days = fields.Integer(allow_none=True)
+    promised_time_limit_days = fields.Integer(allow_none=True)
+    fee = fields.Function(_fee, metadata={"description": "{charged, basis}, or null when not given"})
+    location = fields.String(allow_none=True)
+    hours = fields.String(allow_none=True)
+    consult_phone = fields.String(allow_none=True)
+    complaint_phone = fields.String(allow_none=True)
+    online_url = fields.String(allow_none=True)
+    result = fields.String(allow_none=True)
 
 
 class PublicListItem(Schema):

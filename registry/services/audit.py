@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, String, cast, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from registry.domain import chain
+from registry.domain import chain, guides
 from registry.domain.roles import Caller
 from registry.models import AuditEntry, Base, Power
 from registry.models.base import is_id, utcnow
@@ -41,6 +41,7 @@ HANDOVER_LABELS = {
     "handed_over_by": "移交确认人", "handed_over_at": "移交确认时间", "accepted_by": "承接确认人",
     "accepted_at": "承接确认时间", "checklist": "交接清单", "version": "版本", "power": "事项",
 }
+GUIDE_LABELS = {"power": "事项", "office": "受理机构", **guides.LABELS, "version": "版本"}
 CALENDAR_LABELS = {"year": "年份", "source": "来源", "loaded_at": "载入时间", "holidays": "放假日期",
                    "workdays": "调休上班日期"}
 DECISION_LABELS = {
@@ -55,7 +56,8 @@ TOKEN_LABELS = {"user": "所属账号", "label": "令牌名称", "expires_at": "
 METHOD_LABELS = {"name": "名称", "retired": "已停用"}
 FIELD_LABELS = {"power": POWER_LABELS, "handover": HANDOVER_LABELS, "calendar_year": CALENDAR_LABELS,
                 "decision": DECISION_LABELS, "department": DEPARTMENT_LABELS, "user": USER_LABELS,
-                "token": TOKEN_LABELS, "handover_method": METHOD_LABELS}
+                "token": TOKEN_LABELS, "handover_method": METHOD_LABELS,
+                "service_guide": GUIDE_LABELS}
 
 
 def _lock_chain(session: Session) -> None:

@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from registry.domain.handover import Status
-from registry.models import Handover, HandoverEvent, Power
-from registry.services import feed, handovers, powers, suggest, who_handles
+from registry.models import Handover, HandoverEvent, Power, ServiceGuide
+from registry.services import feed, guides, handovers, powers, suggest, who_handles
 from registry.services.powers import PowerFilter, PowerPage
 from registry.services.suggest import Suggestion
 from registry.services.who_handles import Handler
@@ -57,13 +57,15 @@ class PowerView:
     handover: Handover | None  # synthetic scale data has none
     handler: Handler | None
     events: list[HandoverEvent]
+    guide: ServiceGuide | None = None
 
 
 def power_view(session: Session, power_id: int, on: date) -> PowerView:
-    """A power, its handover, who handles it on ``on``, and its handover events oldest first."""
+    """A power, its handover, who handles it on ``on``, its handover events oldest first, and its service guide."""
     power = powers.get_power(session, power_id)
     handover = handovers.for_powers(session, [power_id]).get(power_id)
+    guide = guides.find_guide(session, power_id)
     if handover is None:
-        return PowerView(power, None, None, [])
+        return PowerView(power, None, None, [], guide)
     return PowerView(power, handover, who_handles.who_handles(session, power_id, on),
-                     feed.events(session, feed.FeedQuery(power=power_id, limit=HISTORY_LIMIT)))
+                     feed.events(session, feed.FeedQuery(power=power_id, limit=HISTORY_LIMIT)), guide)

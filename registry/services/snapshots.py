@@ -10,7 +10,18 @@ from sqlalchemy import ColumnElement, select, true
 
 from registry.domain.chain import iso_utc
 from registry.domain.choices import DayOverride
-from registry.models import ApiToken, Base, CalendarYear, Decision, Department, Handover, HandoverMethod, Power, User
+from registry.models import (
+    ApiToken,
+    Base,
+    CalendarYear,
+    Decision,
+    Department,
+    Handover,
+    HandoverMethod,
+    Power,
+    ServiceGuide,
+    User,
+)
 
 
 def power(p: Power) -> dict[str, Any]:
@@ -78,6 +89,19 @@ def calendar_year(y: CalendarYear) -> dict[str, Any]:
             "workdays": [d.day.isoformat() for d in y.days if d.kind == DayOverride.WORKDAY]}
 
 
+def service_guide(g: ServiceGuide) -> dict[str, Any]:
+    """A guide's every field (the fee as its two parts), and the office it is for."""
+    return {
+        "power": g.power_id, "office": g.office_id, "basic_code": g.basic_code,
+        "implementation_code": g.implementation_code, "legal_basis": g.legal_basis,
+        "service_object": g.service_object, "conditions": g.conditions, "materials": g.materials,
+        "procedure": g.procedure, "legal_time_limit_days": g.legal_time_limit_days,
+        "promised_time_limit_days": g.promised_time_limit_days, "fee_charged": g.fee_charged,
+        "fee_basis": g.fee_basis, "location": g.location, "hours": g.hours, "consult_phone": g.consult_phone,
+        "complaint_phone": g.complaint_phone, "online_url": g.online_url, "result": g.result, "version": g.version,
+    }
+
+
 def power_label(p: Power) -> str:
     return f"{p.decision.doc_number} 第{p.seq}项 {p.name}"
 
@@ -101,6 +125,8 @@ KINDS: dict[str, Kind] = {
                   audited=lambda: Power.decision_id.not_in(select(Decision.id).where(Decision.synthetic.is_(True)))),
     "handover": Kind(Handover, handover, lambda h: f"{power_label(h.power)} 交接", power_id=lambda h: h.power_id,
                      department_id=lambda h: h.power.department_id),
+    "service_guide": Kind(ServiceGuide, service_guide, lambda g: f"{power_label(g.power)} 办事指南",
+                          power_id=lambda g: g.power_id, department_id=lambda g: g.power.department_id),
     "handover_method": Kind(HandoverMethod, handover_method, lambda m: m.name),
     "decision": Kind(Decision, decision, lambda d: d.doc_number, audited=lambda: Decision.synthetic.is_(False)),
     "department": Kind(Department, department, lambda d: d.name),

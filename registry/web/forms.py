@@ -6,6 +6,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
@@ -260,3 +261,62 @@ class OfficeForm(Form):
 
 class OfficeEditForm(OfficeForm, VersionedForm):
     """An existing department's details, with the version they were shown at."""
+
+
+class GuideForm(Form):
+    """A power's service guide, as the citizen page shows it; the rules are the service's (registry.domain.guides),
+    worded beside each field. The version is blank for a power without a guide (it is made by this save)."""
+
+    version = HiddenField()
+    basic_code = StringField("基本编码", validators=[Optional(), Length(max=12)])
+    implementation_code = StringField("实施编码", validators=[Optional(), Length(max=31)])
+    legal_basis = TextAreaField("设定依据", validators=[Optional(), Length(max=4000)])
+    service_object = StringField("服务对象", validators=[Optional(), Length(max=500)])
+    conditions = TextAreaField("受理条件", validators=[Optional(), Length(max=4000)])
+    materials = TextAreaField("申请材料（每行一项）", validators=[Optional(), Length(max=100 * 501)])
+    procedure = TextAreaField("办理流程", validators=[Optional(), Length(max=4000)])
+    legal_time_limit_days = IntegerField("法定办结时限（工作日）",
+                                         validators=[Optional(), NumberRange(min=1, max=3650)])
+    promised_time_limit_days = IntegerField("承诺办结时限（工作日）",
+                                            validators=[Optional(), NumberRange(min=1, max=3650)])
+    fee_charged = SelectField("是否收费", choices=options([("", "未填写"), ("no", "不收费"), ("yes", "收费")]),
+                              validate_choice=True)
+    fee_basis = TextAreaField("收费依据", validators=[Optional(), Length(max=1000)])
+    location = StringField("办理地点", validators=[Optional(), Length(max=500)])
+    hours = StringField("办理时间", validators=[Optional(), Length(max=500)])
+    consult_phone = StringField("咨询电话", validators=[Optional(), Length(max=64)])
+    complaint_phone = StringField("监督投诉电话", validators=[Optional(), Length(max=64)])
+    online_url = StringField("在线办理网址", validators=[Optional(), Length(max=500)])
+    result = StringField("办理结果", validators=[Optional(), Length(max=1000)])
+    reason = StringField("修改原因", validators=[DataRequired("请说明修改原因"), Length(max=1000)])
+
+    FEE = {"": None, "no": False, "yes": True}
+
+    @property
+    def expected_version(self) -> int:
+        """The version the form was made from; 0 when it was made for a power without a guide."""
+        try:
+            return int(self.version.data or 0)
+        except (TypeError, ValueError):
+            return -1  # not a version this form gave: refused as stale
+
+    def guide(self, fields: tuple[str, ...]) -> dict[str, object]:
+        """The guide as typed, every field of ``fields`` (blank ones None), as the service takes it."""
+        out: dict[str, object] = {}
+        for name in fields:
+            value = self[name].data
+            if name == "materials":
+                value = [line.strip() for line in (value or "").splitlines() if line.strip()] or None
+            elif name == "fee_charged":
+                value = self.FEE.get(value or "")
+            elif isinstance(value, str):
+                value = value.strip() or None
+            out[name] = value
+        return out
+
+
+class GuideImportForm(Form):
+    """The sheet of service guides (.xlsx or .csv) and why it is imported; preview checks and writes nothing."""
+
+    sheet = FileField("表格文件（.xlsx 或 .csv）", validators=[FileRequired("请选择文件")])
+    reason = StringField("导入原因", validators=[DataRequired("请说明导入原因"), Length(max=1000)])

@@ -11,7 +11,7 @@ from registry.http.access import public
 from registry.http.caching import conditional
 from registry.models.base import MAX_ID
 from registry.schemas.handovers import HandlerOut, HandoverEventOut, PartOut, StatsOut
-from registry.schemas.public import PublicHandover, PublicListItem, PublicPower
+from registry.schemas.public import PublicGuide, PublicHandover, PublicListItem, PublicPower
 from registry.services import lookup, progress
 from registry.web import charts
 from registry.web.forms import SearchForm, city_departments, options
@@ -57,7 +57,8 @@ def home():
 @public
 @conditional
 def power(power_id: int):
-    """One power at a stable address: what it is, who handles it today, its source and its handover."""
+    """One power at a stable address: what it is, who handles it today, how to get it done (its service guide, when
+    there is one), its source and its handover."""
     today = today_in_china()
     view = lookup.power_view(db.session(), power_id, today)
     shown = PublicPower().dump(view.power)
@@ -67,7 +68,7 @@ def power(power_id: int):
         handover=PublicHandover().dump(view.handover) if view.handover else None,
         handler=HandlerOut().dump(view.handler) if view.handler else None,
         meaning=WHAT_THE_STATUS_MEANS.get(view.handover.status) if view.handover else None,
-        events=events, today=today,
+        events=events, today=today, guide=PublicGuide().dump(view.guide) if view.guide else None,
     )
 
 
