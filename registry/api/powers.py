@@ -21,6 +21,7 @@ from registry.schemas.powers import (
     AsOfQuery,
     ExportQuery,
     PowerCreate,
+    PowerDetail,
     PowerOut,
     PowerPageOut,
     PowerPatch,
@@ -70,7 +71,7 @@ def create_power(data: dict[str, Any]):
 @public
 @keepable
 @blp.arguments(AsOfQuery, location="query", as_kwargs=True)
-@blp.response(200, PowerOut, headers=ETAG_HEADER)
+@blp.response(200, PowerDetail, headers=ETAG_HEADER)
 @blp.alt_response(304, description="Not modified")
 def get_power(power_id: int, as_of=None):
     """One power; its ETag is what PATCH, retire and restore expect in If-Match.
