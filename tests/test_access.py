@@ -113,6 +113,7 @@ EXPECTED = {
     "GET calendar.list_years": EVERYONE,
     "GET calendar.get_year": EVERYONE,
     "PUT calendar.put_year": ADMIN,
+    "POST decisions.import_decision": ADMIN,
     "GET calendars.index": ADMIN,
 }
 # The console's forms post with a CSRF token, which the walk (a bearer-token client) does not have.
@@ -161,7 +162,8 @@ OBJECT_SCOPED = {"PATCH powers.update_power", "PATCH handovers.update_handover",
 # Admitted callers that still get a 4xx for the plausible arguments: no such static file; forms without
 # their CSRF token.
 ADMITTED_BUT_REFUSED = {"GET static": 404, "POST auth.login": 400, "POST auth.logout": 400,
-                        "POST handovers.confirm": 409} | {key: 400 for key in CONSOLE_FORMS}
+                        "POST handovers.confirm": 409, "POST decisions.import_decision": 422,  # JSON: not a file
+                        } | {key: 400 for key in CONSOLE_FORMS}
 # Routes that write to the registry or its trail (the web sign-in forms write only security events).
 WRITES = {key for key in EXPECTED if key.split()[0] in {"POST", "PATCH", "PUT"} and not key.startswith("POST auth.")}
 

@@ -141,7 +141,6 @@ class Code(StrEnum):
     DECISION_ROW_DUPLICATE = "decision_file.duplicate"
     DECISION_DEPARTMENT_UNKNOWN = "decision_file.department_unknown"
     DECISION_META_REQUIRED = "decision.meta_required"
-    DECISION_META_INVALID = "decision.meta_invalid"
     DECISION_DATE_NOT_IN_TEXT = "decision.date_not_in_text"
     DECISION_BODY_UNKNOWN = "decision.body_unknown"
     DECISION_UNMATCHED = "decision.unmatched"

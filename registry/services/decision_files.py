@@ -318,23 +318,20 @@ def _no_duplicates(entries: list[Entry]) -> None:
 
 # --- metadata --------------------------------------------------------------------------------------------------
 
-def _meta_error(code: Code, field_name: str, text: str, **params: Any) -> ValidationFailed:
-    message = Message(code, text, label=META_LABELS[field_name], **params)
-    return ValidationFailed(message, {field_name: [message]})
-
-
 def _required(name: str, value: Any) -> Any:
     if value in (None, ""):
-        raise _meta_error(Code.DECISION_META_REQUIRED, name, "{label} is not in the file: give it (--{option})",
-                          option=name)
+        message = Message(Code.DECISION_META_REQUIRED, "{label} is not in the file: give it (--{option})",
+                          label=META_LABELS[name], option=name)
+        raise ValidationFailed(message, {name: [message]})
     return value
 
 
 def _agree(name: str, given: Any, printed: Any) -> Any:
     """An option that contradicts what the text prints is refused: the text is the law."""
     if given is not None and printed is not None and given != printed:
-        raise _meta_error(Code.DECISION_DATE_NOT_IN_TEXT, name, "{label} {given} is not what the text gives "
-                          "({printed})", given=str(given), printed=str(printed))
+        message = Message(Code.DECISION_DATE_NOT_IN_TEXT, "{label} {given} is not what the text gives ({printed})",
+                          label=META_LABELS[name], given=str(given), printed=str(printed))
+        raise ValidationFailed(message, {name: [message]})
     return printed if printed is not None else given
 
 

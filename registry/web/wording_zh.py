@@ -126,7 +126,6 @@ ZH: dict[Code, str] = {
     Code.DECISION_ROW_DUPLICATE: "与{first}重复",
     Code.DECISION_DEPARTMENT_UNKNOWN: "「{column}」列的部门「{value}」不存在",
     Code.DECISION_META_REQUIRED: "请填写{label}",
-    Code.DECISION_META_INVALID: "{label}「{value}」无法识别",
     Code.DECISION_DATE_NOT_IN_TEXT: "{label}与文件所载不符：文件为 {printed}，填写的是 {given}",
     Code.DECISION_BODY_UNKNOWN: "承接主体「{name}」不存在",
     Code.DECISION_UNMATCHED: "{action}的事项「{name}」在登记册中找不到",
