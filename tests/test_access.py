@@ -115,11 +115,15 @@ EXPECTED = {
     "PUT calendar.put_year": ADMIN,
     "POST decisions.import_decision": ADMIN,
     "GET calendars.index": ADMIN,
+    "GET decision_import.index": ADMIN,
+    "POST decision_import.preview": ADMIN,
+    "POST decision_import.apply": ADMIN,
 }
 # The console's forms post with a CSRF token, which the walk (a bearer-token client) does not have.
 CONSOLE_FORMS = {"POST console.bulk_transition", "POST handover.terms", "POST handover.transition",
                  "POST handover.check", "POST handover.confirm", "POST edit.save", "POST auditor.verify_trail",
-                 "POST offices.create", "POST offices.update"}
+                 "POST offices.create", "POST offices.update", "POST decision_import.preview",
+                 "POST decision_import.apply"}
 # Power 38 (取水许可) belongs to 市水利局, the "water" user's department; user 2 and token 2 are the zone
 # user's, so the admin's own account survives the walk.
 PATH_ARGS = {"power_id": 38, "user_id": 2, "token_id": 2, "filename": "no-such-file.txt", "department_id": 7,

@@ -18,7 +18,18 @@ from registry.domain.trail_words import role_label
 from registry.domain.workdays import CHINA
 from registry.http.access import API_PREFIX, current_caller, note
 from registry.schemas.handovers import HandoverEventOut
-from registry.web import auditor, auth, calendar_page, console, edit, feedback, handover, offices, public
+from registry.web import (
+    auditor,
+    auth,
+    calendar_page,
+    console,
+    decision_import,
+    edit,
+    feedback,
+    handover,
+    offices,
+    public,
+)
 from registry.web.wording import event_sentence
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -93,6 +104,7 @@ def init_app(app: Flask) -> None:
     app.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_I18N_ENABLED=False)
     app.session_interface = SessionCookies()
     csrf.init_app(app)
+    app.before_request(decision_import.allow_upload)  # before the CSRF check reads the (larger) form
     app.before_request(_check_csrf)
     app.register_error_handler(CSRFError, _csrf_failed)
     app.add_template_filter(highlight)
@@ -106,5 +118,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(role_label)
     app.add_template_global(may)
     app.add_template_global(event_text)
-    for blueprint in (auth.bp, public.bp, console.bp, handover.bp, edit.bp, auditor.bp, offices.bp, calendar_page.bp):
+    for blueprint in (auth.bp, public.bp, console.bp, handover.bp, edit.bp, auditor.bp, offices.bp, calendar_page.bp,
+                      decision_import.bp):
         app.register_blueprint(blueprint)
