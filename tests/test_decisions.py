@@ -331,3 +331,38 @@ def test_the_cli_names_the_wrong_row(module_app: Flask, tmp_path: Path) -> None:
     meta = [a for k, v in SHEET_META.items() for a in (f"--{k}", v)]
     result = module_app.test_cli_runner().invoke(args=["decision", "import", str(path), "--reason", "x", *meta])
     assert result.exit_code == 1 and "row 2: 事项类型: unknown value 行政审批" in result.output
+
+
+MIXED = [
+    ["委托", 1, "建设工程竣工验收备案", "", "其他行政权力", "市级", "市住房城乡建委", ""],
+    ["取消", 1, "对政府采购供应商违法行为的处罚", "", "行政处罚", "市级、区县级", "市财政局", ""],
+    ["暂停实施", 1, "对集中采购机构及其工作人员违法行为的处罚", "", "行政处罚", "市级、区县级", "市财政局", ""],
+    ["调整", 1, "统计调查权", "", "其他行政权力", "市级", "市统计局", ""],
+    ["调整", 2, "对政府采购评审专家违法行为的处罚", "", "行政处罚", "市级、区县级", "市财政局", ""],
+]
+
+
+def test_every_action_and_another_zone_are_data(app: Flask, client: FlaskClient, admin_headers) -> None:
+    """委托 creates, 取消 retires, 暂停 records, 调整 changes the fields that differ (or nothing), for a receiving
+    body the registry did not know (重庆高新区管委会, created with add_departments), then 恢复 records again."""
+    meta = dict(SHEET_META, number="渝府发〔2099〕7号", body="重庆高新区管委会")
+    resp = post(client, admin_headers, csv_bytes(MIXED), "text/csv", reason="测试", add_departments="true", **meta)
+    assert resp.status_code == 200, resp.json
+    assert resp.json["new_departments"] == ["重庆高新区管委会"]
+    assert resp.json["summary"] == dict(SUMMARY, devolve=0, recall=0, entrust=1, cancel=1, suspend=1, adjust=1,
+                                        unchanged=1)
+    assert [(r["outcome"], r["changes"]) for r in resp.json["rows"]] == [
+        ("create", {}), ("retire", {}), ("record", {}), ("update", {"level": ["city_county", "city"]}),
+        ("unchanged", {})]
+    adjusted = client.get(f"/api/v1/powers/{power_id(app, 99)}").json
+    assert adjusted["level"]["label"] == "市级"
+    assert [(s["action"]["code"], s["body"]["name"], s["changes"]) for s in adjusted["lineage"]][1:] == [
+        ("adjust", "重庆高新区管委会", {"level": ["city_county", "city"]})]
+    assert client.get(f"/api/v1/powers/{power_id(app, 1)}").json["retired"] is True
+    resume = [["恢复", 1, "对集中采购机构及其工作人员违法行为的处罚", "", "行政处罚", "市级、区县级", "市财政局", ""]]
+    again = post(client, admin_headers, csv_bytes(resume), "text/csv", reason="恢复实施",
+                 **dict(meta, number="渝府发〔2099〕8号"))
+    assert again.status_code == 200 and again.json["summary"]["resume"] == 1, again.json
+    steps = client.get(f"/api/v1/powers/{power_id(app, 2)}").json["lineage"]
+    assert [s["action"]["label"] for s in steps] == ["下放", "暂停", "恢复"]
+    assert "intact" in cli(app, "audit", "verify")
