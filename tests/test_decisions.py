@@ -366,3 +366,15 @@ def test_every_action_and_another_zone_are_data(app: Flask, client: FlaskClient,
     steps = client.get(f"/api/v1/powers/{power_id(app, 2)}").json["lineage"]
     assert [s["action"]["label"] for s in steps] == ["下放", "暂停", "恢复"]
     assert "intact" in cli(app, "audit", "verify")
+
+
+def test_the_same_decision_again_leaves_an_item_edited_since_alone(app: Flask, client: FlaskClient,
+                                                                   admin_headers) -> None:
+    water = power_id(app, 38)
+    current = client.get(f"/api/v1/powers/{water}")
+    edited = client.patch(f"/api/v1/powers/{water}", json={"name": "取水许可(改)", "reason": "更正"},
+                          headers={**admin_headers, "If-Match": current.headers["ETag"]})
+    assert edited.status_code == 200, edited.json
+    again = post(client, admin_headers, parse_annex.SOURCE.read_bytes(), "text/plain", reason="再次导入")
+    assert again.status_code == 200 and again.json["summary"]["unchanged"] == 103, again.json["summary"]
+    assert client.get(f"/api/v1/powers/{water}").json["name"] == "取水许可(改)"

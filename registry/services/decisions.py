@@ -146,10 +146,13 @@ def _departments(session: Session, file: DecisionFile, add: bool) -> tuple[dict[
     return known, new
 
 
-def _recorded(session: Session, decision: Decision | None) -> set[int]:
+def _recorded(session: Session, decision: Decision | None) -> dict[tuple[int, int], int]:
+    """The items this decision is already recorded for, by (annex, 序号)."""
     if decision is None:
-        return set()
-    return set(session.scalars(select(DecisionAction.power_id).where(DecisionAction.decision_id == decision.id)))
+        return {}
+    rows = session.execute(select(DecisionAction.annex, DecisionAction.seq, DecisionAction.power_id)
+                           .where(DecisionAction.decision_id == decision.id))
+    return {(annex, seq): power_id for annex, seq, power_id in rows}
 
 
 def _row(entry: Entry, power: Power | None, recorded: set[int]) -> RowPlan:
@@ -175,7 +178,13 @@ def preview(session: Session, file: DecisionFile, add_departments: bool = False)
     decision = reference.find_decision(session, file.doc_number)
     recorded = _recorded(session, decision)
     index = _Index(session)
-    rows = [_row(e, index.match(e), recorded) for e in file.entries]
+    rows = []
+    for e in file.entries:
+        known = recorded.get((e.annex, e.seq))
+        if known is not None:  # the same decision's same row again: unchanged, even for an item edited since
+            rows.append(RowPlan(e, "unchanged", session.get(Power, known)))
+        else:
+            rows.append(_row(e, index.match(e), set(recorded.values())))
     return Plan(file, decision, rows, new)
 
 
