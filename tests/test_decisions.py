@@ -253,6 +253,10 @@ def _formula_xlsx() -> bytes:
     return xlsx(rows)
 
 
+def _title_formula_xlsx() -> bytes:
+    return xlsx(ROWS, merged=False, title=["=NOW()"])
+
+
 def _macro_xlsx() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(xlsx(ROWS)), "r") as src, zipfile.ZipFile(out, "w") as dst:
@@ -275,6 +279,7 @@ BAD = [
     (xlsx(ROWS), XLSX_TYPE, {"filename": "annex.xlsm", **SHEET_META}, 422, "decision_file.macros", "file", "macros"),
     (_macro_xlsx(), XLSX_TYPE, SHEET_META, 422, "decision_file.macros", "file", "macros"),
     (_formula_xlsx(), XLSX_TYPE, SHEET_META, 422, "decision_file.rows_invalid", "row 3", "事项名称"),
+    (_title_formula_xlsx(), XLSX_TYPE, SHEET_META, 422, "decision_file.rows_invalid", "row 1", "第1列"),
     (_csv(0, 2, "=HYPERLINK(1)"), "text/csv", SHEET_META, 422, "decision_file.rows_invalid", "row 2", "事项名称"),
     (_csv(0, 4, "行政审批"), "text/csv", SHEET_META, 422, "decision_file.rows_invalid", "row 2", "事项类型"),
     (_csv(3, 5, "区县级"), "text/csv", SHEET_META, 422, "decision_file.rows_invalid", "row 5", "行使层级"),

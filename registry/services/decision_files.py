@@ -220,7 +220,10 @@ def _choice(choices: type, text: str) -> Any:
 def _sheet(rows: list[list[Any]]) -> tuple[str | None, list[Entry]]:
     """The entries of an annex-layout sheet, every row checked; raises naming each wrong row and column."""
     header, columns, title = _find_header(rows)
-    errors: dict[str, list[Message]] = {}
+    errors: dict[str, list[Message]] = {
+        f"row {n}": [Message(Code.DECISION_CELL_FORMULA, "{column} holds a formula ({value}); formulas are refused, "
+                             "give the text", column=f"第{k + 1}列", value=str(v)[:60])]
+        for n, row in enumerate(rows[:header + 1], start=1) for k, v in enumerate(row) if isinstance(v, _Formula)}
     entries: list[Entry] = []
     above: dict[str, Any] = {}
     current: Entry | None = None
