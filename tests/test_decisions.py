@@ -13,6 +13,7 @@ import json
 import zipfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -383,3 +384,17 @@ def test_the_same_decision_again_leaves_an_item_edited_since_alone(app: Flask, c
     again = post(client, admin_headers, parse_annex.SOURCE.read_bytes(), "text/plain", reason="再次导入")
     assert again.status_code == 200 and again.json["summary"]["unchanged"] == 103, again.json["summary"]
     assert client.get(f"/api/v1/powers/{water}").json["name"] == "取水许可(改)"
+
+
+def test_the_reason_may_come_as_a_header_and_is_required(app: Flask, client: FlaskClient, admin_headers) -> None:
+    missing = post(client, admin_headers, PAGE.encode(), "text/plain")
+    assert missing.status_code == 422 and missing.json["code"] == "decision.reason_required"
+    assert lineage_count(app) == 103
+    resp = client.post("/api/v1/decisions/imports", data=PAGE.encode(), headers={
+        **admin_headers, "Content-Type": "text/plain", "X-Registry-Reason": quote("按决定调整")})
+    assert resp.status_code == 200 and resp.json["applied"], resp.json
+    with app.app_context():
+        reasons = set(db.session(write=False).scalars(select(AuditEntry.reason).where(
+            AuditEntry.reason.like(f"{NUMBER}%"))))
+    assert reasons == {f"{NUMBER} 附件{a} 第{s}项 {act}：按决定调整" for a, act, n in ((1, "下放", 3), (2, "收回", 2))
+                       for s in range(1, n + 1)}
