@@ -71,6 +71,8 @@ class Settings:
     # Signs checkpoints (Ed25519, PEM); its public half is published (`registry audit public-key`).
     checkpoint_key: str = ""
     max_content_length: int = 64 * 1024
+    # A decision file (page, .xlsx or .csv) may be larger than other request bodies, up to this.
+    decision_file_max_bytes: int = 4 * 1024 * 1024
     sqlite_busy_timeout_ms: int = 15_000
     # SQLite's page cache per connection (its default is 2 MiB): enough to hold a registry of a few thousand powers.
     sqlite_cache_mib: int = 32
@@ -111,6 +113,7 @@ class Settings:
             checkpoint_key=get("CHECKPOINT_KEY") or instance_secret(instance, "checkpoint_key.pem",
                                                                     make=new_signing_key),
             max_content_length=int(get("MAX_CONTENT_LENGTH", 64 * 1024)),
+            decision_file_max_bytes=int(get("DECISION_FILE_MAX_BYTES", 4 * 1024 * 1024)),
             sqlite_busy_timeout_ms=int(get("SQLITE_BUSY_TIMEOUT_MS", 15_000)),
             sqlite_cache_mib=int(get("SQLITE_CACHE_MIB", 32)),
             log_sql=get("LOG_SQL", "") in {"1", "true", "yes"},

@@ -119,13 +119,18 @@ EXPECTED = {
     "GET calendar.list_years": EVERYONE,
     "GET calendar.get_year": EVERYONE,
     "PUT calendar.put_year": ADMIN,
+    "POST decisions.import_decision": ADMIN,
     "GET calendars.index": ADMIN,
+    "GET decision_import.index": ADMIN,
+    "POST decision_import.preview": ADMIN,
+    "POST decision_import.apply": ADMIN,
 }
 # The console's forms post with a CSRF token, which the walk (a bearer-token client) does not have.
 CONSOLE_FORMS = {"POST console.bulk_transition", "POST handover.terms", "POST handover.transition",
                  "POST handover.check", "POST handover.confirm", "POST edit.save", "POST auditor.verify_trail",
                  "POST guide.save", "POST guide.import_sheet",
-                 "POST offices.create", "POST offices.update"}
+                 "POST offices.create", "POST offices.update", "POST decision_import.preview",
+                 "POST decision_import.apply"}
 # Power 38 (取水许可) belongs to 市水利局, the "water" user's department; user 2 and token 2 are the zone
 # user's, so the admin's own account survives the walk.
 PATH_ARGS = {"power_id": 38, "user_id": 2, "token_id": 2, "filename": "no-such-file.txt", "department_id": 7,
@@ -170,8 +175,9 @@ OBJECT_SCOPED = {"PATCH powers.update_power", "PATCH handovers.update_handover",
 # Admitted callers that still get a 4xx for the plausible arguments: no such static file; forms without
 # their CSRF token; a guide not written yet.
 ADMITTED_BUT_REFUSED = {"GET static": 404, "POST auth.login": 400, "POST auth.logout": 400,
-                        "POST handovers.confirm": 409, "GET guides.get_guide": 404} | {
-                            key: 400 for key in CONSOLE_FORMS}
+                        "POST handovers.confirm": 409, "GET guides.get_guide": 404,
+                        "POST decisions.import_decision": 422,  # JSON: not a file
+                        } | {key: 400 for key in CONSOLE_FORMS}
 # Routes that write to the registry or its trail (the web sign-in forms write only security events).
 WRITES = {key for key in EXPECTED if key.split()[0] in {"POST", "PATCH", "PUT"} and not key.startswith("POST auth.")}
 

@@ -25,7 +25,7 @@ def test_openapi_lists_every_operation(reader: FlaskClient) -> None:
 
 def test_openapi_is_built_from_the_schemas(reader: FlaskClient) -> None:
     schemas = reader.get("/api/v1/openapi.json").json["components"]["schemas"]
-    assert set(schemas["PowerOut"]["properties"]) >= {"id", "seq", "name", "sub_items", "type", "level", "version"}
+    assert set(schemas["PowerDetail"]["properties"]) >= {"id", "seq", "name", "sub_items", "type", "level", "version"}
     assert "id" not in schemas["PowerCreate"]["properties"]
     assert "行政许可" in schemas["PowerCreate"]["properties"]["type"]["enum"]
     problem = reader.get("/api/v1/openapi.json").json["components"]["responses"]["DEFAULT_ERROR"]
@@ -44,6 +44,6 @@ def test_docs_page_needs_nothing_from_outside(reader: FlaskClient) -> None:
     resp = reader.get("/api/v1/docs")
     assert resp.status_code == 200 and resp.mimetype == "text/html"
     html = resp.get_data(as_text=True)
-    assert "/api/v1/powers/{power_id}" in html and "PowerOut" in html
+    assert "/api/v1/powers/{power_id}" in html and "PowerDetail" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "<script" not in html

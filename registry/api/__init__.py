@@ -10,7 +10,20 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from registry.api import audit, calendar, docs, feed, guides, handovers, health, powers, progress, reference, users
+from registry.api import (
+    audit,
+    calendar,
+    decisions,
+    docs,
+    feed,
+    guides,
+    handovers,
+    health,
+    powers,
+    progress,
+    reference,
+    users,
+)
 from registry.http.problems import PROBLEM_JSON, handle_http_exception
 from registry.schemas.common import ProblemSchema
 
@@ -42,9 +55,13 @@ class RegistryApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+FILE_BODIES = {decisions.IMPORTS}  # routes whose body is a file, its format told by the content type
+
+
 def _require_json_body() -> None:
     """A write with a body must say it is JSON; anything else is 415, before any parsing."""
-    if request.method in ("POST", "PUT", "PATCH") and request.path.startswith(PREFIX):
+    if request.method in ("POST", "PUT", "PATCH") and request.path.startswith(PREFIX) and \
+            request.path not in FILE_BODIES:
         has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding")
         if has_body and request.mimetype not in JSON_TYPES:
             raise UnsupportedMediaType("send the body as application/json")
@@ -75,7 +92,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_require_json_body)
     app.before_request(_require_utf8_query)
     for blp in (powers.blp, handovers.blp, guides.blp, progress.blp, feed.blp, reference.blp, calendar.blp, audit.blp,
-                users.blp):
+                users.blp, decisions.blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)

@@ -21,7 +21,7 @@ from registry.schemas.powers import (
     AsOfQuery,
     ExportQuery,
     PowerCreate,
-    PowerOut,
+    PowerDetail,
     PowerPageOut,
     PowerPatch,
     PowerQuery,
@@ -56,7 +56,7 @@ def list_powers(filters: PowerFilter):
 @admin
 @blp.doc(security=BEARER)
 @blp.arguments(PowerCreate)
-@blp.response(201, PowerOut, headers=ETAG_HEADER)
+@blp.response(201, PowerDetail, headers=ETAG_HEADER)
 def create_power(data: dict[str, Any]):
     """Add a power to a decision's list (admin); the reason goes to the audit trail."""
     session = db.session()
@@ -72,7 +72,7 @@ def create_power(data: dict[str, Any]):
 @public
 @keepable
 @blp.arguments(AsOfQuery, location="query", as_kwargs=True)
-@blp.response(200, PowerOut, headers=ETAG_HEADER)
+@blp.response(200, PowerDetail, headers=ETAG_HEADER)
 @blp.alt_response(304, description="Not modified")
 def get_power(power_id: int, as_of=None):
     """One power; its ETag is what PATCH, retire and restore expect in If-Match.
@@ -89,7 +89,7 @@ def get_power(power_id: int, as_of=None):
 @editor
 @VERSIONED
 @blp.arguments(PowerPatch(partial=PowerPatch.optional))
-@blp.response(200, PowerOut, headers=ETAG_HEADER)
+@blp.response(200, PowerDetail, headers=ETAG_HEADER)
 def update_power(changes: dict[str, Any], power_id: int):
     """Change some fields of a power, saying why; a change that alters nothing keeps its version.
 
@@ -106,7 +106,7 @@ def update_power(changes: dict[str, Any], power_id: int):
 @admin
 @VERSIONED
 @blp.arguments(ReasonBody)
-@blp.response(200, PowerOut, headers=ETAG_HEADER)
+@blp.response(200, PowerDetail, headers=ETAG_HEADER)
 def retire_power(body: dict[str, str], power_id: int):
     """Retire a power: it leaves the public list but is never deleted, and can be restored."""
     session = db.session()
@@ -119,7 +119,7 @@ def retire_power(body: dict[str, str], power_id: int):
 @admin
 @VERSIONED
 @blp.arguments(ReasonBody)
-@blp.response(200, PowerOut, headers=ETAG_HEADER)
+@blp.response(200, PowerDetail, headers=ETAG_HEADER)
 def restore_power(body: dict[str, str], power_id: int):
     """Put a retired power back in force."""
     session = db.session()

@@ -69,3 +69,15 @@ class DayOverride(LabelledChoice):
 
     HOLIDAY = ("holiday", "放假")
     WORKDAY = ("workday", "调休上班")
+
+
+class DecisionActionKind(LabelledChoice):
+    """调整类型: what one annex row of a decision does to an item for its receiving body."""
+
+    DEVOLVE = ("devolve", "下放")
+    ENTRUST = ("entrust", "委托")
+    RECALL = ("recall", "收回")
+    CANCEL = ("cancel", "取消")
+    SUSPEND = ("suspend", "暂停")
+    RESUME = ("resume", "恢复")
+    ADJUST = ("adjust", "调整")

@@ -30,6 +30,7 @@ class Action(StrEnum):
     POWER_REASSIGN = "power.reassign"  # move a power to another guiding department
     REFERENCE_MANAGE = "reference.manage"
     CALENDAR_MANAGE = "calendar.manage"  # load or replace a year of the working-day calendar
+    DECISION_IMPORT = "decision.import"  # apply a decision's annex (devolve, recall, …) to the registry
     USER_MANAGE = "user.manage"
     TOKEN_MANAGE = "token.manage"
     AUDIT_READ = "audit.read"
@@ -51,6 +52,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.POWER_REASSIGN: frozenset({Role.ADMIN}),
     Action.REFERENCE_MANAGE: frozenset({Role.ADMIN}),
     Action.CALENDAR_MANAGE: frozenset({Role.ADMIN}),
+    Action.DECISION_IMPORT: frozenset({Role.ADMIN}),
     Action.USER_MANAGE: frozenset({Role.ADMIN}),
     Action.TOKEN_MANAGE: frozenset({Role.ADMIN}),
     Action.AUDIT_READ: frozenset({Role.AUDITOR, Role.ADMIN}),

@@ -17,7 +17,8 @@ ENTITY_LABELS = {"power": "事项", "handover": "交接", "handover_method": "�
                  "service_guide": "办事指南", "registry": "登记系统", "audit_key": "审计密钥"}
 ACTION_LABELS = {"create": "新建", "update": "修改", "retire": "撤销", "restore": "恢复", "disable": "停用",
                  "enable": "启用", "set_password": "设置密码", "revoke": "吊销", "transition": "状态转换",
-                 "confirm": "确认", "check": "清单", "rotate-key": "更换密钥"}
+                 "confirm": "确认", "check": "清单", "rotate-key": "更换密钥",
+                 "decision": "按决定记载"}
 CHOICES: dict[tuple[str, str], type[LabelledChoice]] = {
     ("power", "type"): PowerType, ("power", "level"): ExerciseLevel,
     ("handover", "status"): Status, ("handover", "planned_day_kind"): DayKind,

@@ -39,6 +39,7 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,
     errors.Forbidden: 403,
     errors.ValidationFailed: 422,
+    errors.TooLarge: 413,
     errors.Conflict: 409,
     errors.PreconditionRequired: 428,
     errors.StaleVersion: 412,

@@ -6,10 +6,11 @@ from registry.models.base import Base
 from registry.models.calendar import CalendarDay, CalendarYear
 from registry.models.guide import ServiceGuide
 from registry.models.handover import Handover, HandoverCheck, HandoverEvent, HandoverMethod
+from registry.models.lineage import DecisionAction
 from registry.models.power import Power, SubItem
 from registry.models.reference import Decision, Department
 from registry.models.search import PowerPinyin, PowerSearch
 
-__all__ = ["ApiToken", "AuditEntry", "Base", "CalendarDay", "CalendarYear", "Decision", "Department", "Handover",
-           "HandoverCheck", "HandoverEvent", "HandoverMethod", "Power", "PowerPinyin", "PowerSearch", "SecurityEvent",
-           "ServiceGuide", "SubItem", "User"]
+__all__ = ["ApiToken", "AuditEntry", "Base", "CalendarDay", "CalendarYear", "Decision", "DecisionAction",
+           "Department", "Handover", "HandoverCheck", "HandoverEvent", "HandoverMethod", "Power", "PowerPinyin",
+           "PowerSearch", "SecurityEvent", "ServiceGuide", "SubItem", "User"]

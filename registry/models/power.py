@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.domain.choices import ExerciseLevel, PowerType
 from registry.models.base import Base, Timestamped, code_enum, in_codes
 from registry.models.reference import Decision, Department
+
+if TYPE_CHECKING:
+    from registry.models.lineage import DecisionAction
 
 
 class Power(Timestamped, Base):
@@ -47,6 +52,9 @@ class Power(Timestamped, Base):
         cascade="all, delete-orphan",
         lazy="selectin",
     )
+
+    # What each decision did to this item, in the order applied (registry.models.lineage); read on demand.
+    lineage: Mapped[list[DecisionAction]] = relationship(order_by="DecisionAction.id", lazy="select", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 

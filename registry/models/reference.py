@@ -21,6 +21,8 @@ class Decision(Timestamped, Base):
     title: Mapped[str] = mapped_column(String(300))
     issuer: Mapped[str] = mapped_column(String(100))
     issued_on: Mapped[date] = mapped_column(Date)
+    # "自…起施行" when the text says so; None: in force from issued_on.
+    effective_on: Mapped[date | None] = mapped_column(Date)
     recipient: Mapped[str] = mapped_column(String(300))
     zone_body: Mapped[str] = mapped_column(String(100))
     annex_title: Mapped[str] = mapped_column(String(300))

@@ -14,7 +14,7 @@ from registry.services.security import KINDS, EventFilter
 from registry.services.snapshots import KINDS as ENTITY_TYPES
 
 ACTIONS = ("create", "update", "retire", "restore", "disable", "enable", "set_password", "revoke", "transition",
-           "confirm", "check")
+           "confirm", "check", "decision")
 FIELD_NAME = validate.Regexp(r"^[a-z_]{1,40}$", error="a field name such as name or sub_items")
 ID = validate.Range(min=1, max=MAX_ID)
 

@@ -20,6 +20,7 @@ from registry.schemas.common import (
     UtcDateTime,
     labels_field,
 )
+from registry.schemas.decisions import LineageOut
 from registry.services.powers import SORTS, PowerFilter
 
 READ_ONLY = ("id", "version", "retired", "created_at", "updated_at")
@@ -115,6 +116,13 @@ class PowerOut(Schema):
     version = fields.Integer(required=True)
     created_at = UtcDateTime(required=True)
     updated_at = UtcDateTime(required=True)
+
+
+class PowerDetail(PowerOut):
+    """One power with its lineage: what each decision did to it (下放, 收回, …), in the order applied."""
+
+    lineage = fields.List(fields.Nested(LineageOut), metadata={
+        "description": "each decision's act on this item: decision, action, 承接主体, annex, 序号, effective date"})
 
 
 class PowerQuery(QuerySchema):

@@ -11,6 +11,7 @@ from typing import Any
 from marshmallow import Schema, fields
 
 from registry.schemas.common import ChoiceOut, UtcDateTime
+from registry.schemas.decisions import LineageOut
 from registry.schemas.powers import DepartmentRef
 from registry.schemas.reference import DepartmentDetails
 
@@ -42,6 +43,12 @@ class PublicPower(Schema):
     retained_part = fields.String(allow_none=True)
     retired = fields.Boolean()
 
+
+
+class PublicPowerDetail(PublicPower):
+    """An item's page: the annex item and its lineage (which decision did what to it, from when)."""
+
+    lineage = fields.List(fields.Nested(LineageOut))
 
 class PublicHandover(Schema):
     """Where the handover stands, as citizens may read it: no notes, names, evidence or confirmations' authors."""

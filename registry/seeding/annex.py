@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.roles import Caller
 from registry.models import Handover, Power
-from registry.services import handovers, methods, powers, reference, search
+from registry.services import decisions, handovers, methods, powers, reference, search
 
 # The repository's seed/annex.json, installed as data of the package registry.seed (setup.cfg).
 SEED_FILE = Path(str(files("registry.seed") / "annex.json"))
 # 移交方式 commonly used when Chongqing devolves powers; the list is editable (admins add and retire methods).
 DEFAULT_METHODS = ("直接下放", "委托下放", "书面移交", "现场交接", "系统移交")
+LINEAGE_OF = "the seed's decision"
 
 
 @dataclass
@@ -29,12 +30,15 @@ class SeedReport:
     unchanged: int = 0
     differing: list[int] = field(default_factory=list)
     indexed: int = 0
+    lineage: int = 0
 
     def summary(self) -> str:
         made = ", ".join(f"{n} {k}(s)" for k, n in self.created.items())
         text = f"created {made}; {self.unchanged} power(s) already present and unchanged"
         if self.differing:
             text += f"; {len(self.differing)} power(s) differ from the seed and were left alone: 序号 {self.differing}"
+        if self.lineage:
+            text += f"; lineage (下放 by {LINEAGE_OF}) recorded for {self.lineage} power(s)"
         if self.indexed:
             text += f"; search text written for {self.indexed} power(s) that had none"
         return text
@@ -95,5 +99,6 @@ def load(session: Session, caller: Caller, seed: dict) -> SeedReport:
             report.unchanged += 1
         else:
             report.differing.append(item["seq"])
+    report.lineage = decisions.record_first(session, decision)
     report.indexed = search.reindex(session)  # a database from before the search text existed
     return report

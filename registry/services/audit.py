@@ -47,7 +47,7 @@ CALENDAR_LABELS = {"year": "年份", "source": "来源", "loaded_at": "载入时
 DECISION_LABELS = {
     "doc_number": "文号", "title": "标题", "issuer": "发文机关", "issued_on": "发文日期", "recipient": "主送机关",
     "zone_body": "承接主体", "annex_title": "附件标题", "body": "正文", "source_ref": "来源",
-    "source_sha256": "来源文本摘要(SHA-256)",
+    "source_sha256": "来源文本摘要(SHA-256)", "effective_on": "施行日期",
 }
 DEPARTMENT_LABELS = {"name": "名称", "kind": "类别", "address": "地址", "phone": "电话", "hours": "办公时间"}
 USER_LABELS = {"name": "用户名", "role": "角色", "department": "所属部门", "disabled": "已停用",

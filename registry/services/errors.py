@@ -51,6 +51,12 @@ class ValidationFailed(DomainError):
     slug = "validation-failed"
 
 
+class TooLarge(DomainError):
+    """A file over the registry's size limit for its kind (a decision file: decision_file_max_bytes)."""
+
+    slug = "too-large"
+
+
 class Conflict(DomainError):
     """The change clashes with the registry's current state (a taken 序号, an already retired power)."""
 

@@ -29,8 +29,9 @@ from sqlalchemy.sql import ColumnElement
 from registry.domain import searchtext
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.handover import Status
+from registry.domain.moments import as_utc
 from registry.domain.roles import Action, Caller
-from registry.models import Decision, Department, Handover, HandoverEvent, Power, PowerSearch, SubItem
+from registry.models import Decision, DecisionAction, Department, Handover, HandoverEvent, Power, PowerSearch, SubItem
 from registry.models.base import utcnow
 from registry.services import audit, handovers, reference, search, snapshots
 from registry.services.authz import authorize
@@ -462,6 +463,7 @@ class PastPower:
     version: int
     created_at: datetime
     updated_at: datetime
+    lineage: list[DecisionAction]
 
 
 def past_power(session: Session, power_id: int, moment: datetime) -> PastPower:
@@ -474,4 +476,12 @@ def past_power(session: Session, power_id: int, moment: datetime) -> PastPower:
         department=session.get(Department, s["department"]), note=s["note"], partial=s["partial"],
         devolved_part=s["devolved_part"], retained_part=s["retained_part"], retired=s["retired"],
         version=s["version"], created_at=past.created_at, updated_at=past.updated_at,
+        lineage=_lineage_at(session, power_id, moment),
     )
+
+
+def _lineage_at(session: Session, power_id: int, moment: datetime) -> list[DecisionAction]:
+    """The decisions recorded for the power by ``moment`` (those written with the item itself, always)."""
+    rows = session.scalars(select(DecisionAction).where(DecisionAction.power_id == power_id)
+                           .order_by(DecisionAction.id))
+    return [a for a in rows if a.backfilled or as_utc(a.created_at) <= as_utc(moment)]

@@ -56,10 +56,10 @@ def resolve_ids(session: Session, model: type, label_column: str, field: str, va
 
 def create_decision(session: Session, caller: Caller, *, reason: str | None = None, doc_number: str, title: str,
                     issuer: str, issued_on: date, recipient: str, zone_body: str, annex_title: str, body: str,
-                    source_ref: str, source_sha256: str | None) -> Decision:
+                    source_ref: str, source_sha256: str | None, effective_on: date | None = None) -> Decision:
     decision = Decision(doc_number=doc_number, title=title, issuer=issuer, issued_on=issued_on,
-                        recipient=recipient, zone_body=zone_body, annex_title=annex_title, body=body,
-                        source_ref=source_ref, source_sha256=source_sha256)
+                        effective_on=effective_on, recipient=recipient, zone_body=zone_body,
+                        annex_title=annex_title, body=body, source_ref=source_ref, source_sha256=source_sha256)
     authorize(caller, Action.REFERENCE_MANAGE)
     session.add(decision)
     session.flush()

@@ -38,7 +38,7 @@ def decision(d: Decision) -> dict[str, Any]:
         "doc_number": d.doc_number, "title": d.title, "issuer": d.issuer, "issued_on": d.issued_on.isoformat(),
         "recipient": d.recipient, "zone_body": d.zone_body, "annex_title": d.annex_title, "body": d.body,
         "source_ref": d.source_ref, "source_sha256": d.source_sha256,
-    }
+    } | ({"effective_on": d.effective_on.isoformat()} if d.effective_on else {})  # absent before decisions had it
 
 
 def department(d: Department) -> dict[str, Any]:

@@ -18,7 +18,19 @@ from registry.domain.trail_words import role_label
 from registry.domain.workdays import CHINA
 from registry.http.access import API_PREFIX, current_caller, note
 from registry.schemas.handovers import HandoverEventOut
-from registry.web import auditor, auth, calendar_page, console, edit, feedback, guide, handover, offices, public
+from registry.web import (
+    auditor,
+    auth,
+    calendar_page,
+    console,
+    decision_import,
+    edit,
+    feedback,
+    guide,
+    handover,
+    offices,
+    public,
+)
 from registry.web.wording import event_sentence
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -94,6 +106,7 @@ def init_app(app: Flask) -> None:
     app.session_interface = SessionCookies()
     csrf.init_app(app)
     app.before_request(guide.allow_sheet_upload)
+    app.before_request(decision_import.allow_upload)  # before the CSRF check reads the (larger) form
     app.before_request(_check_csrf)
     app.register_error_handler(CSRFError, _csrf_failed)
     app.add_template_filter(highlight)
@@ -108,5 +121,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(may)
     app.add_template_global(event_text)
     for blueprint in (auth.bp, public.bp, console.bp, handover.bp, edit.bp, guide.bp, auditor.bp, offices.bp,
-                      calendar_page.bp):
+                      calendar_page.bp, decision_import.bp):
         app.register_blueprint(blueprint)

@@ -259,6 +259,22 @@ class OfficeForm(Form):
         return {name: (self[name].data or "").strip() or None for name in self.DETAILS}
 
 
+class DecisionImportForm(Form):
+    """A decision file and the metadata a sheet lacks; after the preview, the same file (carried as ``payload``)
+    and the reason to apply it."""
+
+    file = FileField("决定文件", validators=[Optional()])
+    payload = HiddenField()
+    filename = HiddenField()
+    number = StringField("文号", validators=[Optional(), Length(max=64)])
+    title = StringField("标题", validators=[Optional(), Length(max=300)])
+    date = DateField("发文日期", validators=[Optional()])
+    effective = DateField("施行日期", validators=[Optional()])
+    body = StringField("承接主体", validators=[Optional(), Length(max=100)])
+    add_departments = BooleanField("新建文件中出现而登记册尚无的部门和承接主体")
+    reason = TextAreaField("导入原因", validators=[Optional(), Length(max=1000)])
+
+
 class OfficeEditForm(OfficeForm, VersionedForm):
     """An existing department's details, with the version they were shown at."""
 

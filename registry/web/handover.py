@@ -19,6 +19,7 @@ from registry.domain.roles import ALLOWED, Action
 from registry.http.access import current_caller, roles, staff
 from registry.http.paths import POWER
 from registry.models import Handover
+from registry.schemas.decisions import LineageOut
 from registry.services import handovers, workbench
 from registry.web import feedback
 from registry.web.forms import CheckForm, ConfirmForm, TermsForm, TransitionForm, options
@@ -80,7 +81,7 @@ def _render(power_id: int, posted: dict[str, FlaskForm] | None = None, problems:
     return render_template(
         "console/handover.html", desk=desk, h=h, power=h.power, terms=_terms_form(desk, posted.get("terms")),
         steps=steps, sides=sides, checks=checks, problems=problems or [],
-        editable=h.status in flow.EDITABLE,
+        editable=h.status in flow.EDITABLE, lineage_steps=LineageOut(many=True).dump(h.power.lineage),
     ), status
 
 

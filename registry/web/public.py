@@ -11,7 +11,7 @@ from registry.http.access import public
 from registry.http.caching import conditional
 from registry.models.base import MAX_ID
 from registry.schemas.handovers import HandlerOut, HandoverEventOut, PartOut, StatsOut
-from registry.schemas.public import PublicGuide, PublicHandover, PublicListItem, PublicPower
+from registry.schemas.public import PublicGuide, PublicHandover, PublicListItem, PublicPowerDetail
 from registry.services import lookup, progress
 from registry.web import charts
 from registry.web.forms import SearchForm, city_departments, options
@@ -61,7 +61,7 @@ def power(power_id: int):
     there is one), its source and its handover."""
     today = today_in_china()
     view = lookup.power_view(db.session(), power_id, today)
-    shown = PublicPower().dump(view.power)
+    shown = PublicPowerDetail().dump(view.power)
     events = citizen_history(HandoverEventOut(many=True).dump(view.events), shown["decision"])
     return render_template(
         "public/power.html", power=shown,
