@@ -6,6 +6,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
@@ -256,6 +257,14 @@ class OfficeForm(Form):
 
     def details(self) -> dict[str, str | None]:
         return {name: (self[name].data or "").strip() or None for name in self.DETAILS}
+
+
+class OfficeImportForm(Form):
+    """A sheet of offices' contact details (.xlsx or .csv) and why they change; "check" only reports."""
+
+    sheet = FileField("联系信息表（.xlsx 或 .csv）", validators=[FileRequired("请选择文件")])
+    reason = StringField("修改说明", validators=[DataRequired(REQUIRED), Length(max=1000)])
+    check_only = BooleanField("只检查，不保存")
 
 
 class OfficeEditForm(OfficeForm, VersionedForm):

@@ -125,6 +125,20 @@ ZH: dict[Code, str] = {
     Code.CALENDAR_REASON_REQUIRED: "请说明载入日历的原因",
     Code.CALENDAR_NEXT_YEAR_MISSING: "{year} 年的工作日历尚未载入：在载入之前，跨入 {year} 年的工作日期限无法计算。"
                                      "国务院办公厅节假日安排公布后，请用 {hint} 载入",
+    # Sheets staff upload, and the offices' contact details read from them
+    Code.SHEET_KIND: "只能读取 .xlsx 或 .csv 文件，不能读取「{name}」",
+    Code.SHEET_UNREADABLE: "无法按 {kind} 格式读取此文件，请确认文件未损坏",
+    Code.SHEET_EMPTY: "文件中没有任何行",
+    Code.SHEET_ROWS_INVALID: "有 {count} 行有误，未导入任何内容",
+    Code.SHEET_UNKNOWN_COLUMN: "不认识的列名「{column}」（可用：部门名称、地址、电话、办公时间）",
+    Code.SHEET_NAME_COLUMN_MISSING: "表头缺少「{column}」列",
+    Code.SHEET_NAME_MISSING: "未填写部门名称",
+    Code.SHEET_FORMULA: "单元格是公式（{formula}），请填写数值本身",
+    Code.SHEET_TOO_LONG: "最多 {max} 个字符，此处有 {length} 个",
+    Code.SHEET_REASON_REQUIRED: "请说明修改原因",
+    Code.OFFICE_PHONE_INVALID: "「{value}」不是电话号码（如 023-6745 1234，多个号码用、分隔）",
+    Code.OFFICE_IMPORT_UNKNOWN: "没有名为「{name}」的部门或承接机构（须与名称完全一致）",
+    Code.OFFICE_IMPORT_DUPLICATE: "「{name}」重复出现（首次见于第 {first} 行）",
     # The database and its disk
     Code.DATABASE_UNAVAILABLE: "数据库暂时无法连接，请稍后再试。",
     Code.DATABASE_BUSY: "系统正忙（数据库正在处理其他修改），请稍后再试。",

@@ -1,0 +1,1 @@
+"""Reading the sheets staff upload (CSV and .xlsx) into rows, without evaluating anything in them."""
