@@ -120,6 +120,22 @@ def test_a_formula_cell_is_refused_and_nothing_is_written(app: Flask, tokens: di
     assert departments(app) == before and trail(app, tokens) == []
 
 
+@pytest.mark.parametrize("name, data, words", [
+    ("offices.xlsx", b"PK\x03\x04 not really a workbook", "无法按 xlsx 格式读取此文件"),
+    ("offices.csv", b"\xff\xfe\x00\x00", "无法按 csv 格式读取此文件"),
+    ("offices.pdf", b"%PDF-1.7", "只能读取 .xlsx 或 .csv 文件，不能读取「offices.pdf」"),
+    ("offices.csv", "\ufeff部门名称,电话\r\n".encode(), "文件中没有任何行"),
+], ids=["broken-xlsx", "binary-csv", "pdf", "header-only"])
+def test_a_file_that_cannot_be_read_is_refused(app: Flask, tokens: dict[str, str], tmp_path: Path, name: str,
+                                              data: bytes, words: str) -> None:
+    before = departments(app)
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = app.test_cli_runner().invoke(args=["offices", "import", str(path), "--reason", REASON])
+    assert result.exit_code == 1 and words in result.output, result.output
+    assert departments(app) == before and trail(app, tokens) == []
+
+
 def _upload(client, kind: str, rows: list[list[object]], check_only: bool = False):
     page = client.get("/console/offices/")
     sheet = form(page, "/console/offices/import")

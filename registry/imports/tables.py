@@ -12,6 +12,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -19,8 +20,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from registry.services.errors import Code, Message, ValidationFailed
 
-XLSX_SUFFIXES = (".xlsx", ".xlsm")
-CSV_SUFFIXES = (".csv", ".txt")
+XLSX_SUFFIXES = (".xlsx",)
+CSV_SUFFIXES = (".csv",)
 
 
 class Formula(str):
@@ -62,19 +63,22 @@ def _unreadable(kind: str) -> ValidationFailed:
     return ValidationFailed(Message(Code.SHEET_UNREADABLE, "the file cannot be read as {kind}", kind=kind))
 
 
+# What openpyxl raises for a file that is not a workbook, or a workbook whose parts are damaged.
+BROKEN_XLSX = (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError,
+               ParseError)
+
+
 def _xlsx_rows(data: bytes) -> list[list[object]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+    except BROKEN_XLSX:
         raise _unreadable("xlsx") from None
     try:
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows():
-            rows.append([Formula(c.value) if getattr(c, "data_type", None) == "f"
-                         or (isinstance(c.value, str) and c.value.startswith("="))
-                         else c.value for c in row])
-        return rows
+        return [[Formula(c.value) if getattr(c, "data_type", None) == "f"
+                 or (isinstance(c.value, str) and c.value.startswith("=")) else c.value for c in row]
+                for row in book.worksheets[0].iter_rows()]
+    except BROKEN_XLSX:
+        raise _unreadable("xlsx") from None
     finally:
         book.close()
 
