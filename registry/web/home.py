@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template, url_for
 
+from registry import db
 from registry.http.access import current_caller, may_call, staff
+from registry.services import reference
 
 bp = Blueprint("home", __name__, url_prefix="/console")
 
@@ -32,7 +34,8 @@ PARTS = (
 @bp.get("/home")
 @staff
 def index():
-    """The signed-in user's name and role, and the parts of the console the access rules let them open."""
+    """The signed-in user's name, role (and department), and the parts of the console the access rules let them open."""
     caller = current_caller()
     links = [(url_for(p.endpoint), p) for p in PARTS if may_call(p.endpoint, caller)]
-    return render_template("console/home.html", caller=caller, links=links)
+    department = reference.get_department(db.session(), caller.department_id) if caller.department_id else None
+    return render_template("console/home.html", caller=caller, links=links, department=department)

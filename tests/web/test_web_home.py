@@ -38,6 +38,8 @@ def test_the_home_page_names_the_user_and_links_exactly_what_their_role_may_use(
     page = soup(resp)
     assert page.select_one("#who").get_text() == STAFF[key][0]
     assert page.select_one("#role").get_text() == ROLE_WORDS[key]
+    department = page.select_one("#department")
+    assert (department.get_text() if department else None) == STAFF[key][2]
     links = [a["href"] for a in page.select("ul.parts a")]
     assert links == LINKS[key]
     for href in links:  # every link offered opens for this user
