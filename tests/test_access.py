@@ -53,6 +53,9 @@ EXPECTED = {
     "POST auth.login": EVERYONE,
     "POST auth.logout": EVERYONE,
     "GET auth.whoami": STAFF,
+    "GET auth.logout_page": EVERYONE,
+    "GET auth.signed_out": EVERYONE,
+    "GET home.index": STAFF,
     "GET users.me": STAFF,
     "POST powers.create_power": ADMIN,
     "PATCH powers.update_power": frozenset({"admin", "department"}),
@@ -116,6 +119,7 @@ EXPECTED = {
     "GET offices.index": ADMIN,
     "POST offices.create": ADMIN,
     "POST offices.update": ADMIN,
+    "POST offices.import_sheet": ADMIN,
     "GET calendar.list_years": EVERYONE,
     "GET calendar.get_year": EVERYONE,
     "PUT calendar.put_year": ADMIN,
@@ -130,7 +134,7 @@ CONSOLE_FORMS = {"POST console.bulk_transition", "POST handover.terms", "POST ha
                  "POST handover.check", "POST handover.confirm", "POST edit.save", "POST auditor.verify_trail",
                  "POST guide.save", "POST guide.import_sheet",
                  "POST offices.create", "POST offices.update", "POST decision_import.preview",
-                 "POST decision_import.apply"}
+                 "POST decision_import.apply", "POST offices.import_sheet"}
 # Power 38 (取水许可) belongs to 市水利局, the "water" user's department; user 2 and token 2 are the zone
 # user's, so the admin's own account survives the walk.
 PATH_ARGS = {"power_id": 38, "user_id": 2, "token_id": 2, "filename": "no-such-file.txt", "department_id": 7,

@@ -80,7 +80,7 @@ def test_login_opens_a_session_with_a_guarded_cookie(client: FlaskClient, audito
     assert signed_in_as(client, base_url) is None
     resp = login(client, ADMIN, PASSWORD, base_url=base_url)
     assert resp.status_code == 303
-    assert urlsplit(resp.headers["Location"]).path == "/auth/session"
+    assert urlsplit(resp.headers["Location"]).path == "/console/home"
     attributes = [part.strip().lower() for part in session_cookie(resp).split(";")[1:]]
     assert "httponly" in attributes
     assert "samesite=lax" in attributes
@@ -176,9 +176,9 @@ def test_an_https_login_posted_from_another_site_is_refused(client: FlaskClient,
 
 def test_logout_with_its_csrf_token_ends_the_session(client: FlaskClient, auditor: dict[str, str]) -> None:
     assert login(client, ZONE, PASSWORD).status_code == 303
-    page = client.get("/auth/session")
+    page = client.get("/auth/logout")
     resp = client.post("/auth/logout", data={"csrf_token": csrf_token(page.text)})
-    assert resp.status_code == 303 and urlsplit(resp.headers["Location"]).path == "/auth/login"
+    assert resp.status_code == 303 and urlsplit(resp.headers["Location"]).path == "/auth/signed-out"
     assert signed_in_as(client) is None
     assert [e["account"] for e in events(client, auditor, kind="logout")] == [ZONE]
 
@@ -193,7 +193,7 @@ def test_logout_with_its_csrf_token_ends_the_session(client: FlaskClient, audito
 def test_next_never_leads_off_the_site(client: FlaskClient, next_: str) -> None:
     resp = login(client, ZONE, PASSWORD, next=next_)
     assert resp.status_code == 303
-    assert resp.headers["Location"] == "/auth/session"
+    assert resp.headers["Location"] == "/console/home"
 
 
 def test_a_local_next_is_followed(client: FlaskClient) -> None:

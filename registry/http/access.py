@@ -68,6 +68,12 @@ def rule_for(app: Flask, endpoint: str | None) -> str | frozenset[str] | None:
     return getattr(view, RULE_ATTR, None)
 
 
+def may_call(endpoint: str, caller: Caller) -> bool:
+    """Whether ``endpoint``'s declared rule admits ``caller`` (a page offers only the links its user may follow)."""
+    rule = rule_for(current_app, endpoint)
+    return rule == PUBLIC or (rule is not None and caller.authenticated and caller.role in rule)
+
+
 def anonymous() -> Caller:
     return Caller(None, ANONYMOUS, ANONYMOUS, request_id=request_id.current())
 

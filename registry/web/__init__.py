@@ -28,10 +28,11 @@ from registry.web import (
     feedback,
     guide,
     handover,
+    home,
     offices,
     public,
 )
-from registry.web.wording import event_sentence
+from registry.web.wording import devolved_sub_items, event_sentence
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SIGNER_KEY = "registry.session_signer"
@@ -115,11 +116,12 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda m: beijing(m, with_time=True), "beijing_time")
     app.add_template_filter(beijing_text, "beijing_seconds")
     app.add_template_filter(feedback.words, "zh")
+    app.add_template_filter(devolved_sub_items)
     app.add_template_global(url_with)
     app.add_template_global(current_caller)
     app.add_template_global(role_label)
     app.add_template_global(may)
     app.add_template_global(event_text)
-    for blueprint in (auth.bp, public.bp, console.bp, handover.bp, edit.bp, guide.bp, auditor.bp, offices.bp,
+    for blueprint in (auth.bp, home.bp, public.bp, console.bp, handover.bp, edit.bp, guide.bp, auditor.bp, offices.bp,
                       calendar_page.bp, decision_import.bp):
         app.register_blueprint(blueprint)

@@ -24,7 +24,7 @@ def _safe_next(target: str | None) -> str:
     if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
             and target.isprintable()):
         return target
-    return url_for("auth.whoami")
+    return url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -56,18 +56,32 @@ def login():
     return redirect(_safe_next(request.form.get("next")), 303)
 
 
+@bp.get("/logout")
+@public
+def logout_page():
+    """Ask before signing out: the button on this page signs out (a visitor not signed in is told so)."""
+    return render_template("auth/logout.html", caller=current_caller(), form=LogoutForm())
+
+
 @bp.post("/logout")
 @public
 def logout():
-    """Sign out (a POST with a CSRF token, so no other site can do it for the user)."""
+    """Sign out (a POST with a CSRF token, so no other site can do it for the user), then say so."""
     if current_caller().authenticated:
         note("logout", "signed out")
     session.clear()
-    return redirect(url_for("auth.login"), 303)
+    return redirect(url_for("auth.signed_out"), 303)
+
+
+@bp.get("/signed-out")
+@public
+def signed_out():
+    """The page after signing out: it says so, and offers to sign in again."""
+    return render_template("auth/signed_out.html")
 
 
 @bp.get("/session")
 @staff
 def whoami():
     """Who is signed in, and a button to sign out."""
-    return render_template("auth/session.html", caller=current_caller(), form=LogoutForm())
+    return render_template("auth/session.html", caller=current_caller())

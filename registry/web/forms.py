@@ -275,6 +275,14 @@ class DecisionImportForm(Form):
     reason = TextAreaField("导入原因", validators=[Optional(), Length(max=1000)])
 
 
+class OfficeImportForm(Form):
+    """A sheet of offices' contact details (.xlsx or .csv) and why they change; "check" only reports."""
+
+    sheet = FileField("联系信息表（.xlsx 或 .csv）", validators=[FileRequired("请选择文件")])
+    reason = StringField("修改说明", validators=[DataRequired(REQUIRED), Length(max=1000)])
+    check_only = BooleanField("只检查，不保存")
+
+
 class OfficeEditForm(OfficeForm, VersionedForm):
     """An existing department's details, with the version they were shown at."""
 

@@ -30,6 +30,22 @@ def citizen_history(events: list[dict[str, Any]], decision: dict[str, Any]) -> l
     return [devolved, *({**e, "sentence": event_sentence(e)} for e in steps)]
 
 
+def devolved_sub_items(sub_items: list[str] | None) -> str:
+    """The sentence saying that the decision devolves only the listed sub-items of an item, each quoted exactly as
+    the annex prints it (nothing added: what a sub-item's "其他" refers to, the source does not say)."""
+    if not sub_items:
+        return ""
+    return "本次下放的是该事项中的以下子项：" + "、".join(f"“{s}”" for s in sub_items) + "。"
+
+
+def contacts_report(outcomes: list[Any], dry_run: bool) -> list[str]:
+    """One line per row of an imported contacts sheet (office_contacts.Outcome): what changed, or would, or that
+    nothing did."""
+    verb = "将更新" if dry_run else "已更新"
+    return [f"第 {o.row} 行「{o.department.name}」：" + (f"{verb}{'、'.join(o.labels)}" if o.changes else "无变化")
+            for o in outcomes]
+
+
 def _label(choice: dict[str, Any] | None) -> str:
     return choice["label"] if choice else ""
 

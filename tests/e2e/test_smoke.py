@@ -73,11 +73,11 @@ def test_wrong_password_shows_an_error(page: Page, server: Server) -> None:
 
 
 def test_zone_user_signs_in(page: Page, server: Server, shot: Callable[[Page, str], Path]) -> None:
-    """The right password as the zone user lands on /auth/session, which names them."""
+    """The right password as the zone user lands on the console's home page, which names them."""
     sign_in(page, server, "zone", server.password)
-    expect(page).to_have_url(server.url("/auth/session"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("当前登录")
-    expect(page.locator("dd").first).to_have_text(server.staff["zone"])
+    expect(page).to_have_url(server.url("/console/home"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("工作台首页")
+    expect(page.locator("#who")).to_have_text(server.staff["zone"])
     shot(page, "session")
 
 

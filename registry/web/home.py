@@ -1,0 +1,41 @@
+"""Where staff land after signing in: who they are, and a link to each part of the console their role may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, render_template, url_for
+
+from registry import db
+from registry.http.access import current_caller, may_call, staff
+from registry.services import reference
+
+bp = Blueprint("home", __name__, url_prefix="/console")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of the console: the page's endpoint, its name and what it is for."""
+
+    endpoint: str
+    title: str
+    purpose: str
+
+
+# In the order a member of staff reaches for them; each is offered only when its page's access rule admits the role.
+PARTS = (
+    Part("console.index", "事项与交接列表", "查找事项，查看和办理交接，批量操作。"),
+    Part("offices.index", "部门与承接机构", "维护公众看到的地址、电话和办公时间，导入联系信息表，新增承接机构。"),
+    Part("calendars.index", "工作日历", "查看已载入的节假日和调休安排。"),
+    Part("auditor.trail", "审计记录", "查阅每一项修改的记录，导出并校验审计链。"),
+)
+
+
+@bp.get("/home")
+@staff
+def index():
+    """The signed-in user's name, role (and department), and the parts of the console the access rules let them open."""
+    caller = current_caller()
+    links = [(url_for(p.endpoint), p) for p in PARTS if may_call(p.endpoint, caller)]
+    department = reference.get_department(db.session(), caller.department_id) if caller.department_id else None
+    return render_template("console/home.html", caller=caller, links=links, department=department)
