@@ -96,6 +96,9 @@ EXPECTED = {
     "GET public.progress_page": EVERYONE,
     "GET console.index": STAFF,
     "POST console.bulk_transition": HANDOVER_WRITERS,
+    "POST console.bulk_terms": HANDOVER_WRITERS,
+    "POST console.bulk_checklist": HANDOVER_WRITERS,
+    "POST console.bulk_confirm": frozenset({"zone", "department"}),
     "GET handover.page": STAFF,
     "POST handover.terms": HANDOVER_WRITERS,
     "POST handover.transition": HANDOVER_WRITERS,
@@ -116,7 +119,8 @@ EXPECTED = {
     "GET calendars.index": ADMIN,
 }
 # The console's forms post with a CSRF token, which the walk (a bearer-token client) does not have.
-CONSOLE_FORMS = {"POST console.bulk_transition", "POST handover.terms", "POST handover.transition",
+CONSOLE_FORMS = {"POST console.bulk_transition", "POST console.bulk_terms", "POST console.bulk_checklist",
+                 "POST console.bulk_confirm", "POST handover.terms", "POST handover.transition",
                  "POST handover.check", "POST handover.confirm", "POST edit.save", "POST auditor.verify_trail",
                  "POST offices.create", "POST offices.update"}
 # Power 38 (取水许可) belongs to 市水利局, the "water" user's department; user 2 and token 2 are the zone
