@@ -87,7 +87,7 @@ def _render(power_id: int, posted: dict[str, FlaskForm] | None = None, problems:
 def _done(power_id: int, message: str, anchor: str):
     flash(message, "ok")
     # A page opened from a filtered list keeps the way back to it (``back``: the list's query string).
-    return redirect(url_for("handover.page", power_id=power_id, back=request.args.get("back"), _anchor=anchor), 303)
+    return redirect(url_for("handover.page", power_id=power_id, back=request.values.get("back"), _anchor=anchor), 303)
 
 
 def _refused(power_id: int, key: str, form: FlaskForm, error, fields: dict[str, str]):
