@@ -183,3 +183,22 @@ def test_bulk_form_errors_sit_next_to_their_fields(app: Flask, tokens: dict[str,
     if field != "items":
         assert message in field_errors(resp)[field]
     assert audit_size(app.test_client(), tokens) == before
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"powers": ["abc"]}, "无效"),
+    ({"powers": ["0"]}, "无效的事项"),
+    ({"powers": [str(i) for i in range(1, 202)]}, "一次最多 200 个事项"),
+    ({"powers": []}, "请至少选择一个事项"),
+    ({"all_matching": "y", "matching": ""}, "请刷新列表后重新选择"),
+    ({"all_matching": "y", "matching": "0" * 32}, "符合筛选条件的事项已变化"),
+])
+def test_a_bad_selection_is_refused_and_changes_nothing(app: Flask, tokens: dict[str, str], values: dict,
+                                                        message: str) -> None:
+    zone = staff(app, "zone")
+    listing = zone.get("/console/?q=取水")
+    before = audit_size(app.test_client(), tokens)
+    resp = bulk(listing, "批量办理").submit(zone, to="suspended", note="暂缓", **values)
+    assert resp.status_code in (409, 422)
+    assert message in text(resp)
+    assert audit_size(app.test_client(), tokens) == before
