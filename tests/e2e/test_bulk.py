@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
 
+from .browser import SCREENSHOTS
 from .live import Server
 
 DEPARTMENT = "市水利局"
@@ -82,6 +83,7 @@ def test_one_departments_36_items_to_handed_over_in_few_page_loads(
     zone.locator("#bulk-terms-note").fill("双方商定交接条件")
     assert_accessible(zone)
     shot(zone, "console-bulk")
+    zone.locator("#bulk-actions").screenshot(path=SCREENSHOTS / "console-bulk-form.png")
     zone.get_by_role("button", name="批量设置交接条件").click()
     flashed(zone, f"已为 {ITEMS} 个事项设置交接条件")
 
@@ -149,3 +151,6 @@ def test_the_bulk_form_on_a_phone(new_page: Callable[..., Page], server: Server,
     phone.locator("#bulk-check").get_by_label(CHECKLIST[0]).check()
     assert_accessible(phone)
     shot(phone, "console-bulk-phone")
+    # The whole list is long on a phone: the bulk forms alone, as the user reaches them.
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    phone.locator("#bulk-actions").screenshot(path=SCREENSHOTS / "console-bulk-phone-form.png")
