@@ -101,6 +101,9 @@ EXPECTED = {
     "GET public.progress_page": EVERYONE,
     "GET console.index": STAFF,
     "POST console.bulk_transition": HANDOVER_WRITERS,
+    "POST console.bulk_terms": HANDOVER_WRITERS,
+    "POST console.bulk_checklist": HANDOVER_WRITERS,
+    "POST console.bulk_confirm": frozenset({"zone", "department"}),
     "GET handover.page": STAFF,
     "POST handover.terms": HANDOVER_WRITERS,
     "POST handover.transition": HANDOVER_WRITERS,
@@ -130,7 +133,8 @@ EXPECTED = {
     "POST decision_import.apply": ADMIN,
 }
 # The console's forms post with a CSRF token, which the walk (a bearer-token client) does not have.
-CONSOLE_FORMS = {"POST console.bulk_transition", "POST handover.terms", "POST handover.transition",
+CONSOLE_FORMS = {"POST console.bulk_transition", "POST console.bulk_terms", "POST console.bulk_checklist",
+                 "POST console.bulk_confirm", "POST handover.terms", "POST handover.transition",
                  "POST handover.check", "POST handover.confirm", "POST edit.save", "POST auditor.verify_trail",
                  "POST guide.save", "POST guide.import_sheet",
                  "POST offices.create", "POST offices.update", "POST decision_import.preview",

@@ -16,7 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import bearer
-from tests.handover_steps import EVIDENCE, fix_terms, ok, zone_office
+from tests.handover_steps import EVIDENCE, drive, fix_terms, ok, zone_office
 
 PROBLEM = "application/problem+json"
 BULK = "/api/v1/handovers/bulk"
@@ -176,4 +176,156 @@ def test_request_level_mistake_is_422(refusals: FlaskClient, tokens: dict[str, s
     resp = refusals.post(BULK, headers=bearer(tokens["water"]), json={"powers": [A, B], **body})
     assert resp.status_code == 422, resp.json
     assert list(resp.json["errors"]) == [field]
+    assert state(refusals, tokens, [A, B]) == before
+
+
+# --- terms, several checklist items with one evidence record, confirmations ---------------------------------
+
+D = 41  # another power of 市水利局, driven to handed_over where a test needs one whose terms and checklist are closed
+FORESTRY_POWERS = [100, 101]
+
+
+def audit_of(client: FlaskClient, tokens: dict[str, str], power: int, action: str) -> list[dict]:
+    return ok(client.get("/api/v1/audit", query_string={"power": power, "action": action, "per_page": 100},
+                         headers=bearer(tokens["auditor"])))["items"]
+
+
+def test_terms_for_three_powers_each_audited(client: FlaskClient, tokens: dict[str, str]) -> None:
+    office = zone_office(client, tokens)
+    powers = [A, B, C]
+    terms = {"receiving_office": office["id"], "method": 1, "planned_date": "2021-07-01",
+             "effective_date": "2021-06-01"}
+    before = state(client, tokens, powers)
+    done = ok(client.post(BULK, headers=bearer(tokens["zone"]),
+                          json={"powers": powers, "op": "terms", "terms": terms, "note": "统一商定交接条件"}))
+    assert [(h["power"]["id"], h["receiving_office"]["id"], h["method"]["id"], h["planned_date"],
+             h["effective_date"]) for h in done] == [(p, office["id"], 1, "2021-07-01", "2021-06-01") for p in powers]
+    assert audit_total(client, tokens) == before["audit"] + 3
+    for power in powers:
+        [entry] = audit_of(client, tokens, power, "update")
+        assert (entry["actor"]["name"], entry["reason"]) == ("经开区甲", "统一商定交接条件")
+        assert history(client, tokens, power)[-1]["kind"] == "update"
+
+
+def test_terms_all_or_nothing_when_one_power_has_fixed_terms(client: FlaskClient, tokens: dict[str, str]) -> None:
+    office = zone_office(client, tokens)
+    drive(client, tokens, D, "handed_over", office["id"])
+    powers = [A, D, B]
+    before = state(client, tokens, powers)
+    resp = client.post(BULK, headers=bearer(tokens["zone"]),
+                       json={"powers": powers, "op": "terms", "terms": {"effective_date": "2021-08-01"}})
+    assert resp.status_code == 409, resp.json
+    assert resp.mimetype == PROBLEM
+    assert (resp.json["code"], [f["power"] for f in resp.json["failures"]]) == ("bulk.refused", [D])
+    assert resp.json["failures"][0]["code"] == "handover.terms_fixed"
+    assert list(resp.json["errors"]) == [f"powers.{D}"]
+    assert state(client, tokens, powers) == before
+
+
+def test_several_checklist_items_with_one_evidence_record(client: FlaskClient, tokens: dict[str, str]) -> None:
+    powers = [A, B]
+    items = ["guidance", "files", "list_updated"]
+    before = state(client, tokens, powers)
+    done = ok(client.post(BULK, headers=bearer(tokens["water"]), json={
+        "powers": powers, "op": "checklist", "items": items, "done": True, "evidence": EVIDENCE, "note": "集中培训"}))
+    for h in done:
+        ticked = {c["item"]["code"]: c for c in h["checklist"] if c["done"]}
+        assert sorted(ticked) == sorted(items)
+        assert {c["evidence"]["doc_number"] for c in ticked.values()} == {EVIDENCE["doc_number"]}
+    # One audit entry and one history event per power per item.
+    assert audit_total(client, tokens) == before["audit"] + 6
+    for power in powers:
+        assert len(audit_of(client, tokens, power, "check")) == 3
+        events = history(client, tokens, power)[-3:]
+        assert [(e["detail"]["code"], e["evidence"], e["note"]) for e in events] == [
+            (i, EVIDENCE, "集中培训") for i in items]
+
+
+def test_checklist_all_or_nothing_when_one_checklist_is_closed(client: FlaskClient, tokens: dict[str, str]) -> None:
+    office = zone_office(client, tokens)
+    drive(client, tokens, D, "handed_over", office["id"])
+    powers = [A, B, D]
+    before = state(client, tokens, powers)
+    resp = client.post(BULK, headers=bearer(tokens["zone"]), json={
+        "powers": powers, "op": "checklist", "items": ["guidance", "files"], "done": True, "evidence": EVIDENCE})
+    assert resp.status_code == 409, resp.json
+    assert [(f["power"], f["code"]) for f in resp.json["failures"]] == [(D, "checklist.closed")]
+    assert state(client, tokens, powers) == before
+
+
+def test_each_side_confirms_in_bulk_only_for_itself(client: FlaskClient, tokens: dict[str, str]) -> None:
+    office = zone_office(client, tokens)
+    powers = [A, B]
+    for power in powers:
+        fix_terms(client, tokens, power, office["id"])
+    ok(client.post(BULK, headers=bearer(tokens["zone"]),
+                   json={"powers": powers, "op": "transition", "to": "in_progress"}))
+    refused = client.post(BULK, headers=bearer(tokens["water"]),
+                          json={"powers": powers, "op": "confirmation", "side": "acceptance"})
+    assert refused.status_code == 403, refused.json
+    assert sorted(refused.json["errors"]) == [f"powers.{p}" for p in powers]
+    before = audit_total(client, tokens)
+    for who, side in (("water", "handover"), ("zone", "acceptance")):
+        ok(client.post(BULK, headers=bearer(tokens[who]),
+                       json={"powers": powers, "op": "confirmation", "side": side, "evidence": EVIDENCE}))
+    assert audit_total(client, tokens) == before + 4
+    for power in powers:
+        h = ok(client.get(f"/api/v1/powers/{power}/handover", headers=bearer(tokens["admin"])))
+        confirmed = h["confirmations"]
+        assert (confirmed["handover"]["by"], confirmed["acceptance"]["by"]) == ("水利局甲", "经开区甲")
+        entries = reversed(audit_of(client, tokens, power, "confirm"))
+        assert [e["actor"]["name"] for e in entries] == ["水利局甲", "经开区甲"]
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param({"op": "terms", "terms": {"effective_date": "2021-06-01"}}, id="terms"),
+    pytest.param({"op": "checklist", "items": ["guidance", "files"], "done": True, "evidence": EVIDENCE},
+                 id="checklist"),
+    pytest.param({"op": "confirmation", "side": "handover"}, id="confirmation"),
+    pytest.param({"op": "transition", "to": "suspended", "note": "暂缓"}, id="transition"),
+])
+def test_every_power_of_another_department_is_named(refusals: FlaskClient, tokens: dict[str, str],
+                                                   body: dict) -> None:
+    """市水利局 sending two 市林业局 powers among its own: 403 naming both, and nothing changed."""
+    powers = [A, *FORESTRY_POWERS, B]
+    before = state(refusals, tokens, powers)
+    resp = refusals.post(BULK, headers=bearer(tokens["water"]), json={"powers": powers, **body})
+    assert resp.status_code == 403, resp.json
+    assert resp.mimetype == PROBLEM
+    assert resp.json["code"] == "bulk.forbidden"
+    assert sorted(resp.json["errors"]) == [f"powers.{p}" for p in FORESTRY_POWERS]
+    assert [(f["power"], f["code"]) for f in resp.json["failures"]] == [
+        (p, "access.other_department") for p in FORESTRY_POWERS]
+    assert state(refusals, tokens, powers) == before
+
+
+NEW_OP_MISTAKES = [
+    pytest.param({"op": "terms"}, ["terms"], id="terms-missing"),
+    pytest.param({"op": "terms", "terms": {}}, ["terms"], id="terms-empty"),
+    pytest.param({"op": "terms", "terms": {"receiving_office": "3"}}, ["terms"], id="office-not-an-integer"),
+    pytest.param({"op": "terms", "terms": {"planned_date": "2021-07-01", "planned_in": {
+        "from": "2021-06-01", "days": 10, "kind": "calendar"}}}, ["terms"], id="planned-twice"),
+    pytest.param({"op": "terms", "terms": {"method": 1}, "to": "in_progress"}, ["to"], id="to-with-terms"),
+    pytest.param({"op": "terms", "terms": {"method": 1}, "evidence": EVIDENCE}, ["evidence"], id="evidence-with-terms"),
+    pytest.param({**CHECK_GUIDANCE, "items": ["files"]}, ["items"], id="item-and-items"),
+    pytest.param({"op": "checklist", "items": ["files", "files"], "done": True, "evidence": EVIDENCE}, ["items"],
+                 id="items-twice"),
+    pytest.param({"op": "checklist", "items": [], "done": True, "evidence": EVIDENCE}, ["items"], id="items-empty"),
+    pytest.param({"op": "checklist", "items": ["files"], "done": True}, ["evidence"], id="items-without-evidence"),
+    pytest.param({"op": "confirmation"}, ["side"], id="side-missing"),
+    pytest.param({"op": "confirmation", "side": "both"}, ["side"], id="side-unknown"),
+    pytest.param({"op": "confirmation", "side": "handover", "terms": {"method": 1}}, ["terms"],
+                 id="terms-with-confirmation"),
+    pytest.param({**CHECK_FILES, "side": "handover"}, ["side"], id="side-with-checklist"),
+]
+
+
+@pytest.mark.parametrize(("body", "fields"), NEW_OP_MISTAKES)
+def test_new_ops_are_schema_checked(refusals: FlaskClient, tokens: dict[str, str], body: dict,
+                                    fields: list[str]) -> None:
+    before = state(refusals, tokens, [A, B])
+    resp = refusals.post(BULK, headers=bearer(tokens["water"]), json={"powers": [A, B], **body})
+    assert resp.status_code == 422, resp.json
+    assert resp.mimetype == PROBLEM
+    assert sorted(resp.json["errors"]) == fields
     assert state(refusals, tokens, [A, B]) == before

@@ -133,12 +133,12 @@ def list_handovers(filters: HandoverFilter):
 @blp.arguments(BulkIn)
 @blp.response(200, HandoverOut(many=True))
 def bulk_step(body: dict[str, Any]):
-    """Apply one transition or one checklist step to many powers: all of them or none (409 names each failure).
+    """Apply one transition, checklist step (one or more items, one evidence record), terms change or confirmation
+    to many powers: all of them or none (409 names each failing power, 403 each power that is not the caller's).
 
-    Each power gets its own audit entry and event.
+    Each power gets its own audit entry and event per change, as single steps would.
     """
     session = db.session()
-    done = bulk.run(session, current_caller(), body.pop("op"), body.pop("powers"),
-                    effective_on=body.pop("effective_date", None), **body)
+    done = bulk.run(session, current_caller(), body.pop("op"), body.pop("powers"), **body)
     session.commit()
     return done

@@ -117,6 +117,10 @@ class Code(StrEnum):
     REOPEN_REASON_REQUIRED_FIELD = "checklist.reason_required_to_reopen"
     # Bulk steps
     BULK_REFUSED = "bulk.refused"
+    BULK_FORBIDDEN = "bulk.forbidden"
+    BULK_SELECTION_CHANGED = "bulk.selection_changed"
+    BULK_TOO_MANY = "bulk.too_many"
+    BULK_NOTHING_MATCHES = "bulk.nothing_matches"
     # The working-day calendar
     CALENDAR_ROWS_INVALID = "calendar.rows_invalid"
     CALENDAR_DATE_INVALID = "calendar.date_invalid"

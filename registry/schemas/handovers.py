@@ -152,22 +152,52 @@ class CheckIn(InputSchema):
             raise ValidationError(errors)
 
 
-# What each bulk op must not carry: a field of the other op would be silently ignored.
-BULK_FIELDS = {"transition": ("item", "done"), "checklist": ("to", "effective_date")}
+class BulkTerms(InputSchema):
+    """The terms a bulk ``terms`` op sets on every power (send only what changes)."""
+
+    receiving_office = fields.Integer(strict=True, allow_none=True, validate=ID,
+                                      metadata={"description": "承接部门: id of a zone office"})
+    method = fields.Integer(strict=True, allow_none=True, validate=ID, metadata={"description": "移交方式 id"})
+    planned_date = fields.Date(allow_none=True, validate=PLAUSIBLE)
+    planned_in = fields.Nested(PlannedIn, allow_none=True,
+                               metadata={"description": "the planned date as days from a start date"})
+    effective_date = fields.Date(allow_none=True, validate=PLAUSIBLE,
+                                 metadata={"description": "cut-over: matters accepted before it stay with the city"})
+
+    @validates_schema
+    def _coherent(self, data: dict[str, Any], **_: Any) -> None:
+        if "planned_date" in data and "planned_in" in data:
+            raise ValidationError("give planned_date or planned_in, not both", "planned_in")
+        if not data:
+            raise ValidationError("name at least one term to set")
+
+
+# The fields each bulk op takes besides powers and op: a field of another op would be silently ignored.
+BULK_FIELDS = {
+    "transition": ("to", "note", "evidence", "effective_date"),
+    "checklist": ("item", "items", "done", "note", "evidence"),
+    "terms": ("terms", "note"),
+    "confirmation": ("side", "note", "evidence"),
+}
+BULK_NEEDS = {"transition": ("to",), "checklist": ("done",), "terms": ("terms",), "confirmation": ("side",)}
 
 
 class BulkIn(InputSchema):
-    """Body of POST /handovers/bulk: one transition or one checklist step for many powers."""
+    """Body of POST /handovers/bulk: one transition, checklist step, terms change or confirmation for many powers."""
 
     powers = fields.List(fields.Integer(strict=True, validate=ID), required=True,
                          validate=validate.Length(min=1, max=200))
-    op = fields.String(required=True, validate=validate.OneOf(["transition", "checklist"]))
+    op = fields.String(required=True, validate=validate.OneOf(list(BULK_FIELDS)))
     to = Choice(Status)
     item = Choice(ChecklistItem)
+    items = fields.List(Choice(ChecklistItem), validate=validate.Length(min=1, max=len(ChecklistItem)),
+                        metadata={"description": "several checklist items with the one evidence record"})
     done = StrictBoolean()
+    terms = fields.Nested(BulkTerms)
+    side = Choice(Side, metadata={"description": "handover: the city department; acceptance: the zone"})
     note = Text(1000, metadata=NOTE)
     evidence = fields.Nested(Evidence)
-    effective_date = fields.Date(validate=PLAUSIBLE)
+    effective_date = fields.Date(validate=PLAUSIBLE, metadata={"description": "a recall's date (transition)"})
 
     @validates_schema
     def _complete(self, data: dict[str, Any], **_: Any) -> None:
@@ -177,13 +207,35 @@ class BulkIn(InputSchema):
         op = data.get("op")
         if op == "transition":
             _only_a_recall_has_a_date(data)
-        needed = {"transition": ("to",), "checklist": ("item", "done")}.get(op, ())
-        errors = {name: ["required for this op"] for name in needed if name not in data}
-        errors |= {name: ["not for this op"] for name in BULK_FIELDS.get(op, ()) if name in data}
+        errors = {name: ["required for this op"] for name in BULK_NEEDS.get(op, ()) if name not in data}
+        if op in BULK_FIELDS:
+            errors |= {name: ["not for this op"] for name in data
+                       if name not in ("powers", "op", *BULK_FIELDS[op])}
         if op == "checklist":
+            errors |= _checklist_items(data)
             errors |= _checklist_step(data)
         if errors:
             raise ValidationError(errors)
+
+    @post_load
+    def _as_the_service_takes_it(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if "item" in data:
+            data["items"] = [data.pop("item")]
+        if "effective_date" in data:
+            data["effective_on"] = data.pop("effective_date")
+        return data
+
+
+def _checklist_items(data: dict[str, Any]) -> dict[str, list[str]]:
+    """One item, or several distinct ones: not both, not none."""
+    if "item" in data and "items" in data:
+        return {"items": ["give item or items, not both"]}
+    if "item" not in data and "items" not in data:
+        return {"item": ["required for this op"]}
+    items = data.get("items", [])
+    if len(set(items)) != len(items):
+        return {"items": ["each item once"]}
+    return {}
 
 
 # --- output -----------------------------------------------------------------------------------------------

@@ -256,6 +256,13 @@ def list_powers(session: Session, f: PowerFilter, citizen: bool = False) -> Powe
     return out
 
 
+def matching_ids(session: Session, f: PowerFilter) -> list[int]:
+    """The ids of every power the filter matches, on all its pages, in annex order: what "select all" stands for."""
+    scope = _scope(session, f)
+    stmt = select(Power.id).where(*scope.base, *scope.faceted.values()).order_by(*SORTS["seq"], Power.id)
+    return list(session.scalars(_searched(session, stmt, searchtext.query(f.q or ""))))
+
+
 def get_power(session: Session, power_id: int) -> Power:
     power = session.get(Power, power_id)
     if power is None:

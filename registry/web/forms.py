@@ -24,10 +24,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
-from registry.domain.handover import Status
+from registry.domain.handover import ChecklistItem, Status
 from registry.models.base import MAX_ID
 from registry.schemas.handovers import PLAUSIBLE
 from registry.services import reference
+from registry.services.bulk import MAX_POWERS, Matching
 from registry.services.powers import PowerFilter
 
 REQUIRED = "必填"
@@ -180,18 +181,84 @@ class CheckForm(EvidenceFields, VersionedForm):
         return self.done.data == "1"
 
 
-class BulkForm(Form):
-    powers = SelectMultipleField("选择事项", coerce=int, validate_choice=False,
-                                 validators=[DataRequired("请至少选择一个事项")])
+class BulkSelection(Form):
+    """The console list's selection: the ticked powers, or every power the list's filter matches (all pages), as
+    the fingerprint of the matches it showed."""
+
+    powers = SelectMultipleField("选择事项", coerce=int, validate_choice=False)
+    all_matching = BooleanField("全选")
+    matching = HiddenField()
+
+    def validate_powers(self, field) -> None:
+        if self.all_matching.data:
+            return
+        if not field.data:
+            raise ValidationError("请至少选择一个事项")
+        if any(not 1 <= p <= MAX_ID for p in field.data):
+            raise ValidationError("无效的事项")
+        if len(field.data) > MAX_POWERS:
+            raise ValidationError(f"一次最多 {MAX_POWERS} 个事项")
+
+    def validate_matching(self, field) -> None:
+        if self.all_matching.data and not (field.data or "").isalnum():
+            raise ValidationError("请刷新列表后重新选择")
+
+    def selection(self, f: PowerFilter) -> list[int] | Matching:
+        """What the service is asked to act on: the ticked ids, or the filter's matches as shown."""
+        if self.all_matching.data:
+            return Matching(f, self.matching.data)
+        return list(dict.fromkeys(self.powers.data))
+
+
+class BulkForm(BulkSelection):
+    """One workflow step for the selection."""
+
     to = SelectField("目标状态", choices=options([("", "请选择")]) + _choices(Status),
                      validators=[DataRequired("请选择目标状态")])
     note = StringField("说明", validators=[Optional(), Length(max=1000)])
 
-    def validate_powers(self, field) -> None:
-        if any(not 1 <= p <= MAX_ID for p in field.data or []):
-            raise ValidationError("无效的事项")
-        if len(field.data or []) > 200:
-            raise ValidationError("一次最多 200 个事项")
+
+class BulkTermsForm(BulkSelection):
+    """Terms for the selection; a field left empty is left as each power has it."""
+
+    receiving_office = SelectField("承接部门", coerce=optional_id, validate_choice=True)
+    method = SelectField("移交方式", coerce=optional_id, validate_choice=True)
+    planned_date = DateField("计划完成日期", validators=[Optional(), plausible])
+    effective_date = DateField("生效日期", validators=[Optional(), plausible])
+    terms_note = StringField("修改说明", validators=[Optional(), Length(max=1000)])
+
+    TERMS = ("receiving_office", "method", "planned_date", "effective_date")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and not self.terms():
+            self.receiving_office.errors = [*self.receiving_office.errors, "请至少填写一项交接条件"]
+            return False
+        return valid
+
+    def terms(self) -> dict[str, object]:
+        return {name: self[name].data for name in self.TERMS if self[name].data is not None}
+
+
+class BulkCheckForm(EvidenceFields, BulkSelection):
+    """Checklist items marked done for the selection, with one evidence record for all of them."""
+
+    items = SelectMultipleField("清单事项", choices=_choices(ChecklistItem), validate_choice=True,
+                                validators=[DataRequired("请至少选择一项清单事项")])
+    check_note = StringField("说明", validators=[Optional(), Length(max=1000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and not self.evidence():
+            self.doc_number.errors = [*self.doc_number.errors, "标记完成须提供文号或链接"]
+            return False
+        return valid
+
+
+class BulkConfirmForm(BulkSelection):
+    """This caller's side of the two-sided confirmation, for the selection (the side is in the address)."""
+
+    confirm_note = StringField("说明", validators=[Optional(), Length(max=1000)])
 
 
 class PowerEditForm(VersionedForm):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
@@ -87,7 +87,8 @@ def _render(power_id: int, posted: dict[str, FlaskForm] | None = None, problems:
 
 def _done(power_id: int, message: str, anchor: str):
     flash(message, "ok")
-    return redirect(url_for("handover.page", power_id=power_id, _anchor=anchor), 303)
+    # A page opened from a filtered list keeps the way back to it (``back``: the list's query string).
+    return redirect(url_for("handover.page", power_id=power_id, back=request.values.get("back"), _anchor=anchor), 303)
 
 
 def _refused(power_id: int, key: str, form: FlaskForm, error, fields: dict[str, str]):

@@ -131,6 +131,10 @@ ZH: dict[Code, str] = {
     Code.DECISION_UNMATCHED: "{action}的事项「{name}」在登记册中找不到",
     Code.DECISION_BLOCKED: "有 {count} 行找不到对应事项，未写入任何内容",
     Code.DECISION_REASON_REQUIRED: "请说明导入原因",
+    Code.BULK_FORBIDDEN: "没有任何事项被更改：{failed} 个事项不属于您的部门，您无权办理",
+    Code.BULK_SELECTION_CHANGED: "符合筛选条件的事项已变化（现有 {total} 项），请查看列表后重新选择",
+    Code.BULK_TOO_MANY: "符合筛选条件的事项有 {total} 项，一次最多办理 {limit} 项，请缩小筛选范围",
+    Code.BULK_NOTHING_MATCHES: "没有符合筛选条件的事项",
     # The working-day calendar
     Code.CALENDAR_ROWS_INVALID: "有 {count} 行有误，未载入任何日期",
     Code.CALENDAR_DATE_INVALID: "「{value}」不是日期（应为 YYYY-MM-DD）",
