@@ -38,6 +38,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import STAFF, Databases, bearer, dispose, make_app
 from tests.handover_steps import (
+    BACKDATED,
     CHECKLIST,
     EVIDENCE,
     WATER_POWER,
@@ -334,7 +335,7 @@ def test_a_retired_method_stays_where_used_but_cannot_be_chosen_anew(client: Fla
     assert handover(client, tokens, WATER_POWER)[0]["method"]["id"] == 1
 
 
-TERMS = {"receiving_office": ZONE_BODY, "method": 1, "effective_date": "2021-06-01", "notes": "备注",
+TERMS = {"receiving_office": ZONE_BODY, "method": 1, "effective_date": "2021-06-01", "notes": "备注", **BACKDATED,
          "planned_in": {"from": "2021-02-05", "days": 5, "kind": "working"}, "legal_basis": "《行政许可法》",
          "authorisation": {"doc_number": "渝府发〔2021〕13号", "date": "2021-04-30"}}
 
@@ -368,7 +369,8 @@ def test_a_patch_that_changes_nothing_writes_nothing(client: FlaskClient, tokens
         pytest.param({"method": 2}, [("method", "移交方式", None, 2)], id="method"),
         pytest.param({"content": "仅下放新办审批"}, [("content", "具体内容", None, "仅下放新办审批")], id="content"),
         pytest.param({"scope": "经开区直管区域"}, [("scope", "实施范围", None, "经开区直管区域")], id="scope"),
-        pytest.param({"effective_date": "2021-06-01"}, [("effective_date", "生效日期", None, "2021-06-01")],
+        pytest.param({"effective_date": "2021-06-01", "confirm_past": True},
+                     [("effective_date", "生效日期", None, "2021-06-01")],
                      id="effective-date"),
         pytest.param({"planned_in": {"from": "2021-02-05", "days": 5, "kind": "working"}},
                      [("planned_date", "计划完成日期", None, "2021-02-18"),
@@ -430,11 +432,13 @@ def test_changing_a_term_after_both_confirmations_withdraws_them(client: FlaskCl
     assert body["confirmations"]["handover"]["by"] == NAME["water"]
     assert body["confirmations"]["acceptance"]["by"] == NAME["zone"]
 
-    body = ok(patch(client, tokens, {"effective_date": "2021-07-01", "note": "改期"}))
+    body = ok(patch(client, tokens, {"effective_date": "2021-07-01", "note": "改期", "confirm_past": True}))
     assert body["confirmations"] == {"handover": None, "acceptance": None}
     assert body["status"]["code"] == "in_progress"
     event = history(client, tokens)[-1]
-    assert (event["kind"], event["note"]) == ("update", "改期; 双方确认已撤回: the terms changed")
+    assert (event["kind"], event["note"]) == ("update", "改期")
+    withdrawn = audit_entries(client, tokens)[-1]["diff"]
+    assert {(d["field"], d["after"]) for d in withdrawn} >= {("handed_over_by", None), ("accepted_by", None)}
 
     refused = client.post(f"{URL}/transitions", headers=bearer(tokens["zone"]), json={"to": "handed_over"})
     assert refused.status_code == 409
@@ -604,7 +608,7 @@ def test_the_checklist_closes_once_handed_over(client: FlaskClient, tokens: dict
 def test_history_lists_every_event_with_its_audit_entry(client: FlaskClient, tokens: dict[str, str]) -> None:
     publish_contact(client, tokens, ZONE_BODY)
     ok(patch(client, tokens, {"receiving_office": ZONE_BODY, "method": 1, "effective_date": "2021-06-01",
-                              "note": "商定"}))
+                              "note": "商定", "confirm_past": True}))
     step(client, tokens, WATER_POWER, "in_progress", note="开始交接", evidence=EVIDENCE)
     ok(confirm(client, tokens, "water", "handover", evidence=EVIDENCE))
     ok(confirm(client, tokens, "zone", "acceptance", note="同意承接"))
@@ -617,7 +621,7 @@ def test_history_lists_every_event_with_its_audit_entry(client: FlaskClient, tok
     assert [(e["kind"], e["from"] and e["from"]["code"], e["to"] and e["to"]["code"],
              e["detail"] and e["detail"]["code"], (e["actor"]["name"], e["actor"]["role"]), e["note"], e["evidence"])
             for e in events] == [
-        ("create", None, "pending", None, ("cli:root", "admin"), "载入渝府发〔2021〕13号附件 (seed)", None),
+        ("create", None, "pending", None, ("cli:root", "admin"), "载入渝府发〔2021〕13号附件（系统初始化）", None),
         ("update", None, None, None, zone, "商定", None),
         ("transition", "pending", "in_progress", None, zone, "开始交接", EVIDENCE),
         ("confirmation", None, None, "handover", (NAME["water"], "department"), None, EVIDENCE),

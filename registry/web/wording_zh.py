@@ -105,6 +105,10 @@ ZH: dict[Code, str] = {
     Code.NOT_YET_EFFECTIVE: "尚未到生效日期",
     Code.AUTHORISATION_NOT_NEEDED: "只有需依法取得授权的事项才进入此状态",
     Code.NEEDS_REASON: "请说明原因",
+    # An effective date before today
+    Code.EFFECTIVE_DATE_PAST: "生效日期 {date} 早于今天（{today}），请确认并说明原因",
+    Code.PAST_DATE_UNCONFIRMED: "生效日期 {date} 早于今天（{today}）：如确需按此日期生效，请勾选确认并说明原因",
+    Code.PAST_DATE_REASON_REQUIRED: "生效日期早于今天，请说明原因",
     # Checklist
     Code.CHECKLIST_CLOSED: "事项已{status}，交接清单不再修改",
     Code.EVIDENCE_REQUIRED: "请提供完成的依据",
