@@ -170,12 +170,11 @@ def backdating(effective_date: date | None, today: date, confirmed: bool, reason
     meant, and a reason (kept in the audit entry); nothing for today, a later day, or no date."""
     if effective_date is None or effective_date >= today:
         return []
-    shown = {"date": effective_date.isoformat(), "today": today.isoformat()}
     out = []
     if not confirmed:
         out.append(Missing("effective_date", Message(
             Code.PAST_DATE_UNCONFIRMED, "{date} is before today ({today}); send confirm_past: true to mean it",
-            **shown)))
+            date=effective_date.isoformat(), today=today.isoformat())))
     if not reason:
         out.append(Missing("note", Message(Code.PAST_DATE_REASON_REQUIRED,
                                            "say why the effective date is in the past")))
