@@ -60,6 +60,6 @@ def desk(session: Session, caller: Caller, power_id: int) -> Desk:
         may_edit=_may(caller, Action.HANDOVER_EDIT, department_id),
         may_check=_may(caller, Action.HANDOVER_CHECK, department_id), sides=sides,
         term_changes=_term_changes(session, events),
-        office_names=dict(session.execute(select(Department.id, Department.name)).tuples().all()),
-        method_names=dict(session.execute(select(HandoverMethod.id, HandoverMethod.name)).tuples().all()),
+        office_names=dict(session.execute(select(Department.id, Department.name)).all()),
+        method_names=dict(session.execute(select(HandoverMethod.id, HandoverMethod.name)).all()),
     )
