@@ -394,6 +394,45 @@ def test_each_change_writes_one_labelled_audit_entry(client: FlaskClient, tokens
     assert (event["kind"], event["audit_seq"], event["note"]) == ("update", entry["seq"], "商定交接条件")
 
 
+@pytest.mark.parametrize(
+    ("extra", "refused_fields"),
+    [
+        pytest.param({}, ["effective_date", "note"], id="neither"),
+        pytest.param({"note": "补录"}, ["effective_date"], id="a-reason-without-confirming"),
+        pytest.param({"confirm_past": True}, ["note"], id="confirmed-without-a-reason"),
+        pytest.param({"confirm_past": False, "note": "补录"}, ["effective_date"], id="confirm-false"),
+    ],
+)
+def test_an_effective_date_before_today_needs_a_confirmation_and_a_reason(
+        client: FlaskClient, tokens: dict[str, str], extra: dict, refused_fields: list[str]) -> None:
+    before = trail(client, tokens)
+    resp = patch(client, tokens, {"effective_date": "2021-06-01", **extra})
+    assert resp.status_code == 422, resp.json
+    assert (resp.json["code"], sorted(resp.json["errors"])) == ("handover.effective_date_past", refused_fields)
+    assert trail(client, tokens) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        pytest.param({"effective_date": "2021-06-01", "confirm_past": True, "note": "按决定施行日期补录"},
+                     "按决定施行日期补录", id="confirmed-past"),
+        pytest.param({"effective_date": "2099-12-31"}, None, id="future-needs-nothing"),
+    ],
+)
+def test_a_confirmed_past_date_or_a_later_one_is_saved_with_its_reason(client: FlaskClient, tokens: dict[str, str],
+                                                                      body: dict, reason: str | None) -> None:
+    assert ok(patch(client, tokens, body))["effective_date"] == body["effective_date"]
+    entry = audit_entries(client, tokens)[-1]
+    assert (entry["reason"], [d["field"] for d in entry["diff"]]) == (reason, ["effective_date", "version"])
+
+
+def test_a_past_date_already_set_needs_no_confirmation_to_change_other_terms(client: FlaskClient,
+                                                                             tokens: dict[str, str]) -> None:
+    ok(patch(client, tokens, {"effective_date": "2021-06-01", **BACKDATED}))
+    assert ok(patch(client, tokens, {"scope": "经开区直管区域"}))["scope"] == "经开区直管区域"
+
+
 # --- 3. fixed once handed over; a changed term withdraws both confirmations -------------------------------
 
 @pytest.mark.parametrize(

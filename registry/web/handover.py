@@ -165,10 +165,11 @@ def _terms_changes(form: TermsForm) -> dict[str, Any]:
 
 
 def _act(power_id: int, key: str, form: FlaskForm, write: Callable[[Session], Any], done: Callable[[Any], str],
-         place: str, fields: dict[str, str]):
-    """Validate the posted form, make the one service call, commit once; either way, back to the page."""
+         place: str, fields: dict[str, str], failed: str):
+    """Validate the posted form, make the one service call, commit once; either way, back to the page. A refusal
+    opens with ``failed``, which names what was not done (“档案资料移交”未能标记完成)."""
     if not form.validate():
-        return _back(power_id, key, form, [CHECKED], 422)
+        return _back(power_id, key, form, [f"{failed}：{CHECKED}"], 422)
     session = db.session()
     try:
         result = write(session)
@@ -176,7 +177,8 @@ def _act(power_id: int, key: str, form: FlaskForm, write: Callable[[Session], An
         session.commit()
     except feedback.FORM_ERRORS as error:
         session.rollback()
-        return _back(power_id, key, form, feedback.bind(form, error, fields), feedback.status(error))
+        above = feedback.bind(form, error, fields)
+        return _back(power_id, key, form, [f"{failed}：{above[0]}", *above[1:]], feedback.status(error))
     return _done(power_id, message, place)
 
 
@@ -194,7 +196,7 @@ def terms(power_id: int):
         session, current_caller(), power_id, _terms_changes(form), form.expected_version or 0,
         _blank(form.note.data), confirm_past=form.confirm_past.data),
         lambda h: "交接条件已保存。" + ("已作出的确认已撤回，须重新确认。" if confirmed and not _confirmed(h) else ""),
-        "terms", TERMS_FIELDS)
+        "terms", TERMS_FIELDS, "交接条件未保存")
 
 
 @bp.post(f"{POWER}/transition/{TO}")
@@ -205,7 +207,7 @@ def transition(power_id: int, to: str):
     return _act(power_id, f"to-{to}", form, lambda session: handovers.transition(
         session, current_caller(), power_id, target, note=_blank(form.note.data), evidence=form.evidence(),
         effective_on=form.recall_date.data, expected_version=form.expected_version),
-        lambda _: f"交接状态已转为“{target.label}”。", "status", STEP_FIELDS)
+        lambda _: f"交接状态已转为“{target.label}”。", "status", STEP_FIELDS, f"未能转为“{target.label}”")
 
 
 @bp.post(f"{POWER}/confirm/{SIDE}")
@@ -218,7 +220,7 @@ def confirm(power_id: int, side: str):
         expected_version=form.expected_version),
         lambda h: desk_words.confirmation(chosen, desk_words.sides(h.power.department.name,
                                                                     h.power.decision.zone_body)),
-        "confirmations", STEP_FIELDS)
+        "confirmations", STEP_FIELDS, f"未能确认{'移交' if chosen == Side.HANDOVER else '承接'}")
 
 
 @bp.post(f"{POWER}/check/{ITEM}")
@@ -229,4 +231,5 @@ def check(power_id: int, item: str):
     return _act(power_id, f"check-{item}", form, lambda session: handovers.check(
         session, current_caller(), power_id, chosen, form.marks_done, note=_blank(form.note.data),
         evidence=form.evidence() if form.marks_done else None, expected_version=form.expected_version),
-        lambda _: desk_words.checklist(chosen, form.marks_done), f"check-{item}", STEP_FIELDS)
+        lambda _: desk_words.checklist(chosen, form.marks_done), f"check-{item}", STEP_FIELDS,
+        f"“{chosen.label}”未能{'标记完成' if form.marks_done else '重新打开'}")

@@ -62,7 +62,7 @@ def test_a_power_from_pending_to_handed_over(new_page: Callable[..., Page], serv
     # The zone cannot confirm for the city department: it is offered only its own side.
     expect(zone.get_by_role("button", name="市级部门确认移交")).to_have_count(0)
     zone.get_by_role("button", name="经开区确认承接").click()
-    flashed(zone, "已经开区确认承接")
+    flashed(zone, "重庆经开区管委会已确认承接。")
     # Handing over waits for the department's confirmation, and says so.
     expect(zone.locator("#to-handed_over")).to_contain_text("市级部门确认移交")
     expect(zone.get_by_role("button", name="转为：已交接")).to_have_count(0)
@@ -71,7 +71,7 @@ def test_a_power_from_pending_to_handed_over(new_page: Callable[..., Page], serv
     sign_in(water, live, "water")
     water.goto(live.url(f"/console/powers/{WATER_POWER}"))
     water.get_by_role("button", name="市级部门确认移交").click()
-    flashed(water, "已市级部门确认移交")
+    flashed(water, "市水利局已确认移交。")
 
     zone.reload()
     zone.get_by_role("button", name="转为：已交接").click()
