@@ -131,6 +131,13 @@ def test_a_checklist_change_is_one_row_per_item_that_changed() -> None:
     assert "办理人：经开区甲" in "".join(p.text for p in row.new)
 
 
+def test_a_new_checklist_reads_item_by_item_in_chinese() -> None:
+    undone = {"done": False, "by": None, "at": None, "evidence": None, "note": None}
+    diff = [{"field": "checklist", "label": "交接清单", "before": None, "after": {"guidance": undone, "files": undone}}]
+    assert [(r.label, "".join(p.text for p in r.new)) for r in rows("handover", diff, NAMES)] == [
+        ("交接清单 · 业务指导和培训", "完成：否"), ("交接清单 · 档案资料移交", "完成：否")]
+
+
 @pytest.mark.parametrize(
     ("service", "console"),
     [
