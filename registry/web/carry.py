@@ -50,9 +50,11 @@ def keep(page: str, key: str, form: FlaskForm, above: list[str]) -> bool:
 
 
 def take(page: str) -> Refused | None:
-    """The refused form kept for ``page``, once; None when there is none (or it was kept for another page)."""
-    kept = session.get(KEY)
+    """The refused form kept for ``page``, once; None when there is none. One kept for another page is dropped: it
+    was meant for the very next page shown."""
+    if KEY not in session:  # (popping marks the session changed, and so sends the cookie again)
+        return None
+    kept = session.pop(KEY)
     if not kept or kept.get("page") != page:
         return None
-    session.pop(KEY)
     return Refused(kept["key"], MultiDict([tuple(pair) for pair in kept["input"]]), kept["errors"], kept["above"])
