@@ -26,6 +26,8 @@ PATHS = {
     "recalled": ["in_progress", "handed_over", "recalled"],
 }
 OWNER = {38: "water", 100: "forestry"}
+# What a terms change setting an effective date before today must add: the confirmation and its reason.
+BACKDATED = {"confirm_past": True, "note": "补录已生效的交接条件"}
 
 
 def ok(resp, status: int = 200):
@@ -47,11 +49,11 @@ def handover(client: FlaskClient, tokens: dict[str, str], power_id: int) -> tupl
 
 def fix_terms(client: FlaskClient, tokens: dict[str, str], power_id: int, office_id: int,
               effective_date: str = "2021-06-01", **extra) -> dict:
-    """Name the office and method and set the effective date (as the zone)."""
+    """Name the office and method and set the effective date (as the zone), confirming a date before today."""
     _, etag = handover(client, tokens, power_id)
     return ok(client.patch(f"/api/v1/powers/{power_id}/handover", headers={**bearer(tokens["zone"]), "If-Match": etag},
                            json={"receiving_office": office_id, "method": 1, "effective_date": effective_date,
-                                 **extra}))
+                                 **BACKDATED, **extra}))
 
 
 def confirm_both(client: FlaskClient, tokens: dict[str, str], power_id: int) -> None:

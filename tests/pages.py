@@ -110,3 +110,12 @@ def external_urls(resp: TestResponse) -> list[str]:
     styles = re.findall(r"url\(\s*['\"]?([^'\")]+)", html) + re.findall(r"@import\s+['\"]?([^'\";]+)", html)
     return [u for u in urls + styles if EXTERNAL.match(u) and not u.startswith(SAFE_SCHEMES)
             and not u.startswith("#")]
+
+
+def redirected_back(client: FlaskClient, resp: TestResponse, path: str, anchor: str) -> TestResponse:
+    """Follow a form's 303 back to its page (Post/Redirect/Get), checking it lands on ``path`` at ``#anchor``."""
+    assert resp.status_code == 303, resp.status_code
+    assert resp.headers["Location"] == f"{path}#{anchor}", resp.headers["Location"]
+    shown = client.get(resp.headers["Location"])
+    assert shown.status_code == 200, shown.status_code
+    return shown

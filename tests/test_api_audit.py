@@ -540,7 +540,7 @@ def trail(databases: Databases) -> Iterator[Trail]:
 def test_trail_holds_the_seed_then_the_writes(trail: Trail) -> None:
     seqs = [e["seq"] for e in trail.entries]
     assert seqs == list(range(1, len(seqs) + 1))
-    seed = [e for e in trail.entries if e["reason"] == "载入渝府发〔2021〕13号附件 (seed)"]
+    seed = [e for e in trail.entries if e["reason"] == "载入渝府发〔2021〕13号附件（系统初始化）"]
     assert [e["entity_type"] for e in seed] == (["decision"] + ["department"] * 7 + ["handover_method"] * 5
                                                 + ["power", "handover"] * 103)
     assert all(e["actor"]["id"] is None and e["actor"]["name"].startswith("cli:") and e["actor"]["role"] == "admin"
@@ -723,7 +723,7 @@ def test_csv_export(trail: Trail) -> None:
     assert note["power_id"] == str(POWER) and note["department_id"] == str(trail.ids["water"])
     seed = by_seq[1]
     assert (seed["actor_id"], seed["entity_label"]) == ("", "渝府发〔2021〕13号")
-    assert seed["reason"] == "载入渝府发〔2021〕13号附件 (seed)"
+    assert seed["reason"] == "载入渝府发〔2021〕13号附件（系统初始化）"
     token = by_seq[trail.step["trail-token"]["seq"]]
     assert (token["entity_label"], token["reason"], token["power_id"]) == ("脚本 (审计乙)", "", "")
     for row in body:

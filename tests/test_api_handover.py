@@ -38,6 +38,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import STAFF, Databases, bearer, dispose, make_app
 from tests.handover_steps import (
+    BACKDATED,
     CHECKLIST,
     EVIDENCE,
     WATER_POWER,
@@ -334,7 +335,7 @@ def test_a_retired_method_stays_where_used_but_cannot_be_chosen_anew(client: Fla
     assert handover(client, tokens, WATER_POWER)[0]["method"]["id"] == 1
 
 
-TERMS = {"receiving_office": ZONE_BODY, "method": 1, "effective_date": "2021-06-01", "notes": "备注",
+TERMS = {"receiving_office": ZONE_BODY, "method": 1, "effective_date": "2021-06-01", "notes": "备注", **BACKDATED,
          "planned_in": {"from": "2021-02-05", "days": 5, "kind": "working"}, "legal_basis": "《行政许可法》",
          "authorisation": {"doc_number": "渝府发〔2021〕13号", "date": "2021-04-30"}}
 
@@ -368,7 +369,8 @@ def test_a_patch_that_changes_nothing_writes_nothing(client: FlaskClient, tokens
         pytest.param({"method": 2}, [("method", "移交方式", None, 2)], id="method"),
         pytest.param({"content": "仅下放新办审批"}, [("content", "具体内容", None, "仅下放新办审批")], id="content"),
         pytest.param({"scope": "经开区直管区域"}, [("scope", "实施范围", None, "经开区直管区域")], id="scope"),
-        pytest.param({"effective_date": "2021-06-01"}, [("effective_date", "生效日期", None, "2021-06-01")],
+        pytest.param({"effective_date": "2021-06-01", "confirm_past": True},
+                     [("effective_date", "生效日期", None, "2021-06-01")],
                      id="effective-date"),
         pytest.param({"planned_in": {"from": "2021-02-05", "days": 5, "kind": "working"}},
                      [("planned_date", "计划完成日期", None, "2021-02-18"),
@@ -390,6 +392,45 @@ def test_each_change_writes_one_labelled_audit_entry(client: FlaskClient, tokens
         *diff, ("version", "版本", 1, 2)]
     event = history(client, tokens)[-1]
     assert (event["kind"], event["audit_seq"], event["note"]) == ("update", entry["seq"], "商定交接条件")
+
+
+@pytest.mark.parametrize(
+    ("extra", "refused_fields"),
+    [
+        pytest.param({}, ["effective_date", "note"], id="neither"),
+        pytest.param({"note": "补录"}, ["effective_date"], id="a-reason-without-confirming"),
+        pytest.param({"confirm_past": True}, ["note"], id="confirmed-without-a-reason"),
+        pytest.param({"confirm_past": False, "note": "补录"}, ["effective_date"], id="confirm-false"),
+    ],
+)
+def test_an_effective_date_before_today_needs_a_confirmation_and_a_reason(
+        client: FlaskClient, tokens: dict[str, str], extra: dict, refused_fields: list[str]) -> None:
+    before = trail(client, tokens)
+    resp = patch(client, tokens, {"effective_date": "2021-06-01", **extra})
+    assert resp.status_code == 422, resp.json
+    assert (resp.json["code"], sorted(resp.json["errors"])) == ("handover.effective_date_past", refused_fields)
+    assert trail(client, tokens) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        pytest.param({"effective_date": "2021-06-01", "confirm_past": True, "note": "按决定施行日期补录"},
+                     "按决定施行日期补录", id="confirmed-past"),
+        pytest.param({"effective_date": "2099-12-31"}, None, id="future-needs-nothing"),
+    ],
+)
+def test_a_confirmed_past_date_or_a_later_one_is_saved_with_its_reason(client: FlaskClient, tokens: dict[str, str],
+                                                                      body: dict, reason: str | None) -> None:
+    assert ok(patch(client, tokens, body))["effective_date"] == body["effective_date"]
+    entry = audit_entries(client, tokens)[-1]
+    assert (entry["reason"], [d["field"] for d in entry["diff"]]) == (reason, ["effective_date", "version"])
+
+
+def test_a_past_date_already_set_needs_no_confirmation_to_change_other_terms(client: FlaskClient,
+                                                                             tokens: dict[str, str]) -> None:
+    ok(patch(client, tokens, {"effective_date": "2021-06-01", **BACKDATED}))
+    assert ok(patch(client, tokens, {"scope": "经开区直管区域"}))["scope"] == "经开区直管区域"
 
 
 # --- 3. fixed once handed over; a changed term withdraws both confirmations -------------------------------
@@ -430,11 +471,13 @@ def test_changing_a_term_after_both_confirmations_withdraws_them(client: FlaskCl
     assert body["confirmations"]["handover"]["by"] == NAME["water"]
     assert body["confirmations"]["acceptance"]["by"] == NAME["zone"]
 
-    body = ok(patch(client, tokens, {"effective_date": "2021-07-01", "note": "改期"}))
+    body = ok(patch(client, tokens, {"effective_date": "2021-07-01", "note": "改期", "confirm_past": True}))
     assert body["confirmations"] == {"handover": None, "acceptance": None}
     assert body["status"]["code"] == "in_progress"
     event = history(client, tokens)[-1]
-    assert (event["kind"], event["note"]) == ("update", "改期; 双方确认已撤回: the terms changed")
+    assert (event["kind"], event["note"]) == ("update", "改期")
+    withdrawn = audit_entries(client, tokens)[-1]["diff"]
+    assert {(d["field"], d["after"]) for d in withdrawn} >= {("handed_over_by", None), ("accepted_by", None)}
 
     refused = client.post(f"{URL}/transitions", headers=bearer(tokens["zone"]), json={"to": "handed_over"})
     assert refused.status_code == 409
@@ -604,7 +647,7 @@ def test_the_checklist_closes_once_handed_over(client: FlaskClient, tokens: dict
 def test_history_lists_every_event_with_its_audit_entry(client: FlaskClient, tokens: dict[str, str]) -> None:
     publish_contact(client, tokens, ZONE_BODY)
     ok(patch(client, tokens, {"receiving_office": ZONE_BODY, "method": 1, "effective_date": "2021-06-01",
-                              "note": "商定"}))
+                              "note": "商定", "confirm_past": True}))
     step(client, tokens, WATER_POWER, "in_progress", note="开始交接", evidence=EVIDENCE)
     ok(confirm(client, tokens, "water", "handover", evidence=EVIDENCE))
     ok(confirm(client, tokens, "zone", "acceptance", note="同意承接"))
@@ -617,7 +660,7 @@ def test_history_lists_every_event_with_its_audit_entry(client: FlaskClient, tok
     assert [(e["kind"], e["from"] and e["from"]["code"], e["to"] and e["to"]["code"],
              e["detail"] and e["detail"]["code"], (e["actor"]["name"], e["actor"]["role"]), e["note"], e["evidence"])
             for e in events] == [
-        ("create", None, "pending", None, ("cli:root", "admin"), "载入渝府发〔2021〕13号附件 (seed)", None),
+        ("create", None, "pending", None, ("cli:root", "admin"), "载入渝府发〔2021〕13号附件（系统初始化）", None),
         ("update", None, None, None, zone, "商定", None),
         ("transition", "pending", "in_progress", None, zone, "开始交接", EVIDENCE),
         ("confirmation", None, None, "handover", (NAME["water"], "department"), None, EVIDENCE),

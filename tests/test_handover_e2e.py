@@ -20,7 +20,7 @@ WALK = [
                            "legal_basis": "《重庆市人民政府关于向重庆经济技术开发区下放部分市级行政权力事项的决定》",
                            "note": "确定承接部门和移交方式"}),
     ("zone", "POST", "/transitions", {"to": "in_progress", "note": "开始交接"}),
-    ("water", "PATCH", "", {"effective_date": "2021-06-01"}),
+    ("water", "PATCH", "", {"effective_date": "2021-06-01", "confirm_past": True, "note": "按决定施行日期生效"}),
     ("water", "POST", "/checklist", {"item": "guidance", "done": True, "evidence": EVIDENCE, "note": "培训两次"}),
     ("water", "POST", "/checklist", {"item": "supervision", "done": True, "evidence": EVIDENCE}),
     ("water", "POST", "/checklist", {"item": "files", "done": True, "evidence": EVIDENCE}),

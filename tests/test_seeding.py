@@ -91,7 +91,7 @@ def test_the_seed_is_audited_like_any_other_write(databases) -> None:
                                          "calendar_year")] == [1, 7, 5, 103, 103, 23]
         assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
         assert {(e.action, e.actor_role, e.reason) for e in entries} == {
-            ("create", "admin", "载入渝府发〔2021〕13号附件 (seed)"), ("create", "admin", calendars.SEED_REASON)}
+            ("create", "admin", "载入渝府发〔2021〕13号附件（系统初始化）"), ("create", "admin", calendars.SEED_REASON)}
         assert all(e.actor_name.startswith("cli:") and e.before is None for e in entries)
         power_38 = next(e for e in entries if e.entity_type == "power" and e.after["seq"] == 38)
         assert power_38.entity_label == "渝府发〔2021〕13号 第38项 取水许可"

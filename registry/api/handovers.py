@@ -53,11 +53,14 @@ def get_handover(power_id: int):
 def update_handover(changes: dict[str, Any], power_id: int):
     """Fix the terms: receiving office, method, content, scope, dates, legal basis, notes.
 
-    The terms are fixed once handed over; changing one while in progress withdraws both confirmations.
+    The terms are fixed once handed over; changing one while in progress withdraws both confirmations. An
+    effective date before today (Beijing time) needs ``confirm_past: true`` and a ``note`` saying why (else 422,
+    code handover.effective_date_past).
     """
     session = db.session()
-    note = changes.pop("note", None)
-    handover = handovers.update_terms(session, current_caller(), power_id, changes, expected_version(), note)
+    note, confirm_past = changes.pop("note", None), changes.pop("confirm_past", False)
+    handover = handovers.update_terms(session, current_caller(), power_id, changes, expected_version(), note,
+                                      confirm_past)
     session.commit()
     return with_etag(handover)
 

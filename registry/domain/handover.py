@@ -165,6 +165,22 @@ def _requirements(target: Status, f: Facts) -> list[Missing]:
     return []
 
 
+def backdating(effective_date: date | None, today: date, confirmed: bool, reason: bool) -> list[Missing]:
+    """What setting the effective date to a day before ``today`` still needs: the caller's confirmation that it is
+    meant, and a reason (kept in the audit entry); nothing for today, a later day, or no date."""
+    if effective_date is None or effective_date >= today:
+        return []
+    out = []
+    if not confirmed:
+        out.append(Missing("effective_date", Message(
+            Code.PAST_DATE_UNCONFIRMED, "{date} is before today ({today}); send confirm_past: true to mean it",
+            date=effective_date.isoformat(), today=today.isoformat())))
+    if not reason:
+        out.append(Missing("note", Message(Code.PAST_DATE_REASON_REQUIRED,
+                                           "say why the effective date is in the past")))
+    return out
+
+
 def missing(current: Status, target: Status, f: Facts) -> list[Missing] | None:
     """None when ``target`` is not one step from ``current``; else what is missing (empty: ready)."""
     if target not in TRANSITIONS[current]:

@@ -109,6 +109,10 @@ class Code(StrEnum):
     NOT_YET_EFFECTIVE = "handover.needs.effective_date_reached"
     AUTHORISATION_NOT_NEEDED = "handover.needs.authorisation_needed"
     NEEDS_REASON = "handover.needs.reason"
+    # An effective date before today (Beijing time): only on purpose, saying why
+    EFFECTIVE_DATE_PAST = "handover.effective_date_past"
+    PAST_DATE_UNCONFIRMED = "handover.effective_date_past_unconfirmed"
+    PAST_DATE_REASON_REQUIRED = "handover.effective_date_past_reason_required"
     # Checklist
     CHECKLIST_CLOSED = "checklist.closed"
     EVIDENCE_REQUIRED = "checklist.evidence_required"

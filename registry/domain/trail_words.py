@@ -116,9 +116,9 @@ def changes(entity: str, diff: list[dict[str, Any]], names: Names) -> list[Chang
     out = []
     for change in diff:
         name, before, after = change["field"], change["before"], change["after"]
-        if name == "checklist" and isinstance(before, dict) and isinstance(after, dict):
+        if name == "checklist" and isinstance(before or {}, dict) and isinstance(after or {}, dict):
             for item in ChecklistItem:
-                old, new = before.get(item.value), after.get(item.value)
+                old, new = (before or {}).get(item.value), (after or {}).get(item.value)
                 if old != new:
                     out.append(Change(f"{change['label']} · {item.label}", f"checklist.{item.value}",
                                       _check(old), _check(new), False))

@@ -93,12 +93,14 @@ class HandoverPatch(InputSchema):
     authorisation = fields.Nested(Evidence, allow_none=True, metadata={"description": "the authorising document"})
     notes = Text(4000, allow_none=True)
     note = Text(1000, load_only=True, metadata=NOTE)
+    confirm_past = StrictBoolean(load_only=True, metadata={
+        "description": "true to set an effective date before today (Beijing time); the note must say why"})
 
     @validates_schema
     def _coherent(self, data: dict[str, Any], **_: Any) -> None:
         if "planned_date" in data and "planned_in" in data:
             raise ValidationError("give planned_date or planned_in, not both", "planned_in")
-        if not set(data) - {"note"}:
+        if not set(data) - {"note", "confirm_past"}:
             raise ValidationError("name at least one field to change")
 
 

@@ -61,7 +61,7 @@ def load(session: Session, caller: Caller, seed: dict) -> SeedReport:
     """Create what is missing, audited as ``caller``; never overwrite a row someone has since edited."""
     report = SeedReport()
     d = seed["decision"]
-    reason = f"载入{d['doc_number']}附件 (seed)"
+    reason = f"载入{d['doc_number']}附件（系统初始化）"
     decision = reference.find_decision(session, d["doc_number"])
     if decision is None:
         decision = reference.create_decision(

@@ -31,7 +31,7 @@ from registry.services.versions import check_version
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FIRST_YEAR, LAST_YEAR = 1900, 9999
-SEED_REASON = "载入 chinesecalendar 所列国务院办公厅节假日安排 (seed)"
+SEED_REASON = "载入 chinesecalendar 所列国务院办公厅节假日安排（系统初始化）"
 
 
 @dataclass(frozen=True)

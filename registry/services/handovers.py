@@ -192,9 +192,26 @@ def _current(handover: Handover, name: str) -> Any:
     return getattr(handover, name)
 
 
+def _not_backdated(changed: dict[str, Any], confirm_past: bool, note: str | None) -> None:
+    """A new effective date before today (Beijing time) is refused unless the caller confirms it and says why."""
+    if "effective_date" not in changed:
+        return
+    today = today_in_china()
+    missing = flow.backdating(changed["effective_date"], today, confirm_past, bool(note and note.strip()))
+    if missing:
+        errors: dict[str, list[Message]] = {}
+        for m in missing:
+            errors.setdefault(m.code, []).append(m.message)
+        raise ValidationFailed(Message(
+            Code.EFFECTIVE_DATE_PAST, "the effective date {date} is before today ({today}): confirm it "
+            "(confirm_past: true) and say why (note)", date=changed["effective_date"].isoformat(),
+            today=today.isoformat()), errors)
+
+
 def update_terms(session: Session, caller: Caller, power_id: int, changes: dict[str, Any],
-                 expected_version: int, note: str | None = None) -> Handover:
-    """Fix or change the handover's terms; a change that alters nothing writes nothing."""
+                 expected_version: int, note: str | None = None, confirm_past: bool = False) -> Handover:
+    """Fix or change the handover's terms; a change that alters nothing writes nothing. A new effective date before
+    today needs ``confirm_past`` and a ``note`` saying why."""
     handover = get_handover(session, power_id)
     authorize(caller, Action.HANDOVER_EDIT, handover.power.department_id)
     _check_version(handover, expected_version)
@@ -208,6 +225,7 @@ def update_terms(session: Session, caller: Caller, power_id: int, changes: dict[
         status = handover.status.label
         raise Conflict(Message(Code.TERMS_FIXED, "the terms are fixed once the handover is {status}", status=status),
                        {k: [Message(Code.TERM_FIXED, "fixed while {status}", status=status)] for k in fixed})
+    _not_backdated(changed, confirm_past, note)
     related: dict[str, Any] = {}
     if "receiving_office" in changed:
         office_id = changed.pop("receiving_office")
@@ -231,8 +249,8 @@ def update_terms(session: Session, caller: Caller, power_id: int, changes: dict[
     handover.updated_at = utcnow()
     _flush(session, handover)
     entry = audit.record(session, caller, "update", handover, before, note)
-    text = "; ".join(filter(None, [note, "双方确认已撤回: the terms changed" if withdrawn else None]))
-    _event(session, caller, handover, entry, "update", note=text or None)
+    # That confirmations were withdrawn shows in the entry's diff (the confirmers' names cleared).
+    _event(session, caller, handover, entry, "update", note=note)
     return handover
 
 

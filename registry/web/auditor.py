@@ -55,8 +55,8 @@ def _power(session: Session, form: AuditFilterForm) -> int | None:
         return None
     found = trail_filters.power_ids(session, text)
     if len(found) != 1:
-        _refuse(form.power, f"没有序号或名称为「{text}」的事项" if not found
-                else f"「{text}」对应 {len(found)} 个事项，请输入完整的事项名称或序号")
+        _refuse(form.power, f"没有序号或名称为“{text}”的事项" if not found
+                else f"“{text}”对应 {len(found)} 个事项，请输入完整的事项名称或序号")
         return None
     return found[0]
 
@@ -70,10 +70,10 @@ def _field(form: AuditFilterForm) -> str | None:
     if len(found) == 1:
         return next(iter(found))
     if not found:
-        _refuse(form.field, f"没有名为「{text}」的字段，请输入字段名称，如 事项名称、承接部门")
+        _refuse(form.field, f"没有名为“{text}”的字段，请输入字段名称，如 事项名称、承接部门")
     else:
         kinds = "、".join(ENTITY_LABELS.get(k, k) for ks in found.values() for k in ks)
-        _refuse(form.field, f"「{text}」是多类对象的字段（{kinds}），请先选择对象")
+        _refuse(form.field, f"“{text}”是多类对象的字段（{kinds}），请先选择对象")
     return None
 
 

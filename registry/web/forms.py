@@ -135,6 +135,7 @@ class TermsForm(VersionedForm):
     scope = TextAreaField("实施范围", validators=[Optional(), Length(max=4000)])
     planned_date = DateField("计划完成日期", validators=[Optional(), plausible])
     effective_date = DateField("生效日期", validators=[Optional(), plausible])
+    confirm_past = BooleanField("确认生效日期早于今天，按此日期生效")
     legal_basis = TextAreaField("法律依据", validators=[Optional(), Length(max=2000)])
     authorisation_needed = BooleanField("需依法取得授权或者制定修改相关法规规章")
     authorisation_doc_number = StringField("授权文件文号", validators=[Optional(), Length(max=200)])

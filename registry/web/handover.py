@@ -1,6 +1,8 @@
 """The staff handover page: the terms form, the checklist with evidence, the two-sided confirmation, the
 next steps this caller may take, and the history. Each form posts to its own action, which calls one
-service, commits once, and comes back here (or shows the page again with the errors next to the fields)."""
+service, commits once, and answers 303 back to the page at the form's place (Post/Redirect/Get): the result
+is flashed beside the form that caused it; a refused form comes back as it was typed, its messages beside
+its fields (registry.web.carry)."""
 
 from __future__ import annotations
 
@@ -16,12 +18,14 @@ from registry import db
 from registry.domain import handover as flow
 from registry.domain.handover import ChecklistItem, Side, Status
 from registry.domain.roles import ALLOWED, Action
+from registry.domain.workdays import today_in_china
 from registry.http.access import current_caller, roles, staff
 from registry.http.paths import POWER
 from registry.models import Handover
 from registry.schemas.decisions import LineageOut
 from registry.services import handovers, workbench
-from registry.web import feedback
+from registry.services.handovers import TERMS
+from registry.web import carry, desk_words, feedback
 from registry.web.forms import CheckForm, ConfirmForm, TermsForm, TransitionForm, options
 
 bp = Blueprint("handover", __name__, url_prefix="/console/powers")
@@ -35,6 +39,10 @@ ITEM = f"<any({', '.join(ChecklistItem.codes())}):item>"
 # Service error keys that name a form field by another name.
 TERMS_FIELDS = {"authorisation": "authorisation_doc_number"}
 STEP_FIELDS = {"reason": "note", "effective_date": "recall_date", "evidence": "doc_number"}
+# Each form's class by the prefix of its key ("terms", "to-<status>", "side-<side>", "check-<item>").
+FORMS: dict[str, type[FlaskForm]] = {"terms": TermsForm, "to": TransitionForm, "side": ConfirmForm,
+                                     "check": CheckForm}
+CHECKED = "请检查下面标出的内容。"
 
 
 def _blank(text: str | None) -> str | None:
@@ -64,8 +72,31 @@ def _desk(power_id: int) -> workbench.Desk:
     return workbench.desk(db.session(), current_caller(), power_id)
 
 
-def _render(power_id: int, posted: dict[str, FlaskForm] | None = None, problems: list[str] | None = None,
-            status: int = 200):
+def _backdated(form: TermsForm, h: Handover) -> bool:
+    """Whether the form sets a new effective date before today: it then asks for a confirmation and a reason."""
+    day = form.effective_date.data
+    return isinstance(day, date) and day < today_in_china() and day != h.effective_date
+
+
+def _history(desk: workbench.Desk, who: desk_words.Sides) -> list[tuple[Any, str, str]]:
+    """(event, who acted, what happened) for each event, newest first."""
+    out = []
+    for e in reversed(desk.events):
+        if e.kind == "update":
+            text = desk_words.terms_change(desk.term_changes.get(e.audit_seq, []), desk.office_names,
+                                           desk.method_names)
+        elif e.kind == "confirmation":
+            text = desk_words.confirmation(Side(e.detail), who)
+        elif e.kind == "checklist":
+            text = desk_words.checklist(ChecklistItem(e.detail), bool(e.evidence))
+        else:
+            text = None
+        out.append((e, desk_words.actor(e.actor_name, e.actor_role), text))
+    return out
+
+
+def _render(power_id: int, posted: dict[str, FlaskForm] | None = None, refused: str | None = None,
+            problems: list[str] | None = None, status: int = 200):
     """The page; a refused form comes back as it was posted, with its errors, the others as stored."""
     desk = _desk(power_id)
     posted = posted or {}
@@ -78,29 +109,49 @@ def _render(power_id: int, posted: dict[str, FlaskForm] | None = None, problems:
     checks = [(c, posted.get(f"check-{c.item.value}") or CheckForm(
         formdata=None, prefix=f"check-{c.item.value}", data={**version, "done": "0" if c.done else "1"}))
         for c in h.checks]
+    terms = _terms_form(desk, posted.get("terms"))
+    who = desk_words.sides(h.power.department.name, h.power.decision.zone_body)
+    places = {f"to-{s.to.value}" for s in desk.steps} | {f"check-{c.item.value}" for c in h.checks}
+    places |= {"terms"} if desk.may_edit and h.status in flow.EDITABLE else set()
+    places |= {f"side-{side.value}" for side in desk.sides if h.status == Status.IN_PROGRESS
+               and not (h.handed_over_by if side == Side.HANDOVER else h.accepted_by)}
     return render_template(
-        "console/handover.html", desk=desk, h=h, power=h.power, terms=_terms_form(desk, posted.get("terms")),
-        steps=steps, sides=sides, checks=checks, problems=problems or [],
-        editable=h.status in flow.EDITABLE, lineage_steps=LineageOut(many=True).dump(h.power.lineage),
+        "console/handover.html", desk=desk, h=h, power=h.power, terms=terms, steps=steps, sides=sides,
+        checks=checks, refused=refused if refused in places else "", problems=problems or [], sides_enum=Side,
+        editable=h.status in flow.EDITABLE, who=who, lineage_steps=LineageOut(many=True).dump(h.power.lineage),
+        backdated=_backdated(terms, h), history=_history(desk, who),
+        term_labels="、".join(terms[name].label.text for name in TERMS),
     ), status
 
 
-def _done(power_id: int, message: str, anchor: str):
-    flash(message, "ok")
+def _page(power_id: int, anchor: str):
     # A page opened from a filtered list keeps the way back to it (``back``: the list's query string).
     return redirect(url_for("handover.page", power_id=power_id, back=request.values.get("back"), _anchor=anchor), 303)
 
 
-def _refused(power_id: int, key: str, form: FlaskForm, error, fields: dict[str, str]):
-    db.session().rollback()
-    return _render(power_id, {key: form}, feedback.bind(form, error, fields), feedback.status(error))
+def _done(power_id: int, message: str, place: str):
+    """Back to the page at ``place``, where the message is shown (flashed as ``ok@place``)."""
+    flash(message, f"ok@{place}")
+    return _page(power_id, place)
+
+
+def _back(power_id: int, key: str, form: FlaskForm, problems: list[str], status: int):
+    """Back to the page at the refused form, which shows what was typed and why it was refused; input too long to
+    carry in the session is shown in place instead."""
+    if carry.keep(url_for("handover.page", power_id=power_id), key, form, problems):
+        return _page(power_id, key)
+    return _render(power_id, {key: form}, key, problems, status)
 
 
 @bp.get(POWER)
 @staff
 def page(power_id: int):
     """A power's handover as staff work on it."""
-    return _render(power_id)
+    refused = carry.take(request.path)
+    if refused is None:
+        return _render(power_id)
+    form = FORMS[refused.key.split("-", 1)[0]](formdata=refused.input, prefix=refused.key)
+    return _render(power_id, {refused.key: refused.restore(form)}, refused.key, refused.above)
 
 
 def _terms_changes(form: TermsForm) -> dict[str, Any]:
@@ -115,28 +166,39 @@ def _terms_changes(form: TermsForm) -> dict[str, Any]:
     }
 
 
-def _act(power_id: int, key: str, form: FlaskForm, write: Callable[[Session], object], done: str, anchor: str,
-         fields: dict[str, str]):
-    """Validate the posted form, make the one service call, commit once; or show the page again with the errors."""
+def _act(power_id: int, key: str, form: FlaskForm, write: Callable[[Session], Any], done: Callable[[Any], str],
+         place: str, fields: dict[str, str], failed: str):
+    """Validate the posted form, make the one service call, commit once; either way, back to the page. A refusal
+    opens with ``failed``, which names what was not done (“档案资料移交”未能标记完成)."""
     if not form.validate():
-        return _render(power_id, {key: form}, ["请检查下面标出的内容。"], 422)
+        return _back(power_id, key, form, [f"{failed}：{CHECKED}"], 422)
     session = db.session()
     try:
-        write(session)
+        result = write(session)
+        message = done(result)
         session.commit()
     except feedback.FORM_ERRORS as error:
-        return _refused(power_id, key, form, error, fields)
-    return _done(power_id, done, anchor)
+        session.rollback()
+        above = feedback.bind(form, error, fields)
+        return _back(power_id, key, form, [f"{failed}：{above[0]}", *above[1:]], feedback.status(error))
+    return _done(power_id, message, place)
+
+
+def _confirmed(h: Handover) -> bool:
+    return bool(h.handed_over_by or h.accepted_by)
 
 
 @bp.post(f"{POWER}/terms")
 @editors
 def terms(power_id: int):
     """Fix or change the terms: office, method, content, scope, dates, legal basis, authorisation."""
-    form = _terms_form(_desk(power_id), TermsForm(prefix="terms"))
+    desk = _desk(power_id)
+    form, confirmed = _terms_form(desk, TermsForm(prefix="terms")), _confirmed(desk.handover)
     return _act(power_id, "terms", form, lambda session: handovers.update_terms(
         session, current_caller(), power_id, _terms_changes(form), form.expected_version or 0,
-        _blank(form.note.data)), "交接条件已保存。", "terms", TERMS_FIELDS)
+        _blank(form.note.data), confirm_past=form.confirm_past.data),
+        lambda h: "交接条件已保存。" + ("已作出的确认已撤回，须重新确认。" if confirmed and not _confirmed(h) else ""),
+        "terms", TERMS_FIELDS, "交接条件未保存")
 
 
 @bp.post(f"{POWER}/transition/{TO}")
@@ -147,7 +209,7 @@ def transition(power_id: int, to: str):
     return _act(power_id, f"to-{to}", form, lambda session: handovers.transition(
         session, current_caller(), power_id, target, note=_blank(form.note.data), evidence=form.evidence(),
         effective_on=form.recall_date.data, expected_version=form.expected_version),
-        f"交接状态已转为「{target.label}」。", "status", STEP_FIELDS)
+        lambda _: f"交接状态已转为“{target.label}”。", "status", STEP_FIELDS, f"未能转为“{target.label}”")
 
 
 @bp.post(f"{POWER}/confirm/{SIDE}")
@@ -157,7 +219,10 @@ def confirm(power_id: int, side: str):
     chosen, form = Side(side), ConfirmForm(prefix=f"side-{side}")
     return _act(power_id, f"side-{side}", form, lambda session: handovers.confirm(
         session, current_caller(), power_id, chosen, note=_blank(form.note.data), evidence=form.evidence(),
-        expected_version=form.expected_version), f"已{chosen.label}。", "confirmations", STEP_FIELDS)
+        expected_version=form.expected_version),
+        lambda h: desk_words.confirmation(chosen, desk_words.sides(h.power.department.name,
+                                                                    h.power.decision.zone_body)),
+        "confirmations", STEP_FIELDS, f"未能确认{'移交' if chosen == Side.HANDOVER else '承接'}")
 
 
 @bp.post(f"{POWER}/check/{ITEM}")
@@ -168,4 +233,5 @@ def check(power_id: int, item: str):
     return _act(power_id, f"check-{item}", form, lambda session: handovers.check(
         session, current_caller(), power_id, chosen, form.marks_done, note=_blank(form.note.data),
         evidence=form.evidence() if form.marks_done else None, expected_version=form.expected_version),
-        f"「{chosen.label}」已{'完成' if form.marks_done else '重新打开'}。", f"check-{item}", STEP_FIELDS)
+        lambda _: desk_words.checklist(chosen, form.marks_done), f"check-{item}", STEP_FIELDS,
+        f"“{chosen.label}”未能{'标记完成' if form.marks_done else '重新打开'}")

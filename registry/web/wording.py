@@ -54,14 +54,14 @@ def event_sentence(event: dict[str, Any]) -> str:
     """One public handover event (HandoverEventOut's shape) as a sentence a citizen understands."""
     kind = event["kind"]
     if kind == "create":
-        return "登记交接事项，状态为「待交接」。"
+        return "登记交接事项，状态为“待交接”。"
     if kind == "update":
         return "交接内容（承接部门、移交方式、实施范围或日期等）有更新。"
     if kind == "confirmation":
         return f"{_label(event['detail'])}。"
     if kind == "checklist":
-        return f"交接工作「{_label(event['detail'])}」有进展。"
-    text = f"交接状态由「{_label(event['from'])}」变为「{_label(event['to'])}」"
+        return f"交接工作“{_label(event['detail'])}”有进展。"
+    text = f"交接状态由“{_label(event['from'])}”变为“{_label(event['to'])}”"
     to = (event.get("to") or {}).get("code")
     if to == Status.HANDED_OVER and event.get("effective_on"):
         office = (event.get("office") or {}).get("name", "经开区承接部门")

@@ -228,3 +228,24 @@ def test_state_sets(name: str, expected: set[str]) -> None:
 )
 def test_other_closed_sets(choices, expected: list[tuple[str, str]]) -> None:
     assert [(c.value, c.label) for c in choices] == expected
+
+
+@pytest.mark.parametrize(
+    ("effective_date", "confirmed", "reason", "expected"),
+    [
+        (None, False, False, []),
+        (TODAY, False, False, []),
+        (TODAY + timedelta(days=1), False, False, []),
+        (TODAY - timedelta(days=1), False, False, [("effective_date", "handover.effective_date_past_unconfirmed"),
+                                                   ("note", "handover.effective_date_past_reason_required")]),
+        (TODAY - timedelta(days=1), True, False, [("note", "handover.effective_date_past_reason_required")]),
+        (TODAY - timedelta(days=365), False, True, [("effective_date", "handover.effective_date_past_unconfirmed")]),
+        (TODAY - timedelta(days=1), True, True, []),
+    ],
+    ids=["no-date", "today", "tomorrow", "yesterday-bare", "confirmed-without-reason", "reason-without-confirming",
+         "confirmed-with-reason"],
+)
+def test_an_effective_date_before_today_needs_a_confirmation_and_a_reason(effective_date, confirmed: bool,
+                                                                          reason: bool, expected: list) -> None:
+    missing = flow.backdating(effective_date, TODAY, confirmed, reason)
+    assert [(m.code, m.message.code.value) for m in missing] == expected

@@ -53,16 +53,16 @@ def test_a_power_from_pending_to_handed_over(new_page: Callable[..., Page], serv
     terms.get_by_role("button", name="保存交接条件").click()
     flashed(zone, "交接条件已保存")
     zone.get_by_role("button", name="转为：交接中").click()
-    flashed(zone, "交接状态已转为「交接中」")
+    flashed(zone, "交接状态已转为“交接中”")
     for item in CHECKLIST:
         section = zone.locator(".checkitem").filter(has=zone.get_by_role("heading", name=item))
         section.get_by_label("文号").fill("渝经开函〔2021〕1号")
-        section.get_by_role("button", name=f"标记完成「{item}」").click()
-        flashed(zone, f"「{item}」已完成")
+        section.get_by_role("button", name=f"标记完成“{item}”").click()
+        flashed(zone, f"“{item}”已完成")
     # The zone cannot confirm for the city department: it is offered only its own side.
     expect(zone.get_by_role("button", name="市级部门确认移交")).to_have_count(0)
     zone.get_by_role("button", name="经开区确认承接").click()
-    flashed(zone, "已经开区确认承接")
+    flashed(zone, "重庆经开区管委会已确认承接。")
     # Handing over waits for the department's confirmation, and says so.
     expect(zone.locator("#to-handed_over")).to_contain_text("市级部门确认移交")
     expect(zone.get_by_role("button", name="转为：已交接")).to_have_count(0)
@@ -71,11 +71,11 @@ def test_a_power_from_pending_to_handed_over(new_page: Callable[..., Page], serv
     sign_in(water, live, "water")
     water.goto(live.url(f"/console/powers/{WATER_POWER}"))
     water.get_by_role("button", name="市级部门确认移交").click()
-    flashed(water, "已市级部门确认移交")
+    flashed(water, "市水利局已确认移交。")
 
     zone.reload()
     zone.get_by_role("button", name="转为：已交接").click()
-    flashed(zone, "交接状态已转为「已交接」")
+    flashed(zone, "交接状态已转为“已交接”")
     expect(zone.locator("[data-status]")).to_have_text("已交接")
     assert_accessible(zone)
     shot(zone, "console-handover-done")
@@ -87,7 +87,7 @@ def test_a_power_from_pending_to_handed_over(new_page: Callable[..., Page], serv
     expect(who).to_contain_text(f"自 {today} 起")
     expect(who).to_contain_text("023-0000-0001")
     expect(citizen.get_by_role("region", name="交接情况")).to_contain_text(
-        f"交接状态由「交接中」变为「已交接」，自 {today} 起由{OFFICE}办理")
+        f"交接状态由“交接中”变为“已交接”，自 {today} 起由{OFFICE}办理")
     assert_accessible(citizen)
     shot(citizen, "citizen-power-handed-over")
 

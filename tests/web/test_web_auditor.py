@@ -89,11 +89,11 @@ def test_a_field_by_its_label(edited: FlaskClient, field: str, entity_type: str)
 
 
 @pytest.mark.parametrize(("params", "control", "words"), [
-    ({"power": "不存在的事项"}, "power", "没有序号或名称为「不存在的事项」的事项"),
-    ({"power": "9999"}, "power", "没有序号或名称为「9999」的事项"),
-    ({"field": "不存在的字段"}, "field", "没有名为「不存在的字段」的字段"),
+    ({"power": "不存在的事项"}, "power", "没有序号或名称为“不存在的事项”的事项"),
+    ({"power": "9999"}, "power", "没有序号或名称为“9999”的事项"),
+    ({"field": "不存在的字段"}, "field", "没有名为“不存在的字段”的字段"),
     ({"field": "备注"}, "field", "请先选择对象"),  # 备注 of a power or of a handover
-    ({"field": "用户名", "entity_type": "power"}, "field", "没有名为「用户名」的字段"),
+    ({"field": "用户名", "entity_type": "power"}, "field", "没有名为“用户名”的字段"),
     ({"since": "2021-13-01"}, "since", ""),
     ({"since": "1900-01-01"}, "since", "日期须在"),
     ({"power_id": "abc"}, "power_id", "事项编号须为正整数"),

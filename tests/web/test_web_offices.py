@@ -58,7 +58,7 @@ def test_a_name_already_used_is_refused_next_to_the_field(app: Flask) -> None:
         client, **{f"office-{water['id']}-name": "市林业局"})
     assert resp.status_code == 409
     assert field_errors(resp)[f"office-{water['id']}-name"] == ["已被使用"]
-    assert "已有名为「市林业局」的部门" in text(resp)
+    assert "已有名为“市林业局”的部门" in text(resp)
     assert departments(app)["市水利局"]["name"] == "市水利局"
     resp = form(client.get("/console/offices/"), "/console/offices/").submit(client, new__name="")
     assert resp.status_code == 422 and field_errors(resp)["new-name"] == ["必填"]

@@ -49,17 +49,17 @@ def _choice(code: str) -> dict:
 @pytest.mark.parametrize(
     ("event", "sentence"),
     [
-        ({"kind": "create"}, "登记交接事项，状态为「待交接」。"),
+        ({"kind": "create"}, "登记交接事项，状态为“待交接”。"),
         ({"kind": "transition", "from": _choice("pending"), "to": _choice("in_progress")},
-         "交接状态由「待交接」变为「交接中」。"),
+         "交接状态由“待交接”变为“交接中”。"),
         ({"kind": "transition", "from": _choice("in_progress"), "to": _choice("handed_over"),
           "effective_on": "2021-06-01", "office": {"id": 8, "name": "某办公室"}},
-         "交接状态由「交接中」变为「已交接」，自 2021-06-01 起由某办公室办理。"),
+         "交接状态由“交接中”变为“已交接”，自 2021-06-01 起由某办公室办理。"),
         ({"kind": "transition", "from": _choice("operating"), "to": _choice("recalled"), "effective_on": "2022-01-01"},
-         "交接状态由「已运行」变为「已收回」，自 2022-01-01 起由市级部门办理。"),
+         "交接状态由“已运行”变为“已收回”，自 2022-01-01 起由市级部门办理。"),
         ({"kind": "confirmation", "detail": {"code": "handover", "label": "市级部门确认移交"}}, "市级部门确认移交。"),
         ({"kind": "checklist", "detail": {"code": "files", "label": "档案资料移交"}},
-         "交接工作「档案资料移交」有进展。"),
+         "交接工作“档案资料移交”有进展。"),
         ({"kind": "update"}, "交接内容（承接部门、移交方式、实施范围或日期等）有更新。"),
     ],
 )
@@ -131,14 +131,21 @@ def test_a_checklist_change_is_one_row_per_item_that_changed() -> None:
     assert "办理人：经开区甲" in "".join(p.text for p in row.new)
 
 
+def test_a_new_checklist_reads_item_by_item_in_chinese() -> None:
+    undone = {"done": False, "by": None, "at": None, "evidence": None, "note": None}
+    diff = [{"field": "checklist", "label": "交接清单", "before": None, "after": {"guidance": undone, "files": undone}}]
+    assert [(r.label, "".join(p.text for p in r.new)) for r in rows("handover", diff, NAMES)] == [
+        ("交接清单 · 业务指导和培训", "完成：否"), ("交接清单 · 档案资料移交", "完成：否")]
+
+
 @pytest.mark.parametrize(
     ("service", "console"),
     [
         (Message(Code.NEEDS_REASON, "say why"), "请说明原因"),
         (Message(Code.TRANSITION_NOT_READY, "{current} → {target} is not possible yet", current="待交接",
-                 target="交接中"), "「待交接」转为「交接中」暂不能办理"),
+                 target="交接中"), "“待交接”转为“交接中”暂不能办理"),
         (Message(Code.TRANSITION_NOT_ALLOWED, "{current} → {target} is not a step of the workflow",
-                 current="已交接", target="交接中"), "「已交接」不能直接转为「交接中」"),
+                 current="已交接", target="交接中"), "“已交接”不能直接转为“交接中”"),
         (Message(Code.NEEDS_OFFICE, "指定承接部门 (name the receiving zone office)"), "指定承接部门"),
         (Message(Code.NEEDS_HANDOVER_CONFIRMATION, "市级部门确认移交 (the city department confirms)"),
          "市级部门确认移交"),
@@ -146,7 +153,7 @@ def test_a_checklist_change_is_one_row_per_item_that_changed() -> None:
         (Message(Code.POWER_SEQ_TAKEN, "序号 {seq} is already used in this decision by power {power}", seq=39,
                  power=39), "序号 39 已被事项 39 使用"),
         (Message(Code.ALREADY_CONFIRMED_BY, "{side} was already given by {by}", side="经开区确认承接", by="经开区甲"),
-         "经开区甲 已作出「经开区确认承接」"),
+         "经开区甲 已作出“经开区确认承接”"),
         (Message(Code.NEEDS_AUTHORISATION, "需依法取得授权: record the authorising document first"),
          "需依法取得授权：请先登记授权文件"),
         (Message(Code.DEPARTMENT_MUST_BE_GUIDING, "must be a city guiding department (市级指导(实施)部门)"),

@@ -197,7 +197,7 @@ def test_who_handles_it_follows_the_handover(client: FlaskClient, tokens: dict[s
     body = text(client.get(f"/powers/{WATER_POWER}"))
     for detail in (office["address"], office["phone"], office["hours"], "自 2021-06-01 起", "已交接"):
         assert detail in body, detail
-    assert "交接状态由「交接中」变为「已交接」，自 2021-06-01 起由重庆经开区行政审批局办理" in body
+    assert "交接状态由“交接中”变为“已交接”，自 2021-06-01 起由重庆经开区行政审批局办理" in body
 
 
 def test_a_partial_item_names_both_offices(client: FlaskClient, tokens: dict[str, str]) -> None:
@@ -252,9 +252,9 @@ def _history(client: FlaskClient, power_id: int) -> list[str]:
 @pytest.mark.parametrize(("target", "steps"), [
     ("pending", []),
     ("in_progress", []),
-    ("handed_over", ["「交接中」变为「已交接」"]),
-    ("operating", ["「交接中」变为「已交接」", "「已交接」变为「已运行」"]),
-    ("recalled", ["「交接中」变为「已交接」", "「已交接」变为「已收回」"]),
+    ("handed_over", ["“交接中”变为“已交接”"]),
+    ("operating", ["“交接中”变为“已交接”", "“已交接”变为“已运行”"]),
+    ("recalled", ["“交接中”变为“已交接”", "“已交接”变为“已收回”"]),
 ])
 def test_the_public_history_shows_the_steps_a_citizen_cares_about(client: FlaskClient, tokens: dict[str, str],
                                                                    target: str, steps: list[str]) -> None:
