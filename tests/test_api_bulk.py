@@ -197,7 +197,8 @@ def test_terms_for_three_powers_each_audited(client: FlaskClient, tokens: dict[s
              "effective_date": "2021-06-01"}
     before = state(client, tokens, powers)
     done = ok(client.post(BULK, headers=bearer(tokens["zone"]),
-                          json={"powers": powers, "op": "terms", "terms": terms, "note": "统一商定交接条件"}))
+                          json={"powers": powers, "op": "terms", "terms": terms, "note": "统一商定交接条件",
+                                "confirm_past": True}))
     assert [(h["power"]["id"], h["receiving_office"]["id"], h["method"]["id"], h["planned_date"],
              h["effective_date"]) for h in done] == [(p, office["id"], 1, "2021-07-01", "2021-06-01") for p in powers]
     assert audit_total(client, tokens) == before["audit"] + 3
@@ -213,7 +214,8 @@ def test_terms_all_or_nothing_when_one_power_has_fixed_terms(client: FlaskClient
     powers = [A, D, B]
     before = state(client, tokens, powers)
     resp = client.post(BULK, headers=bearer(tokens["zone"]),
-                       json={"powers": powers, "op": "terms", "terms": {"effective_date": "2021-08-01"}})
+                       json={"powers": powers, "op": "terms", "terms": {"effective_date": "2021-08-01"},
+                             "confirm_past": True, "note": "补录"})
     assert resp.status_code == 409, resp.json
     assert resp.mimetype == PROBLEM
     assert (resp.json["code"], [f["power"] for f in resp.json["failures"]]) == ("bulk.refused", [D])
@@ -329,3 +331,13 @@ def test_new_ops_are_schema_checked(refusals: FlaskClient, tokens: dict[str, str
     assert resp.mimetype == PROBLEM
     assert sorted(resp.json["errors"]) == fields
     assert state(refusals, tokens, [A, B]) == before
+
+
+def test_terms_with_a_past_effective_date_need_confirming(client: FlaskClient, tokens: dict[str, str]) -> None:
+    powers = [A, B]
+    before = state(client, tokens, powers)
+    resp = client.post(BULK, headers=bearer(tokens["zone"]),
+                       json={"powers": powers, "op": "terms", "terms": {"effective_date": "2021-06-01"}})
+    assert resp.status_code == 409, resp.json
+    assert {f["code"] for f in resp.json["failures"]} == {"handover.effective_date_past"}
+    assert state(client, tokens, powers) == before

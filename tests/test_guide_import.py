@@ -193,7 +193,7 @@ def test_the_upload_page_lists_each_wrong_cell_in_chinese(app: Flask, tokens: di
     assert resp.status_code == 422
     cells = {tr.th.get_text(strip=True): tr.td.get_text(strip=True)
              for tr in soup(resp).find(id="wrong-cells").find_parent().select("tbody tr")}
-    assert cells == {"第3行 序号": "没有序号为 9999 的事项", "第3行 基本编码": "基本编码应为 12 位数字，「123」不是"}
+    assert cells == {"第3行 序号": "没有序号为 9999 的事项", "第3行 基本编码": "基本编码应为 12 位数字，“123”不是"}
     assert "有 1 行有误，未导入任何办事指南" in text(resp)
     assert guide(app, 38).status_code == 404 and trail(app, tokens) == []
 

@@ -58,9 +58,9 @@ def test_a_sheet_updates_each_named_office_audited_and_versioned(app: Flask, tok
     forestry = before["市林业局"]
     result = run(app, tmp_path, kind, [HEADER, WATER, ZONE, ["市林业局", "", "", ""]])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["第 2 行「市水利局」：已更新地址、电话、办公时间",
-                                          "第 3 行「重庆经开区管委会」：已更新地址、电话、办公时间",
-                                          "第 4 行「市林业局」：无变化"]
+    assert result.output.splitlines() == ["第 2 行“市水利局”：已更新地址、电话、办公时间",
+                                          "第 3 行“重庆经开区管委会”：已更新地址、电话、办公时间",
+                                          "第 4 行“市林业局”：无变化"]
     after = departments(app)
     for row in (WATER, ZONE):
         office = after[row[0]]
@@ -73,7 +73,7 @@ def test_a_sheet_updates_each_named_office_audited_and_versioned(app: Flask, tok
     assert {e["reason"] for e in entries} == {REASON}
     # Importing the same sheet again changes nothing and says so.
     again = run(app, tmp_path, kind, [HEADER, WATER, ZONE])
-    assert again.output.splitlines() == ["第 2 行「市水利局」：无变化", "第 3 行「重庆经开区管委会」：无变化"]
+    assert again.output.splitlines() == ["第 2 行“市水利局”：无变化", "第 3 行“重庆经开区管委会”：无变化"]
     assert departments(app) == after and len(trail(app, tokens)) == 2
 
 
@@ -81,17 +81,17 @@ def test_a_dry_run_reports_and_writes_nothing(app: Flask, tokens: dict[str, str]
     before = departments(app)
     result = run(app, tmp_path, "csv", [HEADER, WATER], "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "第 2 行「市水利局」：将更新地址、电话、办公时间" in result.output
+    assert "第 2 行“市水利局”：将更新地址、电话、办公时间" in result.output
     assert departments(app) == before and trail(app, tokens) == []
 
 
 FORMULA = "=HYPERLINK(\"http://evil.example\",\"点此\")"
 WRONG = {
-    "bad phone": ([HEADER, WATER, ["市林业局", "", "请致电办公室", ""]], "第 3 行「电话」列", "不是电话号码"),
-    "unknown office": ([HEADER, WATER, ["市林业厅", "", "023-1234 5678", ""]], "第 3 行「部门名称」列",
-                       "没有名为「市林业厅」的部门或承接机构"),
-    "duplicate row": ([HEADER, WATER, WATER], "第 3 行「部门名称」列", "「市水利局」重复出现（首次见于第 2 行）"),
-    "unknown column": ([[*HEADER, "传真"], [*WATER, "023-1"]], "第 1 行「传真」列", "不认识的列名「传真」"),
+    "bad phone": ([HEADER, WATER, ["市林业局", "", "请致电办公室", ""]], "第 3 行“电话”列", "不是电话号码"),
+    "unknown office": ([HEADER, WATER, ["市林业厅", "", "023-1234 5678", ""]], "第 3 行“部门名称”列",
+                       "没有名为“市林业厅”的部门或承接机构"),
+    "duplicate row": ([HEADER, WATER, WATER], "第 3 行“部门名称”列", "“市水利局”重复出现（首次见于第 2 行）"),
+    "unknown column": ([[*HEADER, "传真"], [*WATER, "023-1"]], "第 1 行“传真”列", "不认识的列名“传真”"),
 }
 
 
@@ -115,15 +115,15 @@ def test_a_formula_cell_is_refused_and_nothing_is_written(app: Flask, tokens: di
     result = run(app, tmp_path, "xlsx", [HEADER, WATER, ["重庆经开区管委会", FORMULA, "=A2", ""]])
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert any(line.strip().startswith("第 3 行「地址」列：单元格是公式") for line in lines), lines
-    assert any(line.strip().startswith("第 3 行「电话」列：单元格是公式（=A2）") for line in lines), lines
+    assert any(line.strip().startswith("第 3 行“地址”列：单元格是公式") for line in lines), lines
+    assert any(line.strip().startswith("第 3 行“电话”列：单元格是公式（=A2）") for line in lines), lines
     assert departments(app) == before and trail(app, tokens) == []
 
 
 @pytest.mark.parametrize("name, data, words", [
     ("offices.xlsx", b"PK\x03\x04 not really a workbook", "无法按 xlsx 格式读取此文件"),
     ("offices.csv", b"\xff\xfe\x00\x00", "无法按 csv 格式读取此文件"),
-    ("offices.pdf", b"%PDF-1.7", "只能读取 .xlsx 或 .csv 文件，不能读取「offices.pdf」"),
+    ("offices.pdf", b"%PDF-1.7", "只能读取 .xlsx 或 .csv 文件，不能读取“offices.pdf”"),
     ("offices.csv", "\ufeff部门名称,电话\r\n".encode(), "文件中没有任何行"),
 ], ids=["broken-xlsx", "binary-csv", "pdf", "header-only"])
 def test_a_file_that_cannot_be_read_is_refused(app: Flask, tokens: dict[str, str], tmp_path: Path, name: str,
@@ -153,15 +153,15 @@ def test_the_admin_uploads_a_sheet_on_the_offices_page(app: Flask, tokens: dict[
     checked = _upload(client, kind, [HEADER, WATER], check_only=True)
     assert checked.status_code == 200
     assert [li.get_text() for li in soup(checked).select("#sheet-report li")] == [
-        "第 2 行「市水利局」：将更新地址、电话、办公时间", "只检查，未保存任何内容。"]
+        "第 2 行“市水利局”：将更新地址、电话、办公时间", "只检查，未保存任何内容。"]
     assert departments(app) == before
     wrong = _upload(client, kind, [HEADER, WATER, ["市林业局", "", "电话待定", ""]])
     assert wrong.status_code == 422
-    assert "第 3 行「电话」列：「电话待定」不是电话号码" in text(wrong)
+    assert "第 3 行“电话”列：“电话待定”不是电话号码" in text(wrong)
     assert departments(app) == before and trail(app, tokens) == []
     done = _upload(client, kind, [HEADER, WATER])
     assert done.status_code == 303
-    assert "第 2 行「市水利局」：已更新地址、电话、办公时间" in text(client.get(done.headers["Location"]))
+    assert "第 2 行“市水利局”：已更新地址、电话、办公时间" in text(client.get(done.headers["Location"]))
     assert departments(app)["市水利局"]["phone"] == WATER[2]
     assert [e["reason"] for e in trail(app, tokens)] == [REASON]
 

@@ -178,7 +178,7 @@ class BulkTerms(InputSchema):
 BULK_FIELDS = {
     "transition": ("to", "note", "evidence", "effective_date"),
     "checklist": ("item", "items", "done", "note", "evidence"),
-    "terms": ("terms", "note"),
+    "terms": ("terms", "note", "confirm_past"),
     "confirmation": ("side", "note", "evidence"),
 }
 BULK_NEEDS = {"transition": ("to",), "checklist": ("done",), "terms": ("terms",), "confirmation": ("side",)}
@@ -200,6 +200,8 @@ class BulkIn(InputSchema):
     note = Text(1000, metadata=NOTE)
     evidence = fields.Nested(Evidence)
     effective_date = fields.Date(validate=PLAUSIBLE, metadata={"description": "a recall's date (transition)"})
+    confirm_past = StrictBoolean(metadata={
+        "description": "terms: true to set an effective date before today (Beijing time); the note must say why"})
 
     @validates_schema
     def _complete(self, data: dict[str, Any], **_: Any) -> None:

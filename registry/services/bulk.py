@@ -123,8 +123,8 @@ def _checklist(session: Session, caller: Caller, power_id: int, *, items: list[C
 
 
 def _terms(session: Session, caller: Caller, power_id: int, *, terms: dict[str, Any],
-           note: str | None = None) -> Handover:
-    return handovers.update_terms(session, caller, power_id, terms, None, note)
+           note: str | None = None, confirm_past: bool = False) -> Handover:
+    return handovers.update_terms(session, caller, power_id, terms, None, note, confirm_past=confirm_past)
 
 
 def _confirmation(session: Session, caller: Caller, power_id: int, *, side: Side, note: str | None = None,
@@ -139,7 +139,7 @@ OPS: dict[str, Callable[..., Handover]] = {
 
 def run(session: Session, caller: Caller, op: str, selection: list[int] | Matching, **params: Any) -> list[Handover]:
     """One op for every selected power, as its single-power service does it: ``transition`` (to, note, evidence,
-    effective_on), ``checklist`` (items, done, note, evidence), ``terms`` (terms, note) or ``confirmation``
-    (side, note, evidence)."""
+    effective_on), ``checklist`` (items, done, note, evidence), ``terms`` (terms, note, confirm_past) or
+    ``confirmation`` (side, note, evidence)."""
     step = OPS[op]
     return _apply(session, _resolve(session, selection), lambda power_id: step(session, caller, power_id, **params))

@@ -2,7 +2,7 @@
 reference.update_department (audited with the reason, its version bumped); all or nothing.
 
 A row names its office by the exact name in 部门名称 and gives any of 地址, 电话 and 办公时间; a cell left empty
-keeps what is published. Errors are keyed by where they are, as a person finds them in the sheet: 第 N 行「列」.
+keeps what is published. Errors are keyed by where they are, as a person finds them in the sheet: 第 N 行“列”.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class Outcome:
 
 
 def where(row: int, column: str | None = None) -> str:
-    return f"第 {row} 行" + (f"「{column}」列" if column else "")
+    return f"第 {row} 行" + (f"“{column}”列" if column else "")
 
 
 def _check_header(table: Table, errors: dict[str, list[Message]]) -> None:
@@ -108,7 +108,7 @@ def check(session: Session, caller: Caller, table: Table) -> list[Outcome]:
     outcomes = [o for o in (_check_row(session, set(table.columns), row, seen, errors)
                                     for row in table.rows) if o is not None]
     if errors:
-        rows = {key.split("「")[0] for key in errors}
+        rows = {key.split("“")[0] for key in errors}
         raise ValidationFailed(Message(Code.SHEET_ROWS_INVALID, "{count} row(s) are wrong; nothing was written",
                                        count=len(rows)), errors)
     if not table.rows:

@@ -258,9 +258,10 @@ def list_powers(session: Session, f: PowerFilter, citizen: bool = False) -> Powe
 
 def matching_ids(session: Session, f: PowerFilter) -> list[int]:
     """The ids of every power the filter matches, on all its pages, in annex order: what "select all" stands for."""
-    scope = _scope(session, f)
-    stmt = select(Power.id).where(*scope.base, *scope.faceted.values()).order_by(*SORTS["seq"], Power.id)
-    return list(session.scalars(_searched(session, stmt, searchtext.query(f.q or ""))))
+    scope = _scope(session, f, searchtext.query(f.q or ""))
+    stmt = select(Power.id).where(*_base(scope.plan), *[_faceted(name) for name in scope.plan.filters])
+    stmt = _searched(stmt, scope.plan).order_by(*SORTS["seq"], Power.id)
+    return list(session.scalars(stmt, scope.values))
 
 
 def get_power(session: Session, power_id: int) -> Power:

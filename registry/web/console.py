@@ -136,14 +136,15 @@ def bulk_transition():
     def params(form: BulkForm) -> dict[str, Any]:
         return {"to": Status(form.to.data), "note": _blank(form.note.data)}
     return _bulk("to", "transition", params,
-                 lambda n: f"已将 {n} 个事项转为「{Status(request.form['to']).label}」。")
+                 lambda n: f"已将 {n} 个事项转为“{Status(request.form['to']).label}”。")
 
 
 @bp.post("/bulk/terms")
 @editors
 def bulk_terms():
     """The same receiving office, method, planned or effective date for every selected power (empty: unchanged)."""
-    return _bulk("terms", "terms", lambda form: {"terms": form.terms(), "note": _blank(form.terms_note.data)},
+    return _bulk("terms", "terms", lambda form: {"terms": form.terms(), "note": _blank(form.terms_note.data),
+                                                        "confirm_past": form.confirm_past.data},
                  lambda n: f"已为 {n} 个事项设置交接条件。")
 
 

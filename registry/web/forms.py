@@ -227,6 +227,7 @@ class BulkTermsForm(BulkSelection):
     planned_date = DateField("计划完成日期", validators=[Optional(), plausible])
     effective_date = DateField("生效日期", validators=[Optional(), plausible])
     terms_note = StringField("修改说明", validators=[Optional(), Length(max=1000)])
+    confirm_past = BooleanField("生效日期早于今天：确认（须在“修改说明”中写明原因）")
 
     TERMS = ("receiving_office", "method", "planned_date", "effective_date")
 

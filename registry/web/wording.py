@@ -42,7 +42,7 @@ def contacts_report(outcomes: list[Any], dry_run: bool) -> list[str]:
     """One line per row of an imported contacts sheet (office_contacts.Outcome): what changed, or would, or that
     nothing did."""
     verb = "将更新" if dry_run else "已更新"
-    return [f"第 {o.row} 行「{o.department.name}」：" + (f"{verb}{'、'.join(o.labels)}" if o.changes else "无变化")
+    return [f"第 {o.row} 行“{o.department.name}”：" + (f"{verb}{'、'.join(o.labels)}" if o.changes else "无变化")
             for o in outcomes]
 
 

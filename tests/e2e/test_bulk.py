@@ -91,7 +91,7 @@ def test_one_departments_36_items_to_handed_over_in_few_page_loads(
     zone.locator("#bulk-to").select_option(label="交接中")
     zone.locator("#bulk-note").fill("批量启动交接")
     zone.get_by_role("button", name="批量办理").click()
-    flashed(zone, f"已将 {ITEMS} 个事项转为「交接中」")
+    flashed(zone, f"已将 {ITEMS} 个事项转为“交接中”")
 
     select_all(zone)
     checklist = zone.locator("#bulk-check")
@@ -119,7 +119,7 @@ def test_one_departments_36_items_to_handed_over_in_few_page_loads(
     zone.locator("#bulk-to").select_option(label="已交接")
     zone.locator("#bulk-note").fill("交接完成")
     zone.get_by_role("button", name="批量办理").click()
-    flashed(zone, f"已将 {ITEMS} 个事项转为「已交接」")
+    flashed(zone, f"已将 {ITEMS} 个事项转为“已交接”")
     assert_accessible(zone)
 
     print(f"page loads: zone {len(zone_loads)}, department {len(water_loads)}")  # shown with pytest -s

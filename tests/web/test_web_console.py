@@ -226,7 +226,7 @@ def test_bulk_moves_all_or_nothing(app: Flask, tokens: dict[str, str]) -> None:
     resp = form(listing, "/console/bulk").submit(zone, powers=picked, to="suspended", note="统一暂缓")
     assert resp.status_code == 303
     assert [status_of(app.test_client(), tokens, int(p)) for p in picked] == ["suspended"] * 3
-    assert "已将 3 个事项转为「暂缓」" in text(zone.get(resp.headers["Location"]))
+    assert "已将 3 个事项转为“暂缓”" in text(zone.get(resp.headers["Location"]))
 
 
 def test_bulk_without_a_selection_says_so(app: Flask) -> None:

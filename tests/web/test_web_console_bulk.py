@@ -145,7 +145,7 @@ def test_bulk_terms_then_each_side_confirms(app: Flask, tokens: dict[str, str]) 
     before = audit_size(api, tokens)
     resp = bulk(listing, "批量设置交接条件").submit(
         zone, powers=picked, receiving_office=str(office["id"]), method="1", planned_date="2021-07-01",
-        effective_date="2021-06-01", terms_note="统一商定")
+        effective_date="2021-06-01", terms_note="统一商定", confirm_past="y")
     assert resp.status_code == 303, field_errors(resp) or text(resp)
     assert audit_size(api, tokens) == before + 4
     resp = bulk(listing, "批量办理").submit(zone, powers=picked, to="in_progress")

@@ -51,7 +51,7 @@ def test_a_wrong_row_is_named_in_chinese_and_nothing_is_written(app: Flask) -> N
     shown = _preview(client, csv.encode(), "annex.csv", number=NUMBER, title="测试", date="2026-11-20",
                      body="重庆经开区管委会")
     assert shown.status_code == 422
-    assert "第2行：「事项类型」列的「行政审批」无法识别" in text(shown)
+    assert "第2行：“事项类型”列的“行政审批”无法识别" in text(shown)
     missing = _preview(client, csv.replace("行政审批", "行政许可").encode(), "annex.csv", number=NUMBER, title="测试",
                        body="重庆经开区管委会")
     assert missing.status_code == 422 and field_errors(missing)["date"] == ["请填写发文日期"]

@@ -103,10 +103,10 @@ def test_the_guiding_department_writes_the_guide_in_the_console(app: Flask) -> N
 
 
 @pytest.mark.parametrize(("typed", "errors"), [
-    ({"basic_code": "12345"}, {"basic_code": ["基本编码应为 12 位数字，「12345」不是"]}),
+    ({"basic_code": "12345"}, {"basic_code": ["基本编码应为 12 位数字，“12345”不是"]}),
     ({"legal_time_limit_days": "5", "promised_time_limit_days": "8"},
      {"promised_time_limit_days": ["承诺办结时限（8 个工作日）不能超过法定办结时限（5 个工作日）"]}),
-    ({"online_url": "ftp://example.org"}, {"online_url": ["应为 http 或 https 开头的网址，「ftp://example.org」不是"]}),
+    ({"online_url": "ftp://example.org"}, {"online_url": ["应为 http 或 https 开头的网址，“ftp://example.org”不是"]}),
     ({"fee_charged": "yes"}, {"fee_basis": ["收费的事项须注明收费依据"]}),
     ({"fee_basis": "渝价〔2021〕1号"}, {"fee_charged": ["填写收费依据前，请先说明是否收费"]}),
     ({"result": "证书", "reason": ""}, {"reason": ["请说明修改原因"]}),
