@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from .browser import DESKTOP
 from .live import Server
 
 WATER_POWER = 38
@@ -105,6 +106,10 @@ def test_a_power_from_pending_to_handed_over(new_page: Callable[..., Page], serv
     expect(status_row.locator("ins")).to_have_text("已交接")
     assert_accessible(auditor)
     shot(auditor, "console-audit-diff")
+    auditor.set_viewport_size({"width": 390, "height": 844})  # the trail on a phone, for the record
+    expect(latest).to_be_visible()
+    shot(auditor, "console-audit-diff-phone")
+    auditor.set_viewport_size(DESKTOP["viewport"])
     auditor.get_by_role("button", name="校验审计链").click()
     expect(auditor.locator("#verify-result")).to_contain_text("审计链完整")
     shot(auditor, "console-audit-verified")
