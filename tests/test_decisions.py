@@ -163,12 +163,12 @@ def test_apply_writes_lineage_and_a_second_import_changes_nothing(app: Flask, cl
     assert resp.status_code == 200, resp.json
     assert resp.json["applied"] is True and resp.json["summary"] == SUMMARY
     answer = client.get(f"/api/v1/powers/{water}").json
-    assert answer["retired"] is True
+    assert answer["retired"] is False  # the row stays; its lineage says the zone holds it until 2027-01-01
     assert [(step["decision"]["doc_number"], step["action"]["code"], step["effective_on"], step["body"]["name"])
             for step in answer["lineage"]] == [
         (parse_annex.DOC_NUMBER, "devolve", "2021-04-30", "重庆经开区管委会"),
         (NUMBER, "recall", "2027-01-01", "重庆经开区管委会")]
-    new = client.get("/api/v1/powers", query_string={"decision": NUMBER}).json
+    new = client.get("/api/v1/powers", query_string={"decision": NUMBER, "on": "2027-01-01"}).json
     assert [(p["seq"], p["name"], p["partial"], p["devolved_part"]) for p in new["items"]] == [
         (1, "房屋建筑工程施工图设计文件审查备案", False, None), (2, "对违反统计法律法规行为的处罚", False, None),
         (3, "林木采伐许可证核发", True, "商品林采伐许可证核发")]
@@ -177,7 +177,9 @@ def test_apply_writes_lineage_and_a_second_import_changes_nothing(app: Flask, cl
     with app.app_context():
         entries = list(db.session(write=False).scalars(select(AuditEntry).where(AuditEntry.power_id == water)
                                                        .order_by(AuditEntry.seq.desc())))
-    assert entries[0].action == "retire" and entries[0].reason == f"{NUMBER} 附件2 第1项 收回：市政府决定调整"
+    assert [(e.entity_type, e.action, e.reason) for e in entries[:2]] == [
+        ("power", "decision", f"{NUMBER} 附件2 第1项 收回：市政府决定调整"),
+        ("handover", "decision", f"{NUMBER} 附件2 第1项 收回：市政府决定调整")]
     size = audit_size(app), lineage_count(app)
     for fmt in sorted(FILES):
         body, content_type, meta = FILES[fmt]
@@ -349,8 +351,9 @@ MIXED = [
 
 
 def test_every_action_and_another_zone_are_data(app: Flask, client: FlaskClient, admin_headers) -> None:
-    """委托 creates, 取消 retires, 暂停 records, 调整 changes the fields that differ (or nothing), for a receiving
-    body the registry did not know (重庆高新区管委会, created with add_departments), then 恢复 records again."""
+    """委托 creates, 取消 takes the item out of the list from its date, 暂停 records, 调整 changes the fields
+    that differ (or nothing), for a receiving body the registry did not know (重庆高新区管委会, created with
+    add_departments), then 恢复 records again."""
     meta = dict(SHEET_META, number="渝府发〔2099〕7号", body="重庆高新区管委会")
     resp = post(client, admin_headers, csv_bytes(MIXED), "text/csv", reason="测试", add_departments="true", **meta)
     assert resp.status_code == 200, resp.json
@@ -364,7 +367,8 @@ def test_every_action_and_another_zone_are_data(app: Flask, client: FlaskClient,
     assert adjusted["level"]["label"] == "市级"
     assert [(s["action"]["code"], s["body"]["name"], s["changes"]) for s in adjusted["lineage"]][1:] == [
         ("adjust", "重庆高新区管委会", {"level": ["city_county", "city"]})]
-    assert client.get(f"/api/v1/powers/{power_id(app, 1)}").json["retired"] is True
+    cancelled = client.get(f"/api/v1/powers/{power_id(app, 1)}/handler", query_string={"on": "2027-01-01"}).json
+    assert cancelled["standing"]["standing"]["code"] == "cancelled" and cancelled["status"]["code"] == "recalled"
     resume = [["恢复", 1, "对集中采购机构及其工作人员违法行为的处罚", "", "行政处罚", "市级、区县级", "市财政局", ""]]
     again = post(client, admin_headers, csv_bytes(resume), "text/csv", reason="恢复实施",
                  **dict(meta, number="渝府发〔2099〕8号"))

@@ -197,6 +197,8 @@ class Code(StrEnum):
     DECISION_UNMATCHED = "decision.unmatched"
     DECISION_BLOCKED = "decision.blocked"
     DECISION_REASON_REQUIRED = "decision.reason_required"
+    CHANGES_DATES_REVERSED = "changes.dates_reversed"
+    CHANGES_DATE_BEFORE_START = "changes.date_before_start"
     # Sheets staff upload (registry.imports) and the offices' contact details read from them
     SHEET_KIND = "sheet.kind"
     SHEET_UNREADABLE = "sheet.unreadable"

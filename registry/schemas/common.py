@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC
+from datetime import UTC, date
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from registry.domain.choices import LabelledChoice
+
+PLAUSIBLE = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31), error="must be between 2000 and 2100")
 
 
 class InputSchema(Schema):

@@ -14,6 +14,7 @@ from registry.domain.workdays import today_in_china
 from registry.models.base import MAX_ID
 from registry.schemas.audit import actor_snapshot
 from registry.schemas.common import (
+    PLAUSIBLE,
     AwareDateTime,
     Choice,
     ChoiceOut,
@@ -32,7 +33,6 @@ from registry.services.progress import HandoverFilter
 
 ID = validate.Range(min=1, max=MAX_ID)
 # Dates a handover can plausibly name: the decision is of 2021; nothing before 2000 or after 2100.
-PLAUSIBLE = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31), error="must be between 2000 and 2100")
 
 
 def _web_link(value: str) -> None:
@@ -379,7 +379,8 @@ class HandoverEventOut(Schema):
     at = UtcDateTime(required=True)
     power = fields.Nested(PowerRef, required=True)
     kind = fields.String(required=True, metadata={"enum": ["create", "update", "transition", "confirmation",
-                                                           "checklist"]})
+                                                           "checklist", "decision"],
+                                                  "description": "decision: a decision recalled or reopened it"})
     from_ = fields.Nested(ChoiceOut, data_key="from", attribute="from_status", allow_none=True, required=True)
     to = fields.Nested(ChoiceOut, attribute="to_status", allow_none=True, required=True)
     detail = fields.Function(_detail, allow_none=True, required=True,
@@ -423,6 +424,19 @@ class PartOut(Schema):
     since = fields.Date(allow_none=True, required=True)
 
 
+class StandingOut(Schema):
+    """事项状态 on a date by the decisions in force, since when, and by which decision."""
+
+    standing = fields.Function(lambda a: ChoiceOut().dump(a.standing), required=True)
+    held = fields.Boolean(required=True, metadata={"description": "whether the zone holds the item on that date"})
+    since = fields.Date(allow_none=True, required=True, metadata={
+        "description": "from when it stands so (None: no decision recorded, or not yet in force)"})
+    decision = fields.Function(lambda a: a.step.doc_number if a.step else None, allow_none=True, required=True,
+                               metadata={"description": "the decision that put it there (or will bring it)"})
+    action = fields.Function(lambda a: ChoiceOut().dump(a.step.action) if a.step else None, allow_none=True,
+                             required=True)
+
+
 class HandlerOut(Schema):
     """Who handles a power on a date; for a partial item, one answer per part."""
 
@@ -434,6 +448,8 @@ class HandlerOut(Schema):
                               metadata={"description": "the next date on which another office takes over, if known: "
                                                        "the zone from an effective date, the city from a recall"})
     next_office = fields.Nested(DepartmentDetails, allow_none=True, required=True)
+    standing = fields.Nested(StandingOut, required=True, metadata={
+        "description": "where the item stands on that date by the decisions in force (下放, 收回, 取消, 暂停…)"})
 
 
 class CellOut(Schema):

@@ -10,6 +10,7 @@ from registry.domain.choices import ExerciseLevel, PowerType
 from registry.domain.handover import Status
 from registry.models.base import MAX_ID
 from registry.schemas.common import (
+    PLAUSIBLE,
     AwareDateTime,
     Choice,
     ChoiceOut,
@@ -141,7 +142,12 @@ class PowerQuery(QuerySchema):
                                                "note (NFKC, case-folded, punctuation and tone marks ignored), or "
                                                "pinyin (qushui) or pinyin initials (qsxk); a term holding a whole "
                                                "name finds it too (see matched_part)"})
-    include_retired = fields.Boolean(load_default=False)
+    include_retired = fields.Boolean(load_default=False, metadata={
+        "description": "also items the zone does not hold on that date (recalled, cancelled, suspended, not yet in "
+                       "force) and items retired by hand"})
+    on = fields.Date(validate=PLAUSIBLE, metadata={
+        "description": "the zone's list on this date (YYYY-MM-DD, past or future) by the decisions in force; "
+                       "default today, Beijing time"})
     sort = fields.String(validate=validate.OneOf(SORT_VALUES),
                          metadata={"description": "default: relevance with q (exact name, name prefix, name "
                                                   "substring, then the rest), else seq"})

@@ -2,8 +2,11 @@
 
 Each entry of the file (one item of one annex) is matched to an item of the registry by its name, sub-items and
 guiding department after the search's folding (registry.domain.searchtext.normalise), then planned: a 下放 or 委托
-of an unknown item creates it, of a retired one restores it, of a known one records the decision (and any field
-that differs); 收回 and 取消 retire it; 暂停 and 恢复 record the decision; 调整 changes the fields the row gives.
+of an unknown item creates it, of one the zone does not hold on the effective date brings it back (and reopens
+its recalled handover), of a held one records the decision (and any field that differs); 收回 and 取消 take it
+out of the zone's list from the effective date and close its handover as recalled, the row staying (where an
+item stands on a date is its lineage's answer, registry.domain.standing); 暂停 and 恢复 record the decision;
+调整 changes the fields the row gives.
 An entry whose decision is already recorded for its item is unchanged, so applying a decision twice changes
 nothing. A 收回, 取消, 暂停, 恢复 or 调整 that matches no item is unmatched, and blocks the apply.
 
@@ -15,17 +18,20 @@ row (registry.models.lineage) is written beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.domain.choices import DecisionActionKind, DepartmentKind
+from registry.domain.handover import Status
 from registry.domain.roles import Action, Caller
 from registry.domain.searchtext import normalise
+from registry.domain.standing import stand
 from registry.models import Decision, DecisionAction, Department, Power
 from registry.models.base import utcnow
-from registry.services import audit, powers, reference, snapshots
+from registry.services import audit, handovers, powers, reference, snapshots, standing
 from registry.services.authz import authorize
 from registry.services.decision_files import COLUMNS, DecisionFile, Entry
 from registry.services.errors import Code, Message, ValidationFailed
@@ -155,7 +161,9 @@ def _recorded(session: Session, decision: Decision | None) -> dict[tuple[int, in
     return {(annex, seq): power_id for annex, seq, power_id in rows}
 
 
-def _row(entry: Entry, power: Power | None, recorded: set[int]) -> RowPlan:
+def _row(entry: Entry, power: Power | None, recorded: set[int], held: bool) -> RowPlan:
+    """``held``: whether the zone holds the matched item on the decision's effective date by the decisions
+    recorded before it (registry.domain.standing)."""
     action = entry.action
     if power is None:
         return RowPlan(entry, "create" if action in CREATES else "unmatched")
@@ -164,9 +172,10 @@ def _row(entry: Entry, power: Power | None, recorded: set[int]) -> RowPlan:
     wanted = _fields(entry, power)
     changes = _changes(power, wanted) if action in (*CREATES, DecisionActionKind.ADJUST) else {}
     if action in CREATES:
-        return RowPlan(entry, "restore" if power.retired else "update" if changes else "record", power, changes)
+        back = power.retired or not held
+        return RowPlan(entry, "restore" if back else "update" if changes else "record", power, changes)
     if action in RETIRES:
-        return RowPlan(entry, "record" if power.retired else "retire", power)
+        return RowPlan(entry, "retire" if held and not power.retired else "record", power)
     if action == DecisionActionKind.ADJUST:
         return RowPlan(entry, "update" if changes else "unchanged", power, changes)
     return RowPlan(entry, "record", power)
@@ -178,13 +187,18 @@ def preview(session: Session, file: DecisionFile, add_departments: bool = False)
     decision = reference.find_decision(session, file.doc_number)
     recorded = _recorded(session, decision)
     index = _Index(session)
+    effective_on = file.effective_on or file.issued_on
+    matched = {e.where: index.match(e) for e in file.entries if (e.annex, e.seq) not in recorded}
+    lineage = standing.steps(session, {p.id for p in matched.values() if p is not None})
     rows = []
     for e in file.entries:
         known = recorded.get((e.annex, e.seq))
         if known is not None:  # the same decision's same row again: unchanged, even for an item edited since
             rows.append(RowPlan(e, "unchanged", session.get(Power, known)))
-        else:
-            rows.append(_row(e, index.match(e), set(recorded.values())))
+            continue
+        power = matched[e.where]
+        held = power is not None and stand(lineage.get(power.id, []), effective_on).held
+        rows.append(_row(e, power, set(recorded.values()), held))
     return Plan(file, decision, rows, new)
 
 
@@ -235,22 +249,26 @@ def _record_only(session: Session, caller: Caller, power: Power, reason: str) ->
 
 
 def _write(session: Session, caller: Caller, row: RowPlan, decision: Decision, departments: dict[str, int],
-           seq: int, reason: str) -> Power:
+           seq: int, effective_on: date, reason: str) -> Power:
+    """Write one row: the item's fields through the powers service, and what the decision does to its handover. A
+    recall or cancellation leaves the row in place (where the item stands on a date is its lineage's answer)."""
     e = row.entry
     if row.outcome == "create":
         data = {"decision": decision.id, "seq": seq, "department": departments[e.department], **_fields(e, None)}
         return powers.create_power(session, caller, data, reason)
     power = row.power
     assert power is not None
-    if row.outcome == "retire":
-        return powers.retire_power(session, caller, power.id, power.version, reason)
-    if row.outcome == "restore":
-        power = powers.restore_power(session, caller, power.id, power.version, reason)
+    if e.action in RETIRES:
+        handovers.follow_decision(session, caller, power.id, Status.RECALLED, effective_on, reason)
+    elif e.action in CREATES and row.outcome == "restore":
+        handovers.follow_decision(session, caller, power.id, Status.PENDING, effective_on, reason)
+        if power.retired:
+            power = powers.restore_power(session, caller, power.id, power.version, reason)
     if row.changes:
         wanted = _fields(e, power)
         return powers.update_power(session, caller, power.id, {k: wanted[k] for k in row.changes}, power.version,
                                    reason)
-    if row.outcome == "record":
+    if row.outcome != "unchanged":
         _record_only(session, caller, power, reason)
     return power
 
@@ -276,7 +294,7 @@ def apply(session: Session, caller: Caller, file: DecisionFile, reason: str | No
             continue
         e = row.entry
         why = f"{decision.doc_number} 附件{e.annex} 第{e.seq}项 {e.action.label}：{reason}"
-        power = _write(session, caller, row, decision, departments, offsets[e.annex] + e.seq, why)
+        power = _write(session, caller, row, decision, departments, offsets[e.annex] + e.seq, plan.effective_on, why)
         session.add(DecisionAction(decision_id=decision.id, power_id=power.id, action=e.action, body_id=body,
                                    annex=e.annex, annex_title=e.annex_title[:300], seq=e.seq,
                                    effective_on=plan.effective_on, changes=row.changes or None))

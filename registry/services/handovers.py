@@ -281,17 +281,43 @@ def transition(session: Session, caller: Caller, power_id: int, to: Status, *, n
     if to == Status.RECALLED:
         handover.recalled_on = effective_on or today
     if from_ == Status.RECALLED:
-        # A new handover after a recall starts again: a new effective date, new confirmations, a new
-        # checklist. The office and method stay as proposals; the next in_progress step re-checks them.
-        handover.effective_date = handover.recalled_on = None
-        handover.handed_over_by = handover.handed_over_at = handover.accepted_by = handover.accepted_at = None
-        for check in handover.checks:
-            check.done, check.done_by, check.done_at, check.evidence, check.note = False, None, None, None, None
+        _start_again(handover)
     _flush(session, handover)
     entry = audit.record(session, caller, "transition", handover, before, note)
     _event(session, caller, handover, entry, "transition", from_=from_, to=to, note=note, evidence=evidence,
            effective_on={Status.HANDED_OVER: handover.effective_date, Status.RECALLED: handover.recalled_on}.get(to),
            office_id=handover.receiving_office_id if to == Status.HANDED_OVER else None)
+    return handover
+
+
+def _start_again(handover: Handover) -> None:
+    """A new handover after a recall starts again: a new effective date, new confirmations, a new checklist. The
+    office and method stay as proposals; the next in_progress step re-checks them."""
+    handover.effective_date = handover.recalled_on = None
+    handover.handed_over_by = handover.handed_over_at = handover.accepted_by = handover.accepted_at = None
+    for check in handover.checks:
+        check.done, check.done_by, check.done_at, check.evidence, check.note = False, None, None, None, None
+
+
+def follow_decision(session: Session, caller: Caller, power_id: int, to: Status, effective_on: date,
+                    note: str) -> Handover | None:
+    """What a decision does to an item's handover, whatever its state (the caller may import decisions): a recall
+    or cancellation closes it as recalled from the decision's effective date; devolving a recalled item again
+    reopens it. Audited as "decision", with its event; None when the handover is already there (or absent)."""
+    handover = session.scalar(select(Handover).where(Handover.power_id == power_id))
+    if handover is None or handover.status == to or (to == Status.PENDING and handover.status != Status.RECALLED):
+        return None
+    before = snapshots.handover(handover)
+    from_ = handover.status
+    handover.status, handover.status_since = to, utcnow()
+    if to == Status.RECALLED:
+        handover.recalled_on = effective_on
+    else:
+        _start_again(handover)
+    _flush(session, handover)
+    entry = audit.record(session, caller, "decision", handover, before, note)
+    _event(session, caller, handover, entry, "decision", from_=from_, to=to, note=note,
+           effective_on=effective_on if to == Status.RECALLED else None)
     return handover
 
 

@@ -41,7 +41,7 @@ def search(session: Session, f: PowerFilter, on: date, whole_handovers: bool = F
         found = handovers.for_powers(session, ids)
         out = Lookup(page, {i: h.status for i, h in found.items()}, handovers=found)
     else:
-        handling = who_handles.handlers(session, page.items, on, page.handling)
+        handling = who_handles.handlers(session, page.items, f.on or on, page.handling)
         out = Lookup(page, {i: h.status for i, h in handling.items()}, handlers=handling)
     if page.total == 0 and f.q:
         if _filtered(f):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -13,7 +13,6 @@ from sqlalchemy import (
     CompoundSelect,
     Integer,
     Select,
-    and_,
     bindparam,
     func,
     literal,
@@ -31,9 +30,10 @@ from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.handover import Status
 from registry.domain.moments import as_utc
 from registry.domain.roles import Action, Caller
-from registry.models import Decision, DecisionAction, Department, Handover, HandoverEvent, Power, PowerSearch, SubItem
+from registry.domain.workdays import today_in_china
+from registry.models import Decision, DecisionAction, Department, Handover, Power, PowerSearch, SubItem
 from registry.models.base import utcnow
-from registry.services import audit, handovers, reference, search, snapshots
+from registry.services import audit, handovers, reference, search, snapshots, standing, who_handles
 from registry.services.authz import authorize
 from registry.services.errors import Code, Conflict, Message, NotFound, StaleVersion, ValidationFailed
 from registry.services.versions import check_version
@@ -62,6 +62,7 @@ class PowerFilter:
     status: list[Status] = field(default_factory=list)  # the handover's status
     q: str | None = None
     include_retired: bool = False
+    on: date | None = None  # the zone's list on this date, by the decisions in force; default today (Beijing)
     sort: str | None = None  # default: relevance when searching, else seq
     page: int = 1
     per_page: int = 50
@@ -77,9 +78,8 @@ class PowerPage:
     matched_parts: dict[int, str] = field(default_factory=dict)  # id -> name, found as part of a longer term
     unfaceted_total: int = 0  # the matches before the facets' filters (type, level, department, partial, status)
     departments: dict[int, str] = field(default_factory=dict)  # citizen page: every guiding department, by id
-    # citizen page: id -> the handover's status and its hand-over and recall events (to status, effective on,
-    # office), oldest first
-    handling: dict[int, tuple[Status, list[tuple[Any, ...]]]] = field(default_factory=dict)
+    # citizen page: id -> the handover's status, its hand-over and recall events and its lineage
+    handling: dict[int, who_handles.Facts] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,11 +125,13 @@ def _scope(session: Session, f: PowerFilter, q: searchtext.Query | None = None, 
     dialect = session.get_bind().dialect.name
     q = q or searchtext.query("")
     plan = Plan(search.shape(q, dialect), tuple(keeps), bool(f.decision), f.include_retired, f.sort, citizen)
+    values["on"] = f.on or today_in_china()
     return Scope(plan, values | search.values(q, dialect), keeps)
 
 
 def _base(plan: Plan) -> list[ColumnElement[bool]]:
-    base: list[ColumnElement[bool]] = [] if plan.include_retired else [Power.retired.is_(False)]
+    base: list[ColumnElement[bool]] = [] if plan.include_retired else [
+        Power.retired.is_(False), Power.id.not_in(standing.not_held())]
     if plan.decision:
         base.append(Power.decision_id.in_(bindparam("decision", expanding=True, type_=Integer())))
     return base
@@ -210,13 +212,12 @@ def _page(plan: Plan) -> Select:
     else:
         stmt = stmt.add_columns(null())
     if plan.citizen:
-        office = aliased(Department)
-        stmt = (stmt.add_columns(Handover.status, HandoverEvent.to_status, HandoverEvent.effective_on, office)
+        office, ev = aliased(Department), who_handles.events()
+        stmt = (stmt.add_columns(Handover.status, ev.c.source, ev.c.code, ev.c.effective_on, office, ev.c.doc_number)
                 .outerjoin(Handover, Handover.power_id == Power.id)
-                .outerjoin(HandoverEvent, and_(HandoverEvent.power_id == Power.id,
-                                               HandoverEvent.to_status.in_([Status.HANDED_OVER, Status.RECALLED])))
-                .outerjoin(office, office.id == HandoverEvent.office_id))
-        order.append(HandoverEvent.id)
+                .outerjoin(ev, ev.c.power_id == Power.id)
+                .outerjoin(office, office.id == ev.c.office_id))
+        order.extend((ev.c.source, ev.c.id))
     return stmt.order_by(*order)
 
 
@@ -250,9 +251,9 @@ def list_powers(session: Session, f: PowerFilter, citizen: bool = False) -> Powe
             if rank == searchtext.PARTLY:
                 out.matched_parts[power.id] = power.name
             if citizen and facts[0] is not None:
-                out.handling[power.id] = (facts[0], [])
-        if citizen and facts[1] is not None:
-            out.handling[power.id][1].append(tuple(facts[1:]))
+                out.handling[power.id] = who_handles.Facts(facts[0])
+        if citizen and facts[1] is not None and power.id in out.handling:
+            out.handling[power.id].add(*facts[1:])
     return out
 
 

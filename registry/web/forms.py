@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.handover import ChecklistItem, Status
 from registry.models.base import MAX_ID
-from registry.schemas.handovers import PLAUSIBLE
+from registry.schemas.common import PLAUSIBLE
 from registry.services import reference
 from registry.services.bulk import MAX_POWERS, Matching
 from registry.services.powers import PowerFilter

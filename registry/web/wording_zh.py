@@ -135,6 +135,8 @@ ZH: dict[Code, str] = {
     Code.DECISION_UNMATCHED: "{action}的事项“{name}”在登记册中找不到",
     Code.DECISION_BLOCKED: "有 {count} 行找不到对应事项，未写入任何内容",
     Code.DECISION_REASON_REQUIRED: "请说明导入原因",
+    Code.CHANGES_DATES_REVERSED: "结束日期早于开始日期",
+    Code.CHANGES_DATE_BEFORE_START: "不能早于开始日期 {start}",
     Code.BULK_FORBIDDEN: "没有任何事项被更改：{failed} 个事项不属于您的部门，您无权办理",
     Code.BULK_SELECTION_CHANGED: "符合筛选条件的事项已变化（现有 {total} 项），请查看列表后重新选择",
     Code.BULK_TOO_MANY: "符合筛选条件的事项有 {total} 项，一次最多办理 {limit} 项，请缩小筛选范围",
