@@ -99,6 +99,8 @@ EXPECTED = {
     "GET public.home": EVERYONE,
     "GET public.power": EVERYONE,
     "GET public.progress_page": EVERYONE,
+    "GET public.changes": EVERYONE,
+    "GET changes.changes": EVERYONE,
     "GET console.index": STAFF,
     "POST console.bulk_transition": HANDOVER_WRITERS,
     "POST console.bulk_terms": HANDOVER_WRITERS,

@@ -431,6 +431,8 @@ class StandingOut(Schema):
     held = fields.Boolean(required=True, metadata={"description": "whether the zone holds the item on that date"})
     since = fields.Date(allow_none=True, required=True, metadata={
         "description": "from when it stands so (None: no decision recorded, or not yet in force)"})
+    effective_on = fields.Function(lambda a: a.step.effective_on.isoformat() if a.step else None, allow_none=True,
+                                   required=True, metadata={"description": "when that decision takes effect"})
     decision = fields.Function(lambda a: a.step.doc_number if a.step else None, allow_none=True, required=True,
                                metadata={"description": "the decision that put it there (or will bring it)"})
     action = fields.Function(lambda a: ChoiceOut().dump(a.step.action) if a.step else None, allow_none=True,

@@ -35,6 +35,8 @@ class ListChangesOut(Schema):
 class ChangesQuery(QuerySchema):
     """Query string of GET /changes: ``from`` and ``to``, to on or after from."""
 
-    start = fields.Date(data_key="from", required=True, validate=PLAUSIBLE)
-    end = fields.Date(data_key="to", required=True, validate=PLAUSIBLE)
+    start = fields.Date(data_key="from", validate=PLAUSIBLE,
+                        metadata={"description": "changes taking effect after this date (default: a year ago)"})
+    end = fields.Date(data_key="to", validate=PLAUSIBLE,
+                      metadata={"description": "up to and including this date (default: a year from today)"})
 

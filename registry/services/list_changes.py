@@ -5,7 +5,7 @@ between: fields adjusted, or suspended and resumed)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +33,11 @@ class ListChanges:
     added: list[Change] = field(default_factory=list)
     removed: list[Change] = field(default_factory=list)
     changed: list[Change] = field(default_factory=list)
+
+
+def default_span(today: date) -> tuple[date, date]:
+    """The dates asked when none are given: a year either side of today (recent changes and those announced)."""
+    return today - timedelta(days=365), today + timedelta(days=365)
 
 
 def between(session: Session, start: date, end: date) -> ListChanges:

@@ -32,7 +32,7 @@ from registry.web import (
     offices,
     public,
 )
-from registry.web.wording import devolved_sub_items, event_sentence
+from registry.web.wording import changed_fields, devolved_sub_items, event_sentence
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SIGNER_KEY = "registry.session_signer"
@@ -85,9 +85,12 @@ def beijing(moment: str | datetime | None, with_time: bool = False) -> str:
 
 
 def url_with(**changes: Any) -> str:
-    """This page's address with some query arguments replaced (for paging), the others kept as they were."""
+    """This page's address with some query arguments replaced (for paging) or dropped (None), the others kept as
+    they were."""
     args = request.args.to_dict(flat=False)
-    args.update({k: [str(v)] for k, v in changes.items()})
+    args.update({k: [str(v)] for k, v in changes.items() if v is not None})
+    for key in [k for k, v in changes.items() if v is None]:
+        args.pop(key, None)
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
@@ -117,6 +120,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(beijing_text, "beijing_seconds")
     app.add_template_filter(feedback.words, "zh")
     app.add_template_filter(devolved_sub_items)
+    app.add_template_filter(changed_fields)
     app.add_template_global(url_with)
     app.add_template_global(current_caller)
     app.add_template_global(role_label)

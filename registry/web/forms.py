@@ -96,6 +96,7 @@ class SearchForm(Form):
     partial = RadioField("下放范围", choices=options([("", "不限"), ("false", "全部下放"), ("true", "部分下放")]),
                          default="", validate_choice=True)
     status = SelectMultipleField("交接状态", choices=_choices(Status), validate_choice=True)
+    on = DateField("清单日期", validators=[Optional(), plausible])
     page = IntegerField("页码", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
     def _valid(self, name: str):
@@ -110,9 +111,19 @@ class SearchForm(Form):
             type=[PowerType(t) for t in self._valid("type") or []],
             department=[str(d) for d in self._valid("department") or []],
             status=[Status(s) for s in self._valid("status") or []],
-            partial={"true": True, "false": False}.get(partial or ""),
+            partial={"true": True, "false": False}.get(partial or ""), on=self._valid("on"),
             page=self._valid("page") or 1, per_page=per_page,
         )
+
+
+class ChangesForm(Form):
+    """The two dates of the list's changes: a GET form, so the answer is a link (no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField("开始日期", validators=[Optional(), plausible])
+    end = DateField("结束日期", validators=[Optional(), plausible])
 
 
 class VersionedForm(Form):

@@ -12,9 +12,11 @@ from registry.http.caching import conditional
 from registry.models.base import MAX_ID
 from registry.schemas.handovers import HandlerOut, HandoverEventOut, PartOut, StatsOut
 from registry.schemas.public import PublicGuide, PublicHandover, PublicListItem, PublicPowerDetail
-from registry.services import lookup, progress
-from registry.web import charts
-from registry.web.forms import SearchForm, city_departments, options
+from registry.schemas.standing import ListChangesOut
+from registry.services import list_changes, lookup, progress
+from registry.services.errors import ValidationFailed
+from registry.web import charts, feedback
+from registry.web.forms import ChangesForm, SearchForm, city_departments, options
 from registry.web.wording import WHAT_THE_STATUS_MEANS, citizen_history
 
 bp = Blueprint("public", __name__)
@@ -70,6 +72,28 @@ def power(power_id: int):
         meaning=WHAT_THE_STATUS_MEANS.get(view.handover.status) if view.handover else None,
         events=events, today=today, guide=PublicGuide().dump(view.guide) if view.guide else None,
     )
+
+
+@bp.get("/changes")
+@public
+@conditional
+def changes():
+    """What changed in the zone's list between two dates (default: a year either side of today), by the decisions
+    taking effect then: items added, removed and changed, each with the decisions behind it."""
+    today = today_in_china()
+    form = ChangesForm(formdata=request.args)
+    form.validate()
+    default_start, default_end = list_changes.default_span(today)
+    start = (None if form.start.errors else form.start.data) or default_start
+    end = (None if form.end.errors else form.end.data) or default_end
+    above: list[str] = []
+    try:
+        found = list_changes.between(db.session(), start, end)
+    except ValidationFailed as error:
+        found, above = None, feedback.bind(form, error, {"to": "end"})
+    return render_template("public/changes.html", form=form, start=start, end=end,
+                           changes=ListChangesOut().dump(found) if found else None,
+                           above=above[1:]), 422 if form.errors else 200
 
 
 @bp.get("/progress")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry.domain.handover import Status
+from registry.services.audit import POWER_LABELS
 
 WHAT_THE_STATUS_MEANS = {
     Status.PENDING: "市级部门与经开区尚未开始交接，目前仍由市级部门办理。",
@@ -26,7 +27,8 @@ def citizen_history(events: list[dict[str, Any]], decision: dict[str, Any]) -> l
     sentence (the internal steps — terms, confirmations, checklist — stay on the staff pages)."""
     devolved = {"at": decision["issued_on"], "date_only": True,
                 "sentence": f"{decision['issuer']}{decision['doc_number']}决定将此事项下放重庆经开区。"}
-    steps = [e for e in events if e["kind"] == "transition" and (e.get("to") or {}).get("code") in CITIZEN_STEPS]
+    steps = [e for e in events
+             if e["kind"] in ("transition", "decision") and (e.get("to") or {}).get("code") in CITIZEN_STEPS]
     return [devolved, *({**e, "sentence": event_sentence(e)} for e in steps)]
 
 
@@ -62,6 +64,8 @@ def event_sentence(event: dict[str, Any]) -> str:
     if kind == "checklist":
         return f"交接工作“{_label(event['detail'])}”有进展。"
     text = f"交接状态由“{_label(event['from'])}”变为“{_label(event['to'])}”"
+    if kind == "decision":  # a later decision recalled the item (or devolved it again)
+        text = "根据新的决定，" + text
     to = (event.get("to") or {}).get("code")
     if to == Status.HANDED_OVER and event.get("effective_on"):
         office = (event.get("office") or {}).get("name", "经开区承接部门")
@@ -69,3 +73,8 @@ def event_sentence(event: dict[str, Any]) -> str:
     elif to == Status.RECALLED and event.get("effective_on"):
         text += f"，自 {event['effective_on']} 起由市级部门办理"
     return text + "。"
+
+
+def changed_fields(changes: dict[str, Any] | None) -> str:
+    """The fields a decision adjusted, by their labels: “事项类型、备注”."""
+    return "、".join(POWER_LABELS.get(k, k) for k in changes or {})
