@@ -1,9 +1,10 @@
 """Decisions over time, on every backend: the zone's list on a date (GET /powers?on=), who handles a recalled item
 (GET /powers/{id}/handler?on=), what changed between two dates (GET /changes), and the handover a recall closes.
 
-One registry per backend goes through a timeline (module fixture ``timeline``): 取水许可 (seq 38) handed over to a
-zone office from 2021-06-01; then 渝府发〔2027〕1号 (tests/fixtures/decision_2027_1.txt: three new items devolved,
-38 and 75 recalled, from 2027-01-01); then a sheet devolving 取水许可 again from 2027-06-01. Every answer is
+One registry per backend and format goes through a timeline (module fixture ``timeline``): 取水许可 (seq 38) handed
+over to a zone office from 2021-06-01; then 渝府发〔2027〕1号 (tests/fixtures/decision_2027_1.txt, test data: three new
+items devolved, 38 and 75 recalled, from 2027-01-01) as its page, or as its annex in .xlsx or .csv
+(tests/test_decisions.py's FILES); then a sheet devolving 取水许可 again from 2027-06-01. Every answer is
 checked against the lineage read back and registry.domain.standing's plain rule, and against the source.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,9 +25,9 @@ from registry.services import standing
 from seed import parse_annex
 from tests.conftest import Databases, bearer, cli, dispose, make_app
 from tests.handover_steps import WATER_POWER, drive, ok, zone_office
+from tests.test_decisions import FILES, NUMBER, SUMMARY
 
-PAGE = (Path(__file__).parent / "fixtures" / "decision_2027_1.txt").read_bytes()
-NUMBER, AGAIN = "渝府发〔2027〕1号", "渝府发〔2027〕9号"
+AGAIN = "渝府发〔2027〕9号"
 NEW = ["房屋建筑工程施工图设计文件审查备案", "对违反统计法律法规行为的处罚", "林木采伐许可证核发"]
 RECALLED = {38: "取水许可", 75: "矿山、金属冶炼建设项目和用于生产、储存危险物品的建设项目的安全设施设计审查"}
 HEADER = "调整类型,序号,事项名称,子项名称,事项类型,行使层级,市级指导(实施)部门(单位),备  注"
@@ -40,15 +40,19 @@ def _import(client: FlaskClient, admin: dict[str, str], payload: bytes, content_
                           headers={**admin, "Content-Type": content_type}))
 
 
-@pytest.fixture(scope="module")
-def timeline(databases: Databases) -> Iterator[dict[str, Any]]:
+@pytest.fixture(scope="module", params=sorted(FILES))
+def timeline(databases: Databases, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    """The timeline with 渝府发〔2027〕1号 imported as its page (text), or as its annex in .xlsx (a title row,
+    merged cells) or .csv with the metadata given as options."""
     app = make_app(databases.seeded())
     client, tokens = app.test_client(), databases.staff_tokens()
     admin = bearer(tokens["admin"])
+    payload, content_type, meta = FILES[request.param]
     try:
         office = zone_office(client, tokens)
         drive(client, tokens, WATER_POWER, "handed_over", office["id"], "2021-06-01")
-        first = _import(client, admin, PAGE, "text/plain")
+        first = _import(client, admin, payload, content_type, **meta)
+        assert first["summary"] == SUMMARY
         handover_after_recall = ok(client.get(f"/api/v1/powers/{WATER_POWER}/handover", headers=admin))
         preview = _import(client, admin, REDEVOLVE, "text/csv", dry_run="true", number=AGAIN, title="测试决定",
                           date="2027-05-01", effective="2027-06-01", body="重庆经开区管委会")
