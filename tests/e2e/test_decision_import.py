@@ -71,7 +71,7 @@ def test_a_citizen_sees_who_handles_a_recalled_item_now(new_page: Callable[..., 
     admin.get_by_label("决定文件").set_input_files(str(sheet))
     for label, value in (("文号", "渝府发〔2026〕20号"), ("标题", "测试：收回决定"), ("发文日期", "2026-06-01"),
                          ("施行日期", "2026-07-01"), ("承接主体", "重庆经开区管委会")):
-        admin.get_by_label(label).fill(value)
+        admin.get_by_label(label, exact=True).fill(value)
     admin.get_by_role("button", name="预览").click()
     expect(admin.locator("[data-summary='recall']")).to_have_text("收回 1")
     admin.get_by_label("导入原因").fill("测试收回")
