@@ -6,12 +6,14 @@ from __future__ import annotations
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db.files import create_private_file, private_database_files
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IMMEDIATE = "registry_begin_immediate"
+READ_ONLY = "registry_read_only"  # session.info: a read-only request session (PostgreSQL)
 ENGINE_KEY = "registry.engine"
 # Durability: FULL syncs the WAL at every commit, so a committed change and its audit entry survive a power cut
 # (NORMAL may lose the last commits). The WAL is cut back to this size after each checkpoint.
@@ -78,10 +80,17 @@ def init_app(app: Flask, engine: Engine, info: dict | None = None) -> None:
 
 
 def close_session() -> None:
-    """End the current request's session, rolling back whatever it did not commit."""
+    """End the current request's session, rolling back whatever it did not commit (a read-only one on
+    PostgreSQL is committed: it cannot have written)."""
     session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
+    if session is None:
+        return
+    if session.info.get(READ_ONLY) and session.in_transaction():
+        try:
+            session.commit()
+        except SQLAlchemyError:
+            pass  # an aborted read: the close below rolls it back
+    session.close()
 
 
 def side_session() -> Session:
@@ -103,6 +112,11 @@ def session(*, write: bool | None = None) -> Session:
             write = not has_request_context() or request.method in WRITE_METHODS
         if write:
             s.connection(execution_options={IMMEDIATE: True})
+        elif s.get_bind().dialect.name == "postgresql":
+            # A read runs READ ONLY and ends by COMMIT (close_session): psycopg forgets the statements it has
+            # prepared on every rollback, so a read ended by rollback would plan each statement anew next time.
+            s.connection(execution_options={"postgresql_readonly": True})
+            s.info[READ_ONLY] = True
         g.db_session = s
     return s
 

@@ -45,7 +45,9 @@ def data_version(engine: Engine) -> str:
             rows = cursor.fetchall()
         finally:
             cursor.close()
+        # Ended by COMMIT, not by the pool's ROLLBACK: psycopg forgets its prepared statements on a rollback.
+        connection.commit()
     finally:
-        connection.close()  # back to the pool, which rolls back whatever the driver began
+        connection.close()  # back to the pool, which rolls back whatever is still open
     synthetic = "+".join(f"{decision_id}@{created}" for _, decision_id, created in rows if decision_id is not None)
     return f"{rows[0][0]}|{synthetic}|{today_in_china().isoformat()}"
