@@ -190,6 +190,7 @@ class Code(StrEnum):
     DECISION_CELL_UNKNOWN = "decision_file.unknown_value"
     DECISION_CELL_REQUIRED = "decision_file.cell_required"
     DECISION_ROW_DUPLICATE = "decision_file.duplicate"
+    DECISION_ROW_CONFLICT = "decision_file.row_conflict"
     DECISION_DEPARTMENT_UNKNOWN = "decision_file.department_unknown"
     DECISION_META_REQUIRED = "decision.meta_required"
     DECISION_DATE_NOT_IN_TEXT = "decision.date_not_in_text"

@@ -128,6 +128,7 @@ ZH: dict[Code, str] = {
     Code.DECISION_CELL_UNKNOWN: "“{column}”列的“{value}”无法识别",
     Code.DECISION_CELL_REQUIRED: "“{column}”列不能为空",
     Code.DECISION_ROW_DUPLICATE: "与{first}重复",
+    Code.DECISION_ROW_CONFLICT: "“{column}”列的“{value}”与同一事项第{line}行的“{expected}”不一致",
     Code.DECISION_DEPARTMENT_UNKNOWN: "“{column}”列的部门“{value}”不存在",
     Code.DECISION_META_REQUIRED: "请填写{label}",
     Code.DECISION_DATE_NOT_IN_TEXT: "{label}与文件所载不符：文件为 {printed}，填写的是 {given}",
