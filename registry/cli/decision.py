@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
-from registry import db
 from registry.cli.caller import cli_caller
+from registry.cli.importing import run_import
 from registry.domain.choices import DecisionActionKind
 from registry.schemas.decisions import ImportOut, plan_data
 from registry.services import decision_files, decisions
-from registry.services.errors import DomainError
 
 OUTCOME_WORDS = {"create": "新增", "restore": "恢复", "update": "修改", "retire": "撤销", "record": "记载",
                  "unchanged": "无变化", "unmatched": "未匹配"}
@@ -68,20 +68,15 @@ def import_decision(path: Path, reason: str | None, dry_run: bool, as_json: bool
     settings = current_app.config["REGISTRY_SETTINGS"]
     options = decision_files.Options(number=number, title=title, date=issued, effective=effective, body=body,
                                      action=action)
-    session = db.session(write=not dry_run)
-    try:
+
+    def work(session: Session) -> decisions.Plan:
         decision_files.check_size(path.stat().st_size, settings.decision_file_max_bytes)
         file = decision_files.read(path.read_bytes(), path.name, None, options, settings.decision_file_max_bytes)
         if dry_run:
-            plan = decisions.preview(session, file, add_departments)
-        else:
-            plan = decisions.apply(session, cli_caller(), file, reason, add_departments)
-    except DomainError as error:
-        session.rollback()
-        lines = [str(error.detail)] + [f"  {where}: {'; '.join(messages)}"
-                                       for where, messages in (error.errors or {}).items()]
-        raise click.ClickException("\n".join(lines)) from None
-    session.commit()
+            return decisions.preview(session, file, add_departments)
+        return decisions.apply(session, cli_caller(), file, reason, add_departments)
+
+    plan = run_import(work, dry_run)
     data = ImportOut().dump(plan_data(plan))
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))

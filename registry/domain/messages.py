@@ -208,6 +208,8 @@ class Code(StrEnum):
     SHEET_NAME_MISSING = "sheet.name_missing"
     SHEET_FORMULA = "sheet.formula"
     SHEET_TOO_LONG = "sheet.too_long"
+    SHEET_TOO_LARGE = "sheet.too_large"
+    SHEET_MACROS = "sheet.macros"
     SHEET_REASON_REQUIRED = "sheet.reason_required"
     OFFICE_PHONE_INVALID = "office.phone_invalid"
     OFFICE_IMPORT_UNKNOWN = "office.import_unknown"

@@ -206,6 +206,8 @@ ZH: dict[Code, str] = {
     Code.SHEET_NAME_MISSING: "未填写部门名称",
     Code.SHEET_FORMULA: "单元格是公式（{formula}），请填写数值本身",
     Code.SHEET_TOO_LONG: "最多 {max} 个字符，此处有 {length} 个",
+    Code.SHEET_TOO_LARGE: "文件过大：最多 {max_kib} KiB、{rows} 行、{columns} 列",
+    Code.SHEET_MACROS: "文件“{name}”可能含有宏，不予接收：请另存为 .xlsx 后上传",
     Code.SHEET_REASON_REQUIRED: "请说明修改原因",
     Code.OFFICE_PHONE_INVALID: "“{value}”不是电话号码（如 023-6745 1234，多个号码用、分隔）",
     Code.OFFICE_IMPORT_UNKNOWN: "没有名为“{name}”的部门或承接机构（须与名称完全一致）",
