@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 from registry import db
 from registry.cli.caller import cli_caller
 from registry.exports import annex, audit_table, sheets, stats
-from registry.exports.cells import FORMULA_STARTS, cell, text
+from registry.exports.cells import FORMULA_STARTS, cell, text, untext
 from registry.services import powers
 from tests.conftest import Databases, bearer, cli, dispose, make_app
 from tests.pages import login
@@ -188,12 +188,16 @@ def test_xlsx_types_numbers_and_beijing_times(hostile_app: Flask, readers: dict,
     ('=HYPERLINK("http://example.com","点此")', '\'=HYPERLINK("http://example.com","点此")'),
     ("+1", "'+1"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"),
     ("普通文字", "普通文字"), ("a=1", "a=1"), ("", ""), (None, ""),
+    ("'=1", "''=1"), ("''", "'''"), ("'-", "''-"), ("'", "'"), ("'文字", "'文字"), ("a'=1", "a'=1"),
     (-2, -2), (-2.5, -2.5), (0, 0), (True, "true"),
 ])
 def test_the_cell_rule(value: object, written: object) -> None:
+    """A quote that begins a text before a formula's start (or before another quote) is quoted too, so that
+    reading the cell back (``untext``) gives the text exactly."""
     assert cell(value) == written
     if isinstance(value, str):
         assert text(value) == written
+        assert untext(written) == value
 
 
 def test_a_real_negative_number_stays_a_number_in_both_formats() -> None:

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from openpyxl import Workbook
 
 from tests.conftest import bearer
 from tests.pages import form, login, soup, text
 from tests.test_api_guides import BASIC, CREDIT
+from tests.test_imports_grid import workbook
 
 HEADER = ["序号", "事项名称", "基本编码", "实施编码", "申请材料", "法定办结时限（工作日）", "承诺办结时限（工作日）",
           "是否收费", "收费依据", "咨询电话", "在线办理"]
@@ -27,14 +27,7 @@ GOOD = [
 
 
 def xlsx(rows: list[list[Any]], header: list[str] = HEADER) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook([header, *rows])
 
 
 def csv_bytes(rows: list[list[Any]], header: list[str] = HEADER) -> bytes:
@@ -149,6 +142,7 @@ def test_a_formula_cell_is_refused_not_evaluated(app: Flask, tmp_path: Path) -> 
     ("big.csv", b"a" * (2 * 1024 * 1024 + 1), "larger than 2048 KiB"),
     ("g.xlsx", b"not a zip", "cannot read the file as .xlsx"),
     ("g.ods", b"x", "cannot read a .ods file"),
+    ("g.xlsm", b"x", "cannot read a .xlsm workbook, which may hold macros"),
     ("empty.csv", "序号,办理结果\n".encode(), "no rows"),
 ])
 def test_a_file_that_cannot_be_read_is_refused(app: Flask, tmp_path: Path, name: str, content: bytes,

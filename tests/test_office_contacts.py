@@ -125,7 +125,8 @@ def test_a_formula_cell_is_refused_and_nothing_is_written(app: Flask, tokens: di
     ("offices.csv", b"\xff\xfe\x00\x00", "无法按 csv 格式读取此文件"),
     ("offices.pdf", b"%PDF-1.7", "只能读取 .xlsx 或 .csv 文件，不能读取“offices.pdf”"),
     ("offices.csv", "\ufeff部门名称,电话\r\n".encode(), "文件中没有任何行"),
-], ids=["broken-xlsx", "binary-csv", "pdf", "header-only"])
+    ("offices.xlsm", b"PK\x03\x04", "文件“offices.xlsm”可能含有宏，不予接收"),
+], ids=["broken-xlsx", "binary-csv", "pdf", "header-only", "macros"])
 def test_a_file_that_cannot_be_read_is_refused(app: Flask, tokens: dict[str, str], tmp_path: Path, name: str,
                                               data: bytes, words: str) -> None:
     before = departments(app)

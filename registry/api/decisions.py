@@ -42,9 +42,11 @@ def import_decision(query: dict[str, Any]):
     """Preview (``dry_run=true``: nothing written) or apply a decision file, sent as the body.
 
     The content type tells the format: text/plain or text/html (the published page), text/csv or the .xlsx type
-    (the annex layout, an optional first column 调整类型, default 下放). ``reason`` (or the X-Registry-Reason header,
-    percent-encoded UTF-8) is required to apply. The answer is the preview: the decision, each row's action,
-    matched item, outcome and changes, and the counts by action plus unchanged and unmatched. Any wrong row, or
+    (the annex layout, an optional first column 调整类型, default 下放 or ``action``: the annex export, edited and
+    sent back with ``action=adjust``, changes the items whose row differs; its title row, naming the exported
+    decision, is ignored). ``reason`` (or the X-Registry-Reason header, percent-encoded UTF-8) is required to
+    apply. The answer is the preview: the decision, each row's action, matched item, outcome and changes, and the
+    counts by action plus unchanged and unmatched. Any wrong row, or
     a 收回/取消/暂停/恢复/调整 that matches no item, refuses the whole file (422, errors by row), as does a file over
     the size limit (413)."""
     file = read_upload(query)

@@ -10,9 +10,9 @@ from flask.cli import with_appcontext
 
 from registry import db
 from registry.cli.caller import cli_caller
+from registry.cli.importing import run_import
 from registry.domain.chain import iso_utc
 from registry.services import calendar as calendars
-from registry.services.errors import DomainError
 
 HEADER = ["date", "kind"]
 
@@ -50,15 +50,8 @@ def import_year(path: Path, reason: str) -> None:
     Only the days that differ from their weekday are listed: holidays (any day), and make-up workdays (a Saturday
     or Sunday). Every row is checked first; if any is wrong, nothing is written and each wrong row is named.
     """
-    session = db.session(write=True)
-    try:
-        loaded = calendars.replace_year(session, cli_caller(), read_rows(path), reason, f"file {path.name}")
-    except DomainError as error:
-        session.rollback()
-        lines = [str(error.detail)] + [f"  {where}: {'; '.join(messages)}"
-                                       for where, messages in (error.errors or {}).items()]
-        raise click.ClickException("\n".join(lines)) from None
-    session.commit()
+    loaded = run_import(lambda session: calendars.replace_year(session, cli_caller(), read_rows(path), reason,
+                                                               f"file {path.name}"), dry_run=False)
     year = loaded.year
     verb = "loaded" if loaded.created else "replaced" if loaded.changed else "unchanged"
     holidays = sum(d.kind == "holiday" for d in year.days)

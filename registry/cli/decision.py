@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
-from registry import db
 from registry.cli.caller import cli_caller
+from registry.cli.importing import run_import
+from registry.domain.choices import DecisionActionKind
 from registry.schemas.decisions import ImportOut, plan_data
 from registry.services import decision_files, decisions
-from registry.services.errors import DomainError
 
 OUTCOME_WORDS = {"create": "新增", "restore": "恢复", "update": "修改", "retire": "撤销", "record": "记载",
                  "unchanged": "无变化", "unmatched": "未匹配"}
@@ -29,6 +30,13 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _action(ctx: click.Context, param: click.Parameter, value: str) -> DecisionActionKind:
+    try:
+        return decision_files.parse_action(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @click.group()
 def decision() -> None:
     """Decisions: import the next decision's annexes (下放, 委托, 收回, 取消, 暂停, 恢复, 调整)."""
@@ -40,34 +48,35 @@ def decision() -> None:
 @click.option("--reason", help="why (required unless --dry-run)")
 @click.option("--dry-run", is_flag=True, help="preview only: write nothing")
 @click.option("--json", "as_json", is_flag=True, help="print the preview as JSON")
-@click.option("--number", help="文号, for a sheet (a page gives its own, or picks one of several)")
+@click.option("--number", help="文号, for a sheet (a page gives its own, or picks one of several); a sheet's title "
+                                "row never gives it: a title row naming another 文号 (the annex export of that "
+                                "decision, edited) is ignored, and its annex is titled 附件(调整类型)")
 @click.option("--title", help="标题, for a sheet")
 @click.option("--date", "issued", callback=_date, help="发文日期 YYYY-MM-DD, for a sheet")
 @click.option("--effective", callback=_date, help="施行日期 YYYY-MM-DD, when the file does not give it")
 @click.option("--body", help="承接主体 (a zone department), when the file does not name it")
+@click.option("--action", default=DecisionActionKind.DEVOLVE.label, show_default=True, callback=_action,
+              help="调整类型 of a sheet's rows that give none (no 调整类型 column, or its cell empty), by label or "
+                   "code: 调整 (adjust) imports an exported annex edited in place, each item changed where it differs")
 @click.option("--add-departments", is_flag=True,
               help="create the departments and receiving body the file names and the registry lacks")
 def import_decision(path: Path, reason: str | None, dry_run: bool, as_json: bool, number: str | None,
                     title: str | None, issued: date | None, effective: date | None, body: str | None,
-                    add_departments: bool) -> None:
+                    action: DecisionActionKind, add_departments: bool) -> None:
     """Read a decision (its page as .txt/.html, or its annex as .xlsx/.csv), show what it would change, and
     apply it in one transaction unless --dry-run. Any wrong row: nothing is written, each is named."""
     settings = current_app.config["REGISTRY_SETTINGS"]
-    options = decision_files.Options(number=number, title=title, date=issued, effective=effective, body=body)
-    session = db.session(write=not dry_run)
-    try:
+    options = decision_files.Options(number=number, title=title, date=issued, effective=effective, body=body,
+                                     action=action)
+
+    def work(session: Session) -> decisions.Plan:
         decision_files.check_size(path.stat().st_size, settings.decision_file_max_bytes)
         file = decision_files.read(path.read_bytes(), path.name, None, options, settings.decision_file_max_bytes)
         if dry_run:
-            plan = decisions.preview(session, file, add_departments)
-        else:
-            plan = decisions.apply(session, cli_caller(), file, reason, add_departments)
-    except DomainError as error:
-        session.rollback()
-        lines = [str(error.detail)] + [f"  {where}: {'; '.join(messages)}"
-                                       for where, messages in (error.errors or {}).items()]
-        raise click.ClickException("\n".join(lines)) from None
-    session.commit()
+            return decisions.preview(session, file, add_departments)
+        return decisions.apply(session, cli_caller(), file, reason, add_departments)
+
+    plan = run_import(work, dry_run)
     data = ImportOut().dump(plan_data(plan))
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))

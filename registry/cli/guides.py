@@ -7,11 +7,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from registry import db
 from registry.cli.caller import cli_caller
+from registry.cli.importing import run_import
 from registry.imports import sheet
 from registry.services import guide_import
-from registry.services.errors import DomainError
 
 VERBS = {"create": "new", "update": "changed", "unchanged": "unchanged"}
 
@@ -39,18 +38,8 @@ def import_guides(path: Path, dry_run: bool, reason: str) -> None:
 
     Every cell is checked first; if any is wrong, nothing is written and each wrong one is named by its row and
     column. Only the sheet's columns are set (a blank cell clears that field)."""
-    session = db.session(write=not dry_run)
-    try:
-        report = guide_import.import_guides(session, cli_caller(), _read(path), reason, dry_run=dry_run)
-    except DomainError as error:
-        session.rollback()
-        lines = [str(error.detail)] + [f"  {where}: {'; '.join(messages)}"
-                                       for where, messages in (error.errors or {}).items()]
-        raise click.ClickException("\n".join(lines)) from None
-    if dry_run:
-        session.rollback()
-    else:
-        session.commit()
+    report = run_import(lambda session: guide_import.import_guides(session, cli_caller(), _read(path), reason,
+                                                                   dry_run=dry_run), dry_run)
     for o in report.outcomes:
         changed = f" ({'、'.join(o.changed)})" if o.changed else ""
         click.echo(f"row {o.row}: 序号 {o.power.seq} {o.power.name}: {VERBS[o.action]}{changed}")

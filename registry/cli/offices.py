@@ -7,11 +7,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from registry import db
 from registry.cli.caller import cli_caller
+from registry.cli.importing import run_import
 from registry.imports.tables import read_table
 from registry.services import office_contacts
-from registry.services.errors import DomainError
 from registry.web.feedback import words
 from registry.web.wording import contacts_report
 
@@ -32,19 +31,9 @@ def import_contacts(path: Path, reason: str, dry_run: bool) -> None:
     Every row is checked first; if any is wrong nothing is written and each wrong cell is named (row and column).
     A cell left empty keeps what is published. Each office that changes is audited with the reason.
     """
-    session = db.session(write=not dry_run)
-    try:
-        outcomes = office_contacts.import_contacts(session, cli_caller(), read_table(path.name, path.read_bytes()),
-                                                   reason, dry_run=dry_run)
-    except DomainError as error:
-        session.rollback()
-        lines = [words(error.detail)] + [f"  {where}：{'；'.join(words(m) for m in messages)}"
-                                         for where, messages in (error.errors or {}).items()]
-        raise click.ClickException("\n".join(lines)) from None
-    if dry_run:
-        session.rollback()
-    else:
-        session.commit()
+    outcomes = run_import(lambda session: office_contacts.import_contacts(
+        session, cli_caller(), read_table(path.name, path.read_bytes()), reason, dry_run=dry_run), dry_run,
+        words=words, colon="：", separator="；")
     for line in contacts_report(outcomes, dry_run):
         click.echo(line)
     if dry_run:

@@ -5,6 +5,10 @@ return gets a leading single quote, so Excel, LibreOffice and Numbers show it as
 Numbers and dates are written typed and left alone: ``-2`` stored as the number -2 is a number, not a
 formula, while the text ``-2+3`` is neutralised. Every CSV and sheet the registry writes goes through
 ``cell``.
+
+The rule is undone exactly by ``untext``, which the imports apply to the text they read back, so an exported
+sheet edited and imported again gives back the published text: a text that itself begins with a quote before a
+formula character (or before another quote) is quoted too, so that the quote it has survives the undoing.
 """
 
 from __future__ import annotations
@@ -14,13 +18,24 @@ from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
+AFTER_QUOTE = (*FORMULA_STARTS, QUOTE)
 
 Cell = str | int | float | date | datetime
 
 
 def text(value: str) -> str:
     """``value`` as a text cell no spreadsheet evaluates."""
-    return QUOTE + value if value.startswith(FORMULA_STARTS) else value
+    return QUOTE + value if _quoted(value) else value
+
+
+def _quoted(value: str) -> bool:
+    """Whether ``text`` quotes ``value``: it starts a formula, or is a quote before one (or before a quote)."""
+    return value.startswith(FORMULA_STARTS) or (value[:1] == QUOTE and value[1:].startswith(AFTER_QUOTE))
+
+
+def untext(value: str) -> str:
+    """The text ``text`` neutralised, as it was: ``untext(text(v)) == v`` for every text."""
+    return value[1:] if value.startswith(QUOTE) and _quoted(value[1:]) else value
 
 
 def cell(value: Any) -> Cell:

@@ -1,28 +1,26 @@
-"""One sheet (.xlsx or .csv) as a header and rows of raw cell values, each row named by its number in the sheet.
+"""A service-guide sheet (.xlsx or .csv) as a header and rows of raw cell values, each row named by its number.
 
-.xlsx is read with openpyxl in read-only mode without evaluating anything: a cell holding a formula is reported,
-never read as its cached value. A .csv is UTF-8 (a BOM allowed) or, as Excel saves it on Chinese Windows, GB 18030.
-Files over MAX_BYTES, and sheets over MAX_ROWS rows or MAX_COLUMNS columns, are refused before they are read whole.
+Read by the one grid reader (registry.imports.grid: formulas never evaluated, macros refused, size bounded); the
+header is row 1, its names without spaces or a bracketed note, and a formula cell is set aside by its row and
+column for the import to name.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import load_workbook
-
 from registry.domain.messages import Code, Message
+from registry.imports import grid
 from registry.services.errors import ValidationFailed
 
-MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 2000
-MAX_COLUMNS = 60
-FORMATS = ("xlsx", "csv")
+LIMITS = grid.DEFAULT
+MAX_BYTES = LIMITS.bytes
+MAX_ROWS = LIMITS.rows - 1  # data rows, under the header
+MAX_COLUMNS = LIMITS.columns
+FORMATS = grid.KINDS
 HEADER_ROW = 1
+format_of = grid.kind_of
 
 
 @dataclass(frozen=True)
@@ -54,65 +52,12 @@ def _too_large() -> ValidationFailed:
 
 def read(data: bytes, fmt: str) -> Sheet:
     """The sheet in ``data`` (``fmt`` "xlsx" or "csv"); ValidationFailed when it is too large or unreadable."""
-    if len(data) > MAX_BYTES:
-        raise _too_large()
-    if fmt == "xlsx":
-        return _from_grid(_xlsx_grid(data))
-    if fmt == "csv":
-        return _from_grid(_csv_grid(data))
-    raise _unreadable(f"a .{fmt} file (.xlsx or .csv only)")
-
-
-def format_of(filename: str) -> str:
-    """The format a file's name says (its extension, lower case)."""
-    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-
-
-def _bounded(rows: Any) -> Any:
-    for n, row in enumerate(rows, start=1):
-        if n > MAX_ROWS + HEADER_ROW or len(row) > MAX_COLUMNS:
-            raise _too_large()
-        yield row
-
-
-class _Formula:
-    """A cell that holds a formula: kept as its text, to be named and refused."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-
-def _xlsx_grid(data: bytes) -> list[list[Any]]:
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise _unreadable(f"the file as .xlsx ({type(exc).__name__})") from None
-    try:
-        sheet = book.worksheets[0]
-        grid = []
-        for row in _bounded(sheet.iter_rows()):
-            grid.append([_Formula(str(getattr(c.value, "text", c.value))) if c.data_type == "f" else c.value
-                         for c in row])
-        return grid
-    finally:
-        book.close()
-
-
-def _csv_grid(data: bytes) -> list[list[Any]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes every byte string
-        raise _unreadable("the file as text")
-    try:
-        rows = list(_bounded(csv.reader(io.StringIO(text, newline=""))))
-    except csv.Error as exc:
-        raise _unreadable(f"the file as CSV ({exc})") from None
-    # A CSV has no formulas, but a cell starting with "=" becomes one when Excel opens the file.
-    return [[_Formula(c) if c.startswith("=") else c for c in row] for row in rows]
+        return _from_grid(grid.read(data, fmt, LIMITS).rows)
+    except grid.Refused as refused:
+        if refused.reason == grid.Refused.TOO_LARGE:
+            raise _too_large() from None
+        raise _unreadable(refused.detail) from None
 
 
 def _header_name(value: Any) -> str:
@@ -124,19 +69,19 @@ def _header_name(value: Any) -> str:
     return name
 
 
-def _from_grid(grid: list[list[Any]]) -> Sheet:
-    if not grid:
+def _from_grid(rows: list[list[Any]]) -> Sheet:
+    if not rows:
         return Sheet([], [])
-    header = grid[0]
-    columns = [_header_name(v) if not isinstance(v, _Formula) else v.text for v in header]
+    header = rows[0]
+    columns = [_header_name(v) if not isinstance(v, grid.Formula) else str(v) for v in header]
     sheet = Sheet([c for c in columns if c], [])
-    for number, values in enumerate(grid[1:], start=HEADER_ROW + 1):
+    for number, values in enumerate(rows[1:], start=HEADER_ROW + 1):
         cells: dict[str, Any] = {}
         for column, value in zip(columns, values, strict=False):
             if not column:
                 continue
-            if isinstance(value, _Formula):
-                sheet.formulas[(number, column)] = value.text
+            if isinstance(value, grid.Formula):
+                sheet.formulas[(number, column)] = str(value)
                 value = None
             cells[column] = value
         if any(v not in (None, "") for v in cells.values()) or any(k[0] == number for k in sheet.formulas):

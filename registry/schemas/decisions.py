@@ -6,7 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_load, validate
 
-from registry.schemas.common import ChoiceOut, QuerySchema, Text
+from registry.domain.choices import DecisionActionKind
+from registry.schemas.common import Choice, ChoiceOut, QuerySchema, Text
 from registry.services.decision_files import Options
 
 
@@ -18,11 +19,16 @@ class ImportQuery(QuerySchema):
     reason = Text(1000, metadata={"description": "why (required unless dry_run); or the X-Registry-Reason header, "
                                                  "percent-encoded UTF-8"})
     filename = Text(200, metadata={"description": "the file's name, whose extension tells its format"})
-    number = Text(64, metadata={"description": "文号, for a sheet (a page gives its own)"})
+    number = Text(64, metadata={"description": "文号, for a sheet (a page gives its own); a sheet's title row never "
+                                               "gives it: a title row naming another 文号 (the annex export of that "
+                                               "decision, edited) is ignored, its annex titled 附件(调整类型)"})
     title = Text(300, metadata={"description": "标题, for a sheet"})
     date = fields.Date(metadata={"description": "发文日期, for a sheet; on a page it must be the printed one"})
     effective = fields.Date(metadata={"description": "施行日期 (自…起施行), when the file does not give it"})
     body = Text(100, metadata={"description": "承接主体 (a zone department), when the file does not name it"})
+    action = Choice(DecisionActionKind, metadata={
+        "description": "调整类型 of a sheet's rows that give none (no 调整类型 column, or its cell empty), by code or "
+                       "label; default 下放 (devolve). 调整 (adjust) imports an exported annex edited in place"})
     add_departments = fields.Boolean(load_default=False, metadata={
         "description": "create the guiding departments and the receiving body the file names and the registry "
                        "lacks (else each is an error)"})
@@ -31,7 +37,8 @@ class ImportQuery(QuerySchema):
     def _options(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         data["options"] = Options(number=data.pop("number", None), title=data.pop("title", None),
                                   date=data.pop("date", None), effective=data.pop("effective", None),
-                                  body=data.pop("body", None))
+                                  body=data.pop("body", None),
+                                  action=data.pop("action", None) or DecisionActionKind.DEVOLVE)
         return data
 
 

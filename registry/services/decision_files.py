@@ -3,16 +3,13 @@
 Nothing here touches the database: the file is read whole, every row is checked, and any wrong row raises
 ValidationFailed naming each row and column (the columns by their Chinese headers); only a file that reads
 cleanly becomes a DecisionFile. The page is read by the seed's parser (registry.seed.parse_annex), the sheet
-layouts by this module, and both give the same entries.
+layouts by this module over the imports' one grid reader (registry.imports.grid), and both give the same entries.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
@@ -21,31 +18,41 @@ from typing import Any
 from registry.domain.choices import DecisionActionKind, ExerciseLevel, PowerType
 from registry.domain.html_text import page_text
 from registry.domain.searchtext import normalise
+from registry.exports.cells import untext
+from registry.imports import grid
 from registry.seed import parse_annex
 from registry.services.errors import Code, Message, TooLarge, ValidationFailed
 
 COLUMNS = {"action": "调整类型", "seq": "序号", "name": "事项名称", "sub_item": "子项名称", "type": "事项类型",
            "level": "行使层级", "department": "市级指导(实施)部门(单位)", "note": "备注"}
 REQUIRED = ("seq", "name", "sub_item", "type", "level", "department", "note")
-FILLED_DOWN = ("action", "seq", "name", "type", "level", "department")  # merged cells, read as empty below the first
+# Cells an item's further rows may leave empty (a merged range reads as its value everywhere; a sheet typed without
+# merging, or a CSV, leaves them empty): taken from the row above.
+FILLED_DOWN = ("action", "seq", "name", "type", "level", "department")
 ALIASES = {"暂停实施": DecisionActionKind.SUSPEND, "恢复实施": DecisionActionKind.RESUME}
 META_LABELS = {"number": "文号", "title": "标题", "date": "发文日期", "effective": "施行日期", "body": "承接主体"}
 HEADER_SEARCH = 10  # the header row is within the first rows (a title row may sit above it)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = {".txt": "text", ".htm": "html", ".html": "html", ".xlsx": "xlsx", ".csv": "csv",
            "text/plain": "text", "text/html": "html", XLSX_TYPE: "xlsx", "text/csv": "csv"}
-MACRO_EXTENSIONS = (".xlsm", ".xltm", ".xls", ".xlsb")
+MACRO_EXTENSIONS = tuple(f".{kind}" for kind in grid.MACRO_KINDS)
+MAX_ROWS, MAX_COLUMNS = 20001, 60  # a sheet's rows (its title and header included) and columns
+# A title row that begins with a document number (the annex export prints "文号 附件:标题") names its decision.
+NAMED = re.compile(r"^(?P<number>[^\s〔]+〔\d{4}〕\d+号)\s*(?P<rest>.*)$", re.S)
+EXPORT_PREFIX = "附件:"  # what follows the document number in the export's title row (annex_print.TITLE)
 
 
 @dataclass(frozen=True)
 class Options:
-    """Decision metadata a file may lack, given by the importer (--number, --title, --date, --effective, --body)."""
+    """Decision metadata a file may lack, given by the importer (--number, --title, --date, --effective, --body),
+    and the 调整类型 of a sheet's rows that give none (--action: no such column, or its cell left empty)."""
 
     number: str | None = None
     title: str | None = None
     date: date | None = None
     effective: date | None = None
     body: str | None = None
+    action: DecisionActionKind = DecisionActionKind.DEVOLVE
 
 
 @dataclass
@@ -147,33 +154,18 @@ def _page(text: str, options: Options) -> tuple[dict[str, Any], list[Entry]]:
 
 # --- the sheet layouts ----------------------------------------------------------------------------------------
 
-def _xlsx_rows(data: bytes) -> list[list[Any]]:
-    """Every row's cells as stored (never evaluated): formulas stay formulas, and are refused by the check."""
-    from openpyxl import load_workbook  # only sheet imports read the package
-
+def _rows(data: bytes, fmt: str, limit: int) -> list[list[Any]]:
+    """The sheet's rows as stored (registry.imports.grid: formulas kept as Formula, to be refused, never evaluated),
+    each merged range's value in every cell of it."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if any(n.lower().endswith("vbaproject.bin") for n in archive.namelist()):
-                raise ValidationFailed(Message(Code.DECISION_FILE_MACROS, "{name}: the workbook holds macros; "
-                                               "save it as .xlsx without them", name="xlsx"),
-                                       {"file": [Message(Code.DECISION_FILE_MACROS, "macros refused")]})
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise _layout("not a readable .xlsx workbook") from None
-    try:
-        sheet = book.worksheets[0]
-        return [[c.value if c.data_type != "f" else _Formula(c.value) for c in row] for row in sheet.iter_rows()]
-    finally:
-        book.close()
-
-
-class _Formula(str):
-    """A cell that holds a formula: refused, never evaluated."""
-
-
-def _csv_rows(data: bytes) -> list[list[Any]]:
-    text = _text(data)
-    return [[_Formula(c) if c.startswith("=") else c for c in row] for row in csv.reader(io.StringIO(text))]
+        limits = grid.Limits(bytes=limit, rows=MAX_ROWS, columns=MAX_COLUMNS)
+        return grid.read(data, fmt, limits, merged=True).filled()
+    except grid.Refused as refused:
+        if refused.reason == grid.Refused.MACROS:
+            raise ValidationFailed(Message(Code.DECISION_FILE_MACROS, "{name}: the workbook holds macros; save it "
+                                           "as .xlsx without them", name=fmt), {"file": [Message(
+                                               Code.DECISION_FILE_MACROS, "macros refused")]}) from None
+        raise _layout(f"cannot read {refused.detail}") from None
 
 
 def _header_key(value: Any) -> str:
@@ -199,15 +191,16 @@ def _find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int], str | None
 
 
 def _cell(row: list[Any], at: int | None) -> Any:
+    """A cell's text, as the registry wrote it: a text its exports neutralised with a quote reads back without it."""
     if at is None or at >= len(row):
         return None
     value = row[at]
-    if isinstance(value, _Formula):
+    if isinstance(value, grid.Formula):
         return value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip() if value is not None else ""
-    return text or None
+    return untext(text) or None
 
 
 def _choice(choices: type, text: str) -> Any:
@@ -217,13 +210,41 @@ def _choice(choices: type, text: str) -> Any:
     return choices.parse(text)
 
 
-def _sheet(rows: list[list[Any]]) -> tuple[str | None, list[Entry]]:
-    """The entries of an annex-layout sheet, every row checked; raises naming each wrong row and column."""
+def parse_action(text: str) -> DecisionActionKind:
+    """A 调整类型 by its label (or 暂停实施, 恢复实施) or its code; ValueError naming the accepted ones otherwise."""
+    try:
+        return _choice(DecisionActionKind, text.strip())
+    except ValueError:
+        accepted = "、".join(f"{k.label} ({k.value})" for k in DecisionActionKind)
+        raise ValueError(f"{text!r} is no 调整类型: one of {accepted}") from None
+
+
+def _conflicts(current: Entry, parsed: dict[str, Any], cells: dict[str, Any]) -> list[Message]:
+    """A further row of an item that gives its type, level, department or note otherwise than its first row."""
+    given = {"type": parsed["type"], "level": parsed["level"], "department": cells["department"],
+             "note": cells["note"]}
+    have = {"type": current.type, "level": current.level, "department": current.department, "note": current.note}
+    return [Message(Code.DECISION_ROW_CONFLICT, "{column}: {value} is not {expected} as on {first}, the same item",
+                    column=COLUMNS[k], value=getattr(v, "label", v), expected=getattr(have[k], "label", have[k]),
+                    first=current.where, line=current.where.removeprefix("row "))
+            for k, v in given.items() if v is not None and have[k] is not None and v != have[k]]
+
+
+def _sheet(rows: list[list[Any]], default: DecisionActionKind = DecisionActionKind.DEVOLVE,
+           ) -> tuple[str | None, list[Entry]]:
+    """The entries of an annex-layout sheet, every row checked; raises naming each wrong row and column.
+
+    An item's further rows (one per sub-item) either leave 序号 and 事项名称 empty (merged cells, as printed) or
+    repeat them (as the annex table and its CSV give them); a row without 调整类型 is ``default``.
+    """
     header, columns, title = _find_header(rows)
-    errors: dict[str, list[Message]] = {
-        f"row {n}": [Message(Code.DECISION_CELL_FORMULA, "{column} holds a formula ({value}); formulas are refused, "
-                             "give the text", column=f"第{k + 1}列", value=str(v)[:60])]
-        for n, row in enumerate(rows[:header + 1], start=1) for k, v in enumerate(row) if isinstance(v, _Formula)}
+    errors: dict[str, list[Message]] = {}
+    for n, row in enumerate(rows[:header + 1], start=1):
+        for k, v in enumerate(row):
+            if isinstance(v, grid.Formula):
+                errors.setdefault(f"row {n}", []).append(Message(
+                    Code.DECISION_CELL_FORMULA, "{column} holds a formula ({value}); formulas are refused, give the "
+                    "text", column=f"第{k + 1}列", value=str(v)[:60]))
     entries: list[Entry] = []
     above: dict[str, Any] = {}
     current: Entry | None = None
@@ -234,7 +255,7 @@ def _sheet(rows: list[list[Any]]) -> tuple[str | None, list[Entry]]:
         where = f"row {number}"
         wrong: list[Message] = []
         for key, value in cells.items():
-            if isinstance(value, _Formula):
+            if isinstance(value, grid.Formula):
                 wrong.append(Message(Code.DECISION_CELL_FORMULA, "{column} holds a formula ({value}); formulas are "
                                      "refused, give the text", column=COLUMNS[key], value=str(value)[:60]))
         if wrong:
@@ -265,9 +286,15 @@ def _sheet(rows: list[list[Any]]) -> tuple[str | None, list[Entry]]:
             errors[where] = wrong
             current = None if not continues else current
             continue
-        action = parsed.get("action", DecisionActionKind.DEVOLVE)
+        action = parsed.get("action", default)
         seq = int(cells["seq"])
-        if continues and current is not None and (current.seq, current.action) == (seq, action):
+        same = current is not None and (current.seq, current.action, current.name) == (seq, action, cells["name"])
+        if same and current is not None and (continues or current.sub_items and cells["sub_item"] is not None
+                                             and cells["sub_item"] not in current.sub_items):
+            wrong = _conflicts(current, parsed, cells)
+            if wrong:
+                errors[where] = wrong
+                continue
             if cells["sub_item"]:
                 current.sub_items.append(cells["sub_item"])
             current.note = current.note or cells["note"]
@@ -291,6 +318,19 @@ def _partial(entry: Entry) -> None:
         m = parse_annex.DEVOLVED_RE.search(entry.note)
         if m:
             entry.partial, entry.devolved_part = True, m["part"]
+
+
+def own_title(title: str | None, number: str | None) -> str | None:
+    """The annex title a sheet's title row gives the decision imported as ``number``: the row never gives the
+    decision's metadata (the options do). A row that begins with another decision's document number (as the annex
+    export's "文号 附件:标题" does) is that decision's title, not this one's, and is ignored; the export's own
+    "文号 附件:" before the title is dropped."""
+    named = NAMED.match(title or "")
+    if named is None:
+        return title
+    if named["number"] != (number or "").strip():
+        return None
+    return named["rest"].removeprefix(EXPORT_PREFIX).strip() if named["rest"].startswith(EXPORT_PREFIX) else title
 
 
 def _annexes(entries: list[Entry], title: str | None) -> None:
@@ -350,8 +390,8 @@ def read(data: bytes, name: str | None, content_type: str | None, options: Optio
         effective = _agree("effective", options.effective, date.fromisoformat(printed) if printed else None)
         meta = meta | {"issued_on": issued, "effective_on": effective, "zone_body": options.body or meta["zone_body"]}
     else:
-        title, entries = _sheet(_xlsx_rows(data) if fmt == "xlsx" else _csv_rows(data))
-        _annexes(entries, title)
+        title, entries = _sheet(_rows(data, fmt, limit), options.action)
+        _annexes(entries, own_title(title, options.number))
         meta = {"doc_number": _required("number", options.number), "title": _required("title", options.title),
                 "issuer": "", "issued_on": _required("date", options.date), "effective_on": options.effective,
                 "recipient": "", "body": "", "annex_title": "\n".join(dict.fromkeys(e.annex_title for e in entries)),

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from registry import db
+from registry.domain.choices import DecisionActionKind
 from registry.domain.roles import ALLOWED, Action
 from registry.http.access import current_caller, roles
 from registry.schemas.decisions import plan_data
@@ -20,7 +21,7 @@ from registry.web.forms import DecisionImportForm
 
 bp = Blueprint("decision_import", __name__, url_prefix="/console/decisions")
 importers = roles(*ALLOWED[Action.DECISION_IMPORT])
-FIELDS = ("number", "title", "date", "effective", "body", "reason")
+FIELDS = ("number", "title", "date", "effective", "body", "action", "reason")
 PLACE = re.compile(r"^(row|line) (\d+)$")
 OUTCOME_WORDS = {"create": "新增事项", "restore": "恢复事项", "update": "修改事项", "retire": "撤销事项",
                  "record": "记载决定", "unchanged": "无变化", "unmatched": "找不到事项"}
@@ -80,7 +81,8 @@ def _read(form: DecisionImportForm) -> decision_files.DecisionFile:
     decision_files.check_size(len(data), limit)
     options = decision_files.Options(number=form.number.data or None, title=form.title.data or None,
                                      date=form.date.data, effective=form.effective.data,
-                                     body=form.body.data or None)
+                                     body=form.body.data or None,
+                                     action=DecisionActionKind(form.action.data or DecisionActionKind.DEVOLVE))
     return decision_files.read(data, name, upload.mimetype if upload else None, options, limit)
 
 

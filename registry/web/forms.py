@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
+from registry.domain.choices import DecisionActionKind, DepartmentKind, ExerciseLevel, PowerType
 from registry.domain.handover import ChecklistItem, Status
 from registry.models.base import MAX_ID
 from registry.schemas.common import PLAUSIBLE
@@ -351,6 +351,8 @@ class DecisionImportForm(Form):
     date = DateField("发文日期", validators=[Optional()])
     effective = DateField("施行日期", validators=[Optional()])
     body = StringField("承接主体", validators=[Optional(), Length(max=100)])
+    action = SelectField("未填调整类型的行按", choices=_choices(DecisionActionKind),
+                         default=DecisionActionKind.DEVOLVE.value, validate_choice=True)
     add_departments = BooleanField("新建文件中出现而登记册尚无的部门和承接主体")
     reason = TextAreaField("导入原因", validators=[Optional(), Length(max=1000)])
 

@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.datastructures import MultiDict
 
 from tests.pages import field_errors, form, login, soup, text
+from tests.test_decision_roundtrip import META, TYPE, edit_xlsx, export
 from tests.test_decisions import NUMBER, PAGE, lineage_count, power_id
 
 
@@ -62,3 +63,28 @@ def test_only_the_admin_has_the_page(app: Flask) -> None:
     client = app.test_client()
     login(client, "water")
     assert client.get("/console/decisions/import").status_code == 403
+
+
+def test_an_exported_annex_edited_in_one_cell_imports_as_one_adjustment(app: Flask) -> None:
+    """The round trip in the console: the rows of the annex export count as 调整 when the form says so."""
+    client = app.test_client()
+    login(client, "admin")
+    body = edit_xlsx(export(client, "xlsx"), 38, TYPE, "行政确认")
+    shown = _preview(client, body, "annex-print.xlsx", action="adjust", **META)
+    assert shown.status_code == 200, text(shown)
+    page = soup(shown)
+    summary = {t["data-summary"]: t.get_text() for t in page.select("[data-summary]")}
+    assert (summary["adjust"], summary["unchanged"], summary["devolve"]) == ("调整 1", "无变化 102", "下放 0")
+    assert [tr["data-outcome"] for tr in page.select("tr[data-outcome]") if tr["data-outcome"] != "unchanged"] == [
+        "update"]
+    done = form(shown, "/import/apply").submit(client, reason="按决定调整")
+    assert done.status_code == 303, text(done)
+    assert f"已导入 {META['number']}：调整 1 项，无变化 102 项。" in text(client.get(done.headers["Location"]))
+    assert lineage_count(app) == 104
+
+
+def test_the_action_is_one_of_the_choices(app: Flask) -> None:
+    client = app.test_client()
+    login(client, "admin")
+    shown = _preview(client, PAGE.encode(), "decision.txt", action="withdraw")
+    assert shown.status_code == 422 and "action" in field_errors(shown)
