@@ -20,7 +20,7 @@ and an admin token; then
     the ceiling; the varied streams (bench/varied.py: 500 distinct queries, API and citizen page) without the
     cache and on the peer, each stretched (up to MAX_VARIED_S) until MIN_DISTINCT queries are sent; one repeated
     search as deployed;
-  - VmRSS of each registry worker (/proc) after those; an audited PATCH with If-Match through the API at one
+  - VmRSS and Pss of each registry worker (/proc) after those; an audited PATCH with If-Match through the API at one
     connection (a Python client, each PATCH sending the ETag the previous one returned), p50/p99.
 Then the issue's targets, each PASS/FAIL from figures of the same run. Latencies are the requests' own:
 bench/latency.py undoes the samples wrk adds (wrk's own stay in the results as wrk_p99_ms and so on).
@@ -157,10 +157,19 @@ class Server:
 
     def rss_mib(self) -> dict[str, float]:
         """VmRSS of each worker, from /proc/<pid>/status."""
+        return self._memory("status", "VmRSS")
+
+    def pss_mib(self) -> dict[str, float]:
+        """Pss of each worker, from /proc/<pid>/smaps_rollup: its resident pages with those it shares with the
+        master and the other workers (the app is loaded before the fork) counted in shares, so the workers' sum is
+        what they cost together."""
+        return self._memory("smaps_rollup", "Pss")
+
+    def _memory(self, source: str, field: str) -> dict[str, float]:
         out = {}
         for pid in self.workers():
             try:
-                m = re.search(r"^VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
+                m = re.search(rf"^{field}:\s+(\d+) kB", Path(f"/proc/{pid}/{source}").read_text(), re.M)
             except OSError:
                 continue
             if m:
@@ -462,6 +471,7 @@ def run_one(kind: str, rows: int, streams: dict[str, dict[str, Path]], peers: di
             peers[rows]["measured_in"] = f"{kind} run"
         run["peer"] = peers[rows]
         run["rss_mib"] = {"nocache": servers["nocache"].rss_mib()}
+        run["pss_mib"] = {"nocache": servers["nocache"].pss_mib()}
         run["deployed"] = {"repeat": measure(f"as deployed, repeated search {REPEAT_PATH}",
                                              servers["deployed"].base + REPEAT_PATH, under_test)}
         log(f"audited PATCH /api/v1/powers/{POWER_ID} with If-Match, c=1, {DURATION_S} s")
@@ -469,6 +479,7 @@ def run_one(kind: str, rows: int, streams: dict[str, dict[str, Path]], peers: di
         log(f"    {run['patch']['rps']:.1f} req/s  p50 {run['patch']['p50_ms']:.2f} ms"
             f"  p99 {run['patch']['p99_ms']:.2f} ms  errors {run['patch']['errors']}")
         run["rss_mib"]["deployed"] = servers["deployed"].rss_mib()
+        run["pss_mib"]["deployed"] = servers["deployed"].pss_mib()
         run["load_s"] = round(time.monotonic() - t1, 1)
         run["other_cores"] = round(whole.other_cores(), 3)
     finally:
@@ -599,8 +610,9 @@ def report(run: dict) -> str:
     ws = run["worker_start"]
     lines.append(f"worker start, fork -> answer to its first request ({ws['first_request']}): median"
                  f" {ws['median_s']:.2f} s; runs " + ", ".join(f"{s['fork_to_answer_s']:.2f}" for s in ws["runs"]))
-    lines.append("VmRSS per registry worker, MiB: " + ";  ".join(
-        f"{side}: " + ", ".join(f"{v:.0f}" for v in pids.values()) for side, pids in run.get("rss_mib", {}).items()))
+    for name, key in (("VmRSS", "rss_mib"), ("Pss (shared pages counted in shares)", "pss_mib")):
+        lines.append(f"{name} per registry worker, MiB: " + ";  ".join(
+            f"{side}: " + ", ".join(f"{v:.0f}" for v in pids.values()) for side, pids in run.get(key, {}).items()))
     lines.append("targets:")
     for t in run["targets"]:
         lines.append(f"  {'PASS' if t['pass'] else 'FAIL'}  {t['target']:<52}{_show(t['value'], t['unit']):>10}"
