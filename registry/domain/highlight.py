@@ -9,11 +9,14 @@ marked whole.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
 from registry.domain import searchtext
 from registry.domain.searchtext import Query, Term
+
+TEXTS_KEPT = 4096  # printed texts (names, sub-items, notes) whose folding and pinyin a worker keeps
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Folded:
         return self.owners[start], self.owners[end - 1] + 1
 
 
+@lru_cache(maxsize=TEXTS_KEPT)
 def fold(text: str) -> Folded:
     out: list[str] = []
     owners: list[int] = []
@@ -53,15 +57,17 @@ def _substring_spans(folded: Folded, needle: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _char_syllables(text: str) -> list[str]:
-    """One lower-case syllable per character ('' for a character without pinyin), aligned with ``text``."""
+@lru_cache(maxsize=TEXTS_KEPT)
+def _char_syllables(text: str) -> tuple[str, ...]:
+    """One lower-case syllable per character ('' for a character without pinyin), aligned with ``text``. Kept per
+    text: the same names come back page after page, and reading one by phrase costs more than its search."""
     out: list[str] = []
     for piece in lazy_pinyin(text, errors=lambda chunk: [""] * len(chunk)):
         out.append(piece if piece.isascii() and piece.isalpha() else "")
-    return out if len(out) == len(text) else [""] * len(text)
+    return tuple(out) if len(out) == len(text) else ("",) * len(text)
 
 
-def _pinyin_span(syllables: list[str], letters: str) -> tuple[int, int] | None:
+def _pinyin_span(syllables: tuple[str, ...], letters: str) -> tuple[int, int] | None:
     """The characters whose syllables spell ``letters`` from a boundary on (the last one possibly cut short)."""
     for start, first in enumerate(syllables):
         if not first:
@@ -80,7 +86,7 @@ def _pinyin_span(syllables: list[str], letters: str) -> tuple[int, int] | None:
     return None
 
 
-def _initials_span(syllables: list[str], letters: str) -> tuple[int, int] | None:
+def _initials_span(syllables: tuple[str, ...], letters: str) -> tuple[int, int] | None:
     for start in range(len(syllables) - len(letters) + 1):
         window = syllables[start:start + len(letters)]
         if all(window) and "".join(s[0] for s in window) == letters:

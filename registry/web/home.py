@@ -25,7 +25,8 @@ class Part:
 # In the order a member of staff reaches for them; each is offered only when its page's access rule admits the role.
 PARTS = (
     Part("console.index", "事项与交接列表", "查找事项，查看和办理交接，批量操作。"),
-    Part("public.changes", "清单变化", "按决定的施行日期，查看两个日期之间新增、移出和调整的事项；列表的“清单日期”可看某一天的清单。"),
+    Part("public.changes", "清单变化",
+         "按决定的施行日期，查看两个日期之间新增、移出和调整的事项；列表的“清单日期”可看某一天的清单。"),
     Part("offices.index", "部门与承接机构", "维护公众看到的地址、电话和办公时间，导入联系信息表，新增承接机构。"),
     Part("calendars.index", "工作日历", "查看已载入的节假日和调休安排。"),
     Part("auditor.trail", "审计记录", "查阅每一项修改的记录，导出并校验审计链。"),
