@@ -138,6 +138,9 @@ EXPECTED = {
     "GET supervision.get_rectification": STAFF,
     "POST supervision.close_rectification": frozenset({"admin", "zone"}),
     "GET supervision.list_rectifications": STAFF,
+    "POST handover.supervise": frozenset({"admin", "department"}),
+    "POST handover.close_rectification": frozenset({"admin", "zone"}),
+    "GET rectifications.index": STAFF,
 }
 # The console's forms post with a CSRF token, which the walk (a bearer-token client) does not have.
 CONSOLE_FORMS = {"POST console.bulk_transition", "POST console.bulk_terms", "POST console.bulk_checklist",
@@ -145,7 +148,8 @@ CONSOLE_FORMS = {"POST console.bulk_transition", "POST console.bulk_terms", "POS
                  "POST handover.check", "POST handover.confirm", "POST edit.save", "POST auditor.verify_trail",
                  "POST guide.save", "POST guide.import_sheet",
                  "POST offices.create", "POST offices.update", "POST decision_import.preview",
-                 "POST decision_import.apply", "POST offices.import_sheet"}
+                 "POST decision_import.apply", "POST offices.import_sheet", "POST handover.supervise",
+                 "POST handover.close_rectification"}
 # Power 38 (取水许可) belongs to 市水利局, the "water" user's department; user 2 and token 2 are the zone
 # user's, so the admin's own account survives the walk.
 PATH_ARGS = {"power_id": 38, "user_id": 2, "token_id": 2, "filename": "no-such-file.txt", "department_id": 7,

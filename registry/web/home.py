@@ -25,6 +25,7 @@ class Part:
 # In the order a member of staff reaches for them; each is offered only when its page's access rule admits the role.
 PARTS = (
     Part("console.index", "事项与交接列表", "查找事项，查看和办理交接，批量操作。"),
+    Part("rectifications.index", "逾期未整改", "监管中要求整改、已过截止日期仍未办结的问题。"),
     Part("offices.index", "部门与承接机构", "维护公众看到的地址、电话和办公时间，导入联系信息表，新增承接机构。"),
     Part("calendars.index", "工作日历", "查看已载入的节假日和调休安排。"),
     Part("auditor.trail", "审计记录", "查阅每一项修改的记录，导出并校验审计链。"),

@@ -13,12 +13,13 @@ from tests.conftest import PASSWORD, STAFF
 from tests.pages import form, login, soup, text
 
 LIST, OFFICES, CALENDAR, TRAIL = "/console/", "/console/offices/", "/console/calendar/", "/console/audit/"
+OVERDUE = "/console/rectifications/"
 # Exactly the parts of the console each role may open (README, Roles), in the page's order.
 LINKS = {
-    "admin": [LIST, OFFICES, CALENDAR, TRAIL],
-    "zone": [LIST],
-    "water": [LIST],
-    "auditor": [LIST, TRAIL],
+    "admin": [LIST, OVERDUE, OFFICES, CALENDAR, TRAIL],
+    "zone": [LIST, OVERDUE],
+    "water": [LIST, OVERDUE],
+    "auditor": [LIST, OVERDUE, TRAIL],
 }
 ROLE_WORDS = {"admin": "管理员", "zone": "经开区管委会", "water": "市级指导部门", "auditor": "审计"}
 
