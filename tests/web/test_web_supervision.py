@@ -114,3 +114,18 @@ def test_closing_without_evidence_is_refused_beside_the_field(app: Flask, tokens
     shown = redirected_back(zone, resp, PAGE, key)
     assert field_errors(shown)[f"{key}-doc_number"] == ["请提供整改依据：文号或链接至少填一项"]
     assert "整改未能办结" in soup(shown).find(id=key).get_text()
+
+
+def test_the_auditor_reads_the_records_and_the_closing_in_chinese(app: Flask, tokens: dict[str, str]) -> None:
+    made = ok(app.test_client().post(f"/api/v1/powers/{WATER_POWER}/supervision", headers=bearer(tokens["water"]),
+                                     json={"held_on": "2026-09-30", "kind": "inspection", "findings": "告知不全",
+                                           "rectification": {"requirement": "补发告知书", "days": 5}}), 201)
+    fix = made["rectification"]
+    ok(app.test_client().post(f"/api/v1/rectifications/{fix['id']}/close", json={
+        "evidence": {"doc_number": "渝经开整改〔2026〕1号"}, "note": "已补发"},
+        headers={**bearer(tokens["zone"]), "If-Match": f'"{fix["version"]}"'}))
+    auditor = staff(app, "auditor")
+    shown = " ".join(soup(auditor.get(f"/console/audit/?power_id={WATER_POWER}")).get_text(" ").split())
+    for words in ("监管记录", "整改", "办结", "检查", "监管方式", "整改截止日期", fix["due_on"], "办结依据",
+                  "渝经开整改〔2026〕1号", "市水利局 (#"):
+        assert words in shown, words
