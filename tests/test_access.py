@@ -133,6 +133,14 @@ EXPECTED = {
     "GET decision_import.index": ADMIN,
     "POST decision_import.preview": ADMIN,
     "POST decision_import.apply": ADMIN,
+    "POST supervision.record_supervision": frozenset({"admin", "department"}),
+    "GET supervision.list_supervision": STAFF,
+    "GET supervision.get_rectification": STAFF,
+    "POST supervision.close_rectification": frozenset({"admin", "zone"}),
+    "GET supervision.list_rectifications": STAFF,
+    "POST handover.supervise": frozenset({"admin", "department"}),
+    "POST handover.close_rectification": frozenset({"admin", "zone"}),
+    "GET rectifications.index": STAFF,
 }
 # The console's forms post with a CSRF token, which the walk (a bearer-token client) does not have.
 CONSOLE_FORMS = {"POST console.bulk_transition", "POST console.bulk_terms", "POST console.bulk_checklist",
@@ -140,11 +148,13 @@ CONSOLE_FORMS = {"POST console.bulk_transition", "POST console.bulk_terms", "POS
                  "POST handover.check", "POST handover.confirm", "POST edit.save", "POST auditor.verify_trail",
                  "POST guide.save", "POST guide.import_sheet",
                  "POST offices.create", "POST offices.update", "POST decision_import.preview",
-                 "POST decision_import.apply", "POST offices.import_sheet"}
+                 "POST decision_import.apply", "POST offices.import_sheet", "POST handover.supervise",
+                 "POST handover.close_rectification"}
 # Power 38 (取水许可) belongs to 市水利局, the "water" user's department; user 2 and token 2 are the zone
 # user's, so the admin's own account survives the walk.
 PATH_ARGS = {"power_id": 38, "user_id": 2, "token_id": 2, "filename": "no-such-file.txt", "department_id": 7,
-             "method_id": 1, "to": "suspended", "side": "handover", "item": "guidance", "year": 2026}
+             "method_id": 1, "to": "suspended", "side": "handover", "item": "guidance", "year": 2026,
+             "rectification_id": 1}
 REASON = {"reason": "访问测试"}
 BODIES = {
     "POST powers.create_power": {"decision": 1, "seq": 9001, "name": "访问测试事项", "type": "licensing",
@@ -168,6 +178,8 @@ BODIES = {
     "PATCH reference.update_department": {"phone": "023-00000000"},
     # 2026 replaced by a single day, on the walk's own copy of the database: an audited write.
     "PUT calendar.put_year": {"days": [{"date": "2026-01-01", "kind": "holiday"}], **REASON},
+    "POST supervision.record_supervision": {"held_on": "2026-09-30", "kind": "inspection", "findings": "访问测试"},
+    "POST supervision.close_rectification": {"evidence": {"doc_number": "访问测试3号"}},
 }
 # Writes on other versioned rows, and where a client reads the ETag each must send back in If-Match.
 ETAG_FROM = {
@@ -181,12 +193,14 @@ ETAG_FROM = {
 # 市水利局's, so "forestry" is refused by the service).
 OBJECT_SCOPED = {"PATCH powers.update_power", "PATCH handovers.update_handover", "POST handovers.transition",
                  "POST handovers.check", "POST handovers.bulk_step", "POST handovers.confirm", "GET edit.form",
-                 "PATCH guides.update_guide", "GET guide.form"}
+                 "PATCH guides.update_guide", "GET guide.form", "POST supervision.record_supervision"}
 # Admitted callers that still get a 4xx for the plausible arguments: no such static file; forms without
 # their CSRF token; a guide not written yet.
 ADMITTED_BUT_REFUSED = {"GET static": 404, "POST auth.login": 400, "POST auth.logout": 400,
                         "POST handovers.confirm": 409, "GET guides.get_guide": 404,
                         "POST decisions.import_decision": 422,  # JSON: not a file
+                        # The walk records no rectification: there is none to read or close.
+                        "GET supervision.get_rectification": 404, "POST supervision.close_rectification": 404,
                         } | {key: 400 for key in CONSOLE_FORMS}
 # Routes that write to the registry or its trail (the web sign-in forms write only security events).
 WRITES = {key for key in EXPECTED if key.split()[0] in {"POST", "PATCH", "PUT"} and not key.startswith("POST auth.")}

@@ -81,3 +81,20 @@ class DecisionActionKind(LabelledChoice):
     SUSPEND = ("suspend", "暂停")
     RESUME = ("resume", "恢复")
     ADJUST = ("adjust", "调整")
+
+
+class SupervisionKind(LabelledChoice):
+    """What a guiding department did for the zone's handling of its item (事中事后监管)."""
+
+    GUIDANCE = ("guidance", "指导")
+    TRAINING = ("training", "培训")
+    INSPECTION = ("inspection", "检查")
+
+
+class RectificationState(LabelledChoice):
+    """Where a required rectification (整改) stands; derived from its deadline and closing date, never typed."""
+
+    OPEN = ("open", "整改中")
+    OVERDUE = ("overdue", "逾期未整改")
+    CLOSED = ("closed", "已整改")
+    CLOSED_LATE = ("closed_late", "逾期整改")

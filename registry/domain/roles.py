@@ -42,6 +42,8 @@ class Action(StrEnum):
     HANDOVER_ACCEPT = "handover.accept"  # the zone's side
     GUIDE_EDIT = "guide.edit"  # a power's service guide (办事指南)
     GUIDE_IMPORT = "guide.import"  # many guides at once, from a sheet
+    SUPERVISION_RECORD = "supervision.record"  # guidance, training or an inspection of the zone's handling
+    RECTIFICATION_CLOSE = "rectification.close"  # the zone's record that a required rectification is done
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -67,11 +69,14 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     # The guiding department writes how its item is handled; the admin for any item, and from a sheet.
     Action.GUIDE_EDIT: frozenset({Role.ADMIN, Role.DEPARTMENT}),
     Action.GUIDE_IMPORT: frozenset({Role.ADMIN}),
+    # The guiding department supervises the zone's handling of its own items (事中事后监管); the zone puts right.
+    Action.SUPERVISION_RECORD: frozenset({Role.ADMIN, Role.DEPARTMENT}),
+    Action.RECTIFICATION_CLOSE: frozenset({Role.ADMIN, Role.ZONE}),
 }
 # Actions on one department's data: a department user may take them only for their own department.
 SCOPED_TO_DEPARTMENT = frozenset({Action.POWER_UPDATE, Action.HANDOVER_EDIT, Action.HANDOVER_MOVE,
                                   Action.HANDOVER_RECALL, Action.HANDOVER_CHECK, Action.HANDOVER_CONFIRM,
-                                  Action.GUIDE_EDIT})
+                                  Action.GUIDE_EDIT, Action.SUPERVISION_RECORD})
 
 
 @dataclass(frozen=True)

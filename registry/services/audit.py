@@ -54,10 +54,17 @@ USER_LABELS = {"name": "用户名", "role": "角色", "department": "所属部�
                "has_password": "已设密码", "password_changed_at": "密码修改时间"}
 TOKEN_LABELS = {"user": "所属账号", "label": "令牌名称", "expires_at": "到期时间", "revoked_at": "吊销时间"}
 METHOD_LABELS = {"name": "名称", "retired": "已停用"}
+SUPERVISION_LABELS = {"power": "事项", "department": "指导部门", "held_on": "监管日期", "kind": "监管方式",
+                      "findings": "发现的问题", "evidence": "依据材料", "recorded_by": "记录人", "version": "版本"}
+RECTIFICATION_LABELS = {"power": "事项", "supervision": "监管记录", "requirement": "整改要求",
+                        "counted_from": "起算日期", "days": "整改期限（工作日）", "due_on": "整改截止日期",
+                        "closed_on": "办结日期", "closed_note": "办结说明", "closed_evidence": "办结依据",
+                        "closed_by": "办结人", "version": "版本"}
 FIELD_LABELS = {"power": POWER_LABELS, "handover": HANDOVER_LABELS, "calendar_year": CALENDAR_LABELS,
                 "decision": DECISION_LABELS, "department": DEPARTMENT_LABELS, "user": USER_LABELS,
                 "token": TOKEN_LABELS, "handover_method": METHOD_LABELS,
-                "service_guide": GUIDE_LABELS}
+                "service_guide": GUIDE_LABELS, "supervision": SUPERVISION_LABELS,
+                "rectification": RECTIFICATION_LABELS}
 
 
 def _lock_chain(session: Session) -> None:

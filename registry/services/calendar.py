@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 
 from registry.domain.choices import DayOverride
 from registry.domain.roles import Action, Caller
-from registry.domain.workdays import LOAD_HINT, Calendar, next_year_missing, weekday_default
+from registry.domain.workdays import (
+    LOAD_HINT,
+    Calendar,
+    CalendarUnknown,
+    next_year_missing,
+    weekday_default,
+    working_days_between,
+)
 from registry.models import CalendarDay, CalendarYear
 from registry.models.base import utcnow
 from registry.services import audit, snapshots
@@ -67,6 +74,18 @@ def load(session: Session, since: date | None = None) -> Calendar:
     if since is not None:
         stmt = stmt.where(CalendarDay.day >= date(since.year, 1, 1))
     return Calendar.of(years, session.execute(stmt).all())
+
+
+def working_days_late(session: Session, deadlines: list[date], today: date) -> list[int | None]:
+    """Working days from each deadline up to ``today``; None where the loaded calendar does not reach."""
+    calendar = load(session, since=min(deadlines)) if deadlines else Calendar()
+    out: list[int | None] = []
+    for deadline in deadlines:
+        try:
+            out.append(working_days_between(calendar, deadline, today))
+        except CalendarUnknown:
+            out.append(None)
+    return out
 
 
 def known_years(session: Session) -> list[int]:

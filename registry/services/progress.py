@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from registry.domain import handover as flow
 from registry.domain.choices import PowerType
 from registry.domain.handover import Status
-from registry.domain.workdays import Calendar, CalendarUnknown, today_in_china, working_days_between
+from registry.domain.workdays import today_in_china
 from registry.models import Department, Handover, Power
 from registry.services import calendar as calendars
 from registry.services import reference
@@ -71,15 +71,8 @@ def overdue(session: Session, today: date | None = None) -> list[Overdue]:
     rows = list(session.scalars(select(Handover).join(Handover.power)
                                 .where(Power.retired.is_(False), _overdue(today))
                                 .order_by(Handover.planned_date, Power.seq)).unique())
-    calendar = calendars.load(session, since=min(h.planned_date for h in rows)) if rows else Calendar()
-    out = []
-    for h in rows:
-        try:
-            working: int | None = working_days_between(calendar, h.planned_date, today)
-        except CalendarUnknown:
-            working = None
-        out.append(Overdue(h, (today - h.planned_date).days, working))
-    return out
+    working = calendars.working_days_late(session, [h.planned_date for h in rows], today)
+    return [Overdue(h, (today - h.planned_date).days, w) for h, w in zip(rows, working, strict=True)]
 
 
 @dataclass(frozen=True)

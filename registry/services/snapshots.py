@@ -19,7 +19,9 @@ from registry.models import (
     Handover,
     HandoverMethod,
     Power,
+    Rectification,
     ServiceGuide,
+    Supervision,
     User,
 )
 
@@ -102,6 +104,18 @@ def service_guide(g: ServiceGuide) -> dict[str, Any]:
     }
 
 
+def supervision(r: Supervision) -> dict[str, Any]:
+    return {"power": r.power_id, "department": r.department_id, "held_on": _day(r.held_on), "kind": r.kind.value,
+            "findings": r.findings, "evidence": r.evidence, "recorded_by": r.recorded_by, "version": r.version}
+
+
+def rectification(r: Rectification) -> dict[str, Any]:
+    return {"power": r.power_id, "supervision": r.supervision_id, "requirement": r.requirement,
+            "counted_from": _day(r.counted_from), "days": r.days, "due_on": _day(r.due_on),
+            "closed_on": _day(r.closed_on), "closed_note": r.closed_note, "closed_evidence": r.closed_evidence,
+            "closed_by": r.closed_by, "version": r.version}
+
+
 def power_label(p: Power) -> str:
     return f"{p.decision.doc_number} 第{p.seq}项 {p.name}"
 
@@ -127,6 +141,12 @@ KINDS: dict[str, Kind] = {
                      department_id=lambda h: h.power.department_id),
     "service_guide": Kind(ServiceGuide, service_guide, lambda g: f"{power_label(g.power)} 办事指南",
                           power_id=lambda g: g.power_id, department_id=lambda g: g.power.department_id),
+    "supervision": Kind(Supervision, supervision,
+                        lambda r: f"{power_label(r.power)} {r.held_on.isoformat()}{r.kind.label}",
+                        power_id=lambda r: r.power_id),
+    "rectification": Kind(Rectification, rectification,
+                          lambda r: f"{power_label(r.power)} {r.counted_from.isoformat()}整改",
+                          power_id=lambda r: r.power_id, department_id=lambda r: r.supervision.department_id),
     "handover_method": Kind(HandoverMethod, handover_method, lambda m: m.name),
     "decision": Kind(Decision, decision, lambda d: d.doc_number, audited=lambda: Decision.synthetic.is_(False)),
     "department": Kind(Department, department, lambda d: d.name),

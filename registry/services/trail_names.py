@@ -11,9 +11,12 @@ from sqlalchemy.orm import Session
 from registry.domain.trail_words import Names
 from registry.models import Decision, Department, HandoverMethod, Power, User
 
+# Entity types whose "power" field is a power's id, named beside it.
+NAMES_POWER = frozenset({"handover", "supervision", "rectification"})
+
 
 def _power_ids(entries: Iterable[dict[str, Any]]) -> set[int]:
-    return {value for e in entries if e["entity_type"] == "handover" for d in e["diff"] if d["field"] == "power"
+    return {value for e in entries if e["entity_type"] in NAMES_POWER for d in e["diff"] if d["field"] == "power"
             for value in (d["before"], d["after"]) if isinstance(value, int)}
 
 

@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from registry.domain.choices import DecisionActionKind, DepartmentKind, ExerciseLevel, PowerType
+from registry.domain.choices import DecisionActionKind, DepartmentKind, ExerciseLevel, PowerType, SupervisionKind
 from registry.domain.handover import ChecklistItem, Status
 from registry.models.base import MAX_ID
 from registry.schemas.common import PLAUSIBLE
@@ -191,6 +191,32 @@ class CheckForm(EvidenceFields, VersionedForm):
     @property
     def marks_done(self) -> bool:
         return self.done.data == "1"
+
+
+class SupervisionForm(EvidenceFields, Form):
+    """One act of supervision of the item by its guiding department, and the rectification its finding may
+    require (within working days of the record's date)."""
+
+    held_on = DateField("监管日期", validators=[InputRequired(REQUIRED), plausible])
+    kind = SelectField("监管方式", choices=_choices(SupervisionKind), validate_choice=True)
+    findings = TextAreaField("工作内容和发现的问题", validators=[DataRequired(REQUIRED), Length(max=4000)])
+    needs_rectification = BooleanField("发现的问题需要整改")
+    requirement = TextAreaField("整改要求", validators=[Optional(), Length(max=2000)])
+    days = IntegerField("整改期限（工作日）", validators=[Optional(), NumberRange(min=1, max=365)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.needs_rectification.data and self.days.data is None and not self.days.errors:
+            self.days.errors = [*self.days.errors, "需要整改时，请填写整改期限"]
+            return False
+        return valid
+
+
+class CloseRectificationForm(EvidenceFields, VersionedForm):
+    """The zone's record that a rectification is done (the rectification is in the address)."""
+
+    closed_on = DateField("办结日期", validators=[Optional(), plausible])
+    note = TextAreaField("整改情况", validators=[Optional(), Length(max=1000)])
 
 
 class BulkSelection(Form):

@@ -10,38 +10,57 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from registry import db
 from registry.domain import handover as flow
+from registry.domain.choices import SupervisionKind
 from registry.domain.handover import ChecklistItem, Side, Status
-from registry.domain.roles import ALLOWED, Action
+from registry.domain.roles import ALLOWED, Action, refusal
 from registry.domain.workdays import today_in_china
 from registry.http.access import current_caller, roles, staff
 from registry.http.paths import POWER
 from registry.models import Handover
+from registry.models.base import MAX_ID
 from registry.schemas.decisions import LineageOut
-from registry.services import handovers, workbench
+from registry.services import handovers, supervision, workbench
 from registry.services.handovers import TERMS
+from registry.services.supervision import RectificationIn
 from registry.web import carry, desk_words, feedback
-from registry.web.forms import CheckForm, ConfirmForm, TermsForm, TransitionForm, options
+from registry.web.forms import (
+    CheckForm,
+    CloseRectificationForm,
+    ConfirmForm,
+    SupervisionForm,
+    TermsForm,
+    TransitionForm,
+    options,
+)
 
 bp = Blueprint("handover", __name__, url_prefix="/console/powers")
 editors = roles(*ALLOWED[Action.HANDOVER_EDIT])
 movers = roles(*ALLOWED[Action.HANDOVER_MOVE] | ALLOWED[Action.HANDOVER_RECALL])
 confirmers = roles(*ALLOWED[Action.HANDOVER_CONFIRM] | ALLOWED[Action.HANDOVER_ACCEPT])
 checkers = roles(*ALLOWED[Action.HANDOVER_CHECK])
+recorders = roles(*ALLOWED[Action.SUPERVISION_RECORD])
+closers = roles(*ALLOWED[Action.RECTIFICATION_CLOSE])
+RECTIFICATION = f"<int(max={MAX_ID}):rectification_id>"
 TO = f"<any({', '.join(Status.codes())}):to>"
 SIDE = f"<any({', '.join(Side.codes())}):side>"
 ITEM = f"<any({', '.join(ChecklistItem.codes())}):item>"
 # Service error keys that name a form field by another name.
 TERMS_FIELDS = {"authorisation": "authorisation_doc_number"}
 STEP_FIELDS = {"reason": "note", "effective_date": "recall_date", "evidence": "doc_number"}
+SUPERVISION_FIELDS = {"rectification.requirement": "requirement", "rectification.days": "days",
+                      "evidence": "doc_number"}
+CLOSE_FIELDS = {"evidence": "doc_number"}
+NEW_RECORD = "supervision-new"  # the key (and anchor) of the form that records supervision
 # Each form's class by the prefix of its key ("terms", "to-<status>", "side-<side>", "check-<item>").
 FORMS: dict[str, type[FlaskForm]] = {"terms": TermsForm, "to": TransitionForm, "side": ConfirmForm,
-                                     "check": CheckForm}
+                                     "check": CheckForm, "supervision": SupervisionForm,
+                                     "close": CloseRectificationForm}
 CHECKED = "请检查下面标出的内容。"
 
 
@@ -110,9 +129,18 @@ def _render(power_id: int, posted: dict[str, FlaskForm] | None = None, refused: 
         formdata=None, prefix=f"check-{c.item.value}", data={**version, "done": "0" if c.done else "1"}))
         for c in h.checks]
     terms = _terms_form(desk, posted.get("terms"))
+    records = supervision.for_power(db.session(), power_id)
+    record_form = posted.get(NEW_RECORD) or SupervisionForm(formdata=None, prefix=NEW_RECORD,
+                                                               data={"held_on": today_in_china()})
+    open_fixes = [r.rectification for r in records if r.rectification and r.rectification.closed_on is None]
+    closing = {f.id: posted.get(f"close-{f.id}") or CloseRectificationForm(
+        formdata=None, prefix=f"close-{f.id}", data={"version": str(f.version)}) for f in open_fixes}
+    may_record = refusal(current_caller(), Action.SUPERVISION_RECORD, h.power.department_id) is None
+    may_close = refusal(current_caller(), Action.RECTIFICATION_CLOSE) is None
     who = desk_words.sides(h.power.department.name, h.power.decision.zone_body)
     places = {f"to-{s.to.value}" for s in desk.steps} | {f"check-{c.item.value}" for c in h.checks}
     places |= {"terms"} if desk.may_edit and h.status in flow.EDITABLE else set()
+    places |= ({NEW_RECORD} if may_record else set()) | ({f"close-{i}" for i in closing} if may_close else set())
     places |= {f"side-{side.value}" for side in desk.sides if h.status == Status.IN_PROGRESS
                and not (h.handed_over_by if side == Side.HANDOVER else h.accepted_by)}
     return render_template(
@@ -120,7 +148,9 @@ def _render(power_id: int, posted: dict[str, FlaskForm] | None = None, refused: 
         checks=checks, refused=refused if refused in places else "", problems=problems or [], sides_enum=Side,
         editable=h.status in flow.EDITABLE, who=who, lineage_steps=LineageOut(many=True).dump(h.power.lineage),
         backdated=_backdated(terms, h), history=_history(desk, who),
-        term_labels="、".join(terms[name].label.text for name in TERMS),
+        term_labels="、".join(terms[name].label.text for name in TERMS), records=records, record_form=record_form,
+        closing=closing if may_close else {}, may_record=may_record, today=today_in_china(),
+        fix_state=supervision.state,
     ), status
 
 
@@ -235,3 +265,34 @@ def check(power_id: int, item: str):
         evidence=form.evidence() if form.marks_done else None, expected_version=form.expected_version),
         lambda _: desk_words.checklist(chosen, form.marks_done), f"check-{item}", STEP_FIELDS,
         f"“{chosen.label}”未能{'标记完成' if form.marks_done else '重新打开'}")
+
+
+@bp.post(f"{POWER}/supervision")
+@recorders
+def supervise(power_id: int):
+    """Record guidance, training or an inspection of the item (its guiding department), with the rectification
+    its finding requires, if any."""
+    form = SupervisionForm(prefix=NEW_RECORD)
+    fix = RectificationIn(form.requirement.data or "", form.days.data or 0) \
+        if form.needs_rectification.data else None
+    return _act(power_id, NEW_RECORD, form, lambda session: supervision.record(
+        session, current_caller(), power_id, held_on=form.held_on.data, kind=SupervisionKind(form.kind.data),
+        findings=form.findings.data or "", evidence=form.evidence(), rectification=fix),
+        lambda r: f"已记录{r.kind.label}。" + (f"整改截止日期为 {r.rectification.due_on.isoformat()}。"
+                                                 if r.rectification else ""),
+        "supervision", SUPERVISION_FIELDS, "监管记录未保存")
+
+
+@bp.post(f"{POWER}/rectifications/{RECTIFICATION}/close")
+@closers
+def close_rectification(power_id: int, rectification_id: int):
+    """The zone's record that a rectification is done, with its evidence."""
+    if supervision.get_rectification(db.session(), rectification_id).power_id != power_id:
+        abort(404)
+    key = f"close-{rectification_id}"
+    form = CloseRectificationForm(prefix=key)
+    return _act(power_id, key, form, lambda session: supervision.close(
+        session, current_caller(), rectification_id, expected_version=form.expected_version,
+        evidence=form.evidence(), note=_blank(form.note.data), closed_on=form.closed_on.data),
+        lambda r: "整改已办结" + ("（逾期办结）。" if r.closed_on > r.due_on else "。"), "supervision",
+        CLOSE_FIELDS, "整改未能办结")

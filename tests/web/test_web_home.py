@@ -14,12 +14,13 @@ from tests.pages import form, login, soup, text
 
 LIST, OFFICES, CALENDAR, TRAIL = "/console/", "/console/offices/", "/console/calendar/", "/console/audit/"
 CHANGES = "/changes"  # public: what changed in the list between two dates
+OVERDUE = "/console/rectifications/"
 # Exactly the parts of the console each role may open (README, Roles), in the page's order.
 LINKS = {
-    "admin": [LIST, CHANGES, OFFICES, CALENDAR, TRAIL],
-    "zone": [LIST, CHANGES],
-    "water": [LIST, CHANGES],
-    "auditor": [LIST, CHANGES, TRAIL],
+    "admin": [LIST, CHANGES, OVERDUE, OFFICES, CALENDAR, TRAIL],
+    "zone": [LIST, CHANGES, OVERDUE],
+    "water": [LIST, CHANGES, OVERDUE],
+    "auditor": [LIST, CHANGES, OVERDUE, TRAIL],
 }
 ROLE_WORDS = {"admin": "管理员", "zone": "经开区管委会", "water": "市级指导部门", "auditor": "审计"}
 
