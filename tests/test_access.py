@@ -133,6 +133,10 @@ EXPECTED = {
     "GET decision_import.index": ADMIN,
     "POST decision_import.preview": ADMIN,
     "POST decision_import.apply": ADMIN,
+    "GET case_volumes.list_volumes": STAFF,
+    "POST case_volumes.record_volumes": frozenset({"admin", "zone"}),
+    "GET case_volumes.stats": EVERYONE,
+    "GET case_volumes.stats_xlsx": EVERYONE,
 }
 # The console's forms post with a CSRF token, which the walk (a bearer-token client) does not have.
 CONSOLE_FORMS = {"POST console.bulk_transition", "POST console.bulk_terms", "POST console.bulk_checklist",
@@ -168,6 +172,9 @@ BODIES = {
     "PATCH reference.update_department": {"phone": "023-00000000"},
     # 2026 replaced by a single day, on the walk's own copy of the database: an audited write.
     "PUT calendar.put_year": {"days": [{"date": "2026-01-01", "kind": "holiday"}], **REASON},
+    # Power 38's January 2026 at 重庆经开区管委会 (department 7 of the seed).
+    "POST case_volumes.record_volumes": {"rows": [{"power": 38, "office": 7, "month": "2026-01", "accepted": 3,
+                                                   "completed": 2}], **REASON},
 }
 # Writes on other versioned rows, and where a client reads the ETag each must send back in If-Match.
 ETAG_FROM = {
@@ -187,6 +194,7 @@ OBJECT_SCOPED = {"PATCH powers.update_power", "PATCH handovers.update_handover",
 ADMITTED_BUT_REFUSED = {"GET static": 404, "POST auth.login": 400, "POST auth.logout": 400,
                         "POST handovers.confirm": 409, "GET guides.get_guide": 404,
                         "POST decisions.import_decision": 422,  # JSON: not a file
+                        "GET case_volumes.stats": 422, "GET case_volumes.stats_xlsx": 422,  # no period given
                         } | {key: 400 for key in CONSOLE_FORMS}
 # Routes that write to the registry or its trail (the web sign-in forms write only security events).
 WRITES = {key for key in EXPECTED if key.split()[0] in {"POST", "PATCH", "PUT"} and not key.startswith("POST auth.")}

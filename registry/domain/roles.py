@@ -42,6 +42,7 @@ class Action(StrEnum):
     HANDOVER_ACCEPT = "handover.accept"  # the zone's side
     GUIDE_EDIT = "guide.edit"  # a power's service guide (办事指南)
     GUIDE_IMPORT = "guide.import"  # many guides at once, from a sheet
+    VOLUME_RECORD = "volume.record"  # case volumes (办件量): a month's figures per item and receiving office
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -67,6 +68,8 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     # The guiding department writes how its item is handled; the admin for any item, and from a sheet.
     Action.GUIDE_EDIT: frozenset({Role.ADMIN, Role.DEPARTMENT}),
     Action.GUIDE_IMPORT: frozenset({Role.ADMIN}),
+    # The zone reports what its offices handled; the guiding departments read the figures, they do not type them.
+    Action.VOLUME_RECORD: frozenset({Role.ADMIN, Role.ZONE}),
 }
 # Actions on one department's data: a department user may take them only for their own department.
 SCOPED_TO_DEPARTMENT = frozenset({Action.POWER_UPDATE, Action.HANDOVER_EDIT, Action.HANDOVER_MOVE,

@@ -10,7 +10,8 @@ from registry.models.lineage import DecisionAction
 from registry.models.power import Power, SubItem
 from registry.models.reference import Decision, Department
 from registry.models.search import PowerPinyin, PowerSearch
+from registry.models.volume import CaseVolume
 
-__all__ = ["ApiToken", "AuditEntry", "Base", "CalendarDay", "CalendarYear", "Decision", "DecisionAction",
-           "Department", "Handover", "HandoverCheck", "HandoverEvent", "HandoverMethod", "Power", "PowerPinyin",
-           "PowerSearch", "SecurityEvent", "ServiceGuide", "SubItem", "User"]
+__all__ = ["ApiToken", "AuditEntry", "Base", "CalendarDay", "CalendarYear", "CaseVolume", "Decision",
+           "DecisionAction", "Department", "Handover", "HandoverCheck", "HandoverEvent", "HandoverMethod", "Power",
+           "PowerPinyin", "PowerSearch", "SecurityEvent", "ServiceGuide", "SubItem", "User"]

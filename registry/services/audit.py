@@ -54,10 +54,12 @@ USER_LABELS = {"name": "用户名", "role": "角色", "department": "所属部�
                "has_password": "已设密码", "password_changed_at": "密码修改时间"}
 TOKEN_LABELS = {"user": "所属账号", "label": "令牌名称", "expires_at": "到期时间", "revoked_at": "吊销时间"}
 METHOD_LABELS = {"name": "名称", "retired": "已停用"}
+VOLUME_LABELS = {"power": "事项", "office": "承接部门", "month": "月份", "accepted": "受理量", "completed": "办结量",
+                 "on_time": "按时办结量", "version": "版本"}
 FIELD_LABELS = {"power": POWER_LABELS, "handover": HANDOVER_LABELS, "calendar_year": CALENDAR_LABELS,
                 "decision": DECISION_LABELS, "department": DEPARTMENT_LABELS, "user": USER_LABELS,
                 "token": TOKEN_LABELS, "handover_method": METHOD_LABELS,
-                "service_guide": GUIDE_LABELS}
+                "service_guide": GUIDE_LABELS, "case_volume": VOLUME_LABELS}
 
 
 def _lock_chain(session: Session) -> None:
