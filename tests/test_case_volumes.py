@@ -5,6 +5,7 @@ the trail shows them before and after; only the zone and the admin record; the p
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,8 @@ def verified(app: Flask) -> None:
 
 @pytest.mark.parametrize("kind", MAKERS)
 def test_a_sheet_records_each_month_audited(app: Flask, tokens: dict[str, str], tmp_path: Path, kind: str) -> None:
-    rows = [GOOD, ["", "取水许可", "2026-02", 5, 5, "", ZONE], [100, "", "2026-02", 0, 0, 0, ZONE]]
+    # A month typed into a spreadsheet becomes the first day of it: read as that month.
+    rows = [GOOD, ["", "取水许可", datetime(2026, 2, 1), 5, 5, "", ZONE], [100, "", "2026-02", 0, 0, 0, ZONE]]
     result = run(app, tmp_path, rows, kind=kind)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == FIRST_LINE

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.domain.choices import DepartmentKind
@@ -29,7 +30,7 @@ from registry.models.base import is_id
 from registry.services import audit
 from registry.services.authz import authorize
 from registry.services.changes import apply_changes, flush_versioned
-from registry.services.errors import Code, Message, ValidationFailed
+from registry.services.errors import Code, Message, StaleVersion, ValidationFailed
 from registry.services.guide_import import registry_powers
 from registry.services.versions import check_version
 
@@ -246,7 +247,12 @@ def record(session: Session, caller: Caller, rows: Iterable[Given], reason: str 
             if not dry_run:
                 outcome.volume = CaseVolume(power=row.power, office=row.office, month=row.month, **_figures(row))
                 session.add(outcome.volume)
-                flush_versioned(session, outcome.volume)
+                try:
+                    flush_versioned(session, outcome.volume)
+                except IntegrityError as exc:  # another import recorded this month first
+                    raise StaleVersion(Message(
+                        Code.VOLUME_STALE, "someone else just recorded the figures of {month}; reload them and "
+                        "retry", month=row.month)) from exc
                 audit.record(session, caller, "create", outcome.volume, None, reason)
         else:
             check_version(current, row.version, lambda version, expected, month=row.month: Message(
@@ -288,7 +294,7 @@ class _Items:
                     formula=str(value)[:60]))
                 return None
         if seq:
-            if not COUNT.match(seq) or not is_id(seq.lstrip("-")) or seq.startswith("-"):
+            if not is_id(seq):
                 errors.add(number, where(number, SEQ), Message(Code.VOLUME_NOT_A_COUNT, "a whole number, not "
                                                                "{value}", value=seq[:40]))
                 return None
