@@ -5,7 +5,7 @@ the trail shows them before and after; only the zone and the admin record; the p
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
 from registry import db
-from registry.models import AuditEntry, CaseVolume
+from registry.domain.choices import ExerciseLevel, PowerType
+from registry.models import AuditEntry, CaseVolume, Decision, Power
 from registry.services.case_volumes import current_month
 from tests.conftest import bearer, cli
 from tests.handover_steps import drive, fix_terms
@@ -269,6 +270,10 @@ def test_the_public_figures_are_the_sums_of_what_was_recorded(app: Flask, tokens
     sheet = app.test_client().get("/api/v1/stats/volumes.xlsx", query_string=PERIOD)
     book = load_workbook(io.BytesIO(sheet.data))
     assert book.sheetnames == ["说明", "按事项", "按部门", "按月份", "零办件事项"]
+    assert [c.coordinate for ws in book for r in ws.iter_rows() for c in r if c.data_type == "f"] == []
+    items = [list(r) for r in book["按事项"].iter_rows(values_only=True)]
+    assert items[0] == ["序号", "事项名称", "市级指导(实施)部门(单位)", "受理量", "办结量", "按时办结量"]
+    assert [r[3:] for r in items[1:]] == [[i["accepted"], i["completed"], i["on_time"]] for i in stats["by_item"]]
     months = [list(r) for r in book["按月份"].iter_rows(values_only=True)]
     assert months[0] == ["月份", "受理量", "办结量", "按时办结量"]
     assert [r[:3] for r in months[1:]] == [[m["month"], m["accepted"], m["completed"]] for m in stats["by_month"]]
@@ -307,3 +312,39 @@ def test_figures_changed_outside_the_registry_fail_verification(app: Flask, toke
         conn.execute(text("UPDATE case_volume SET accepted = 99"))
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and "case_volume" in result.output, result.output
+
+
+def second_decision_with_a_38(app: Flask) -> int:
+    """A later decision (written straight to the tables: only 序号 matters here) that lists its own item 38."""
+    with app.app_context():
+        session = db.session()
+        decision = Decision(doc_number="渝府发〔2027〕1号", title="测试决定", issuer="重庆市人民政府",
+                            issued_on=date(2026, 6, 1), recipient="重庆经开区管委会", zone_body=ZONE,
+                            annex_title="附件", body="", source_ref="test")
+        power = Power(decision=decision, seq=38, name="另一决定的第38项", type=PowerType.LICENSING,
+                      level=ExerciseLevel.CITY, department_id=1, partial=False)
+        session.add_all([decision, power])
+        session.commit()
+        return power.id
+
+
+@pytest.mark.parametrize(
+    ("item", "outcome"),
+    [
+        pytest.param([38, ""], "  第 2 行“序号”：序号为 38 的事项有 2 个，请同时填写事项名称", id="seq-alone"),
+        pytest.param([38, "取水许可"], WATER, id="seq-and-name"),
+        pytest.param([38, "另一决定的第38项"], "new", id="seq-and-the-other-name"),
+        pytest.param([38, "林木采伐许可"],
+                     "  第 2 行“事项名称”：序号 38 的事项是“取水许可、另一决定的第38项”，与所填名称不符",
+                     id="seq-and-neither-name"),
+    ],
+)
+def test_a_seq_two_decisions_use_needs_the_name(app: Flask, tmp_path: Path, item: list, outcome: object) -> None:
+    other = second_decision_with_a_38(app)
+    result = run(app, tmp_path, [[*item, "2026-01", 1, 1, "", ZONE]])
+    if isinstance(outcome, str) and outcome != "new":
+        assert result.exit_code != 0 and outcome in result.output.splitlines(), result.output
+        assert stored(app) == []
+    else:
+        assert result.exit_code == 0, result.output
+        assert [v[0] for v in stored(app)] == [other if outcome == "new" else outcome]

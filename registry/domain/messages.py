@@ -226,6 +226,7 @@ class Code(StrEnum):
     VOLUME_FORMULA = "volume.formula"
     VOLUME_NO_KEY = "volume.no_key"
     VOLUME_NO_SUCH_SEQ = "volume.no_such_seq"
+    VOLUME_SEQ_AMBIGUOUS = "volume.seq_ambiguous"
     VOLUME_NO_SUCH_NAME = "volume.no_such_name"
     VOLUME_NAME_AMBIGUOUS = "volume.name_ambiguous"
     VOLUME_NAME_MISMATCH = "volume.name_mismatch"

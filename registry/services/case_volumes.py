@@ -298,15 +298,24 @@ class _Items:
                 errors.add(number, where(number, SEQ), Message(Code.VOLUME_NOT_A_COUNT, "a whole number, not "
                                                                "{value}", value=seq[:40]))
                 return None
-            found = [p for p in self.by_seq.get(int(seq), []) if not p.retired] or self.by_seq.get(int(seq), [])
-            if len(found) != 1:
+            listed = self.by_seq.get(int(seq), [])
+            found = [p for p in listed if not p.retired] or listed  # an item in force before a retired one
+            if not found:
                 errors.add(number, where(number, SEQ), Message(Code.VOLUME_NO_SUCH_SEQ, "no item has 序号 {seq}",
                                                                seq=int(seq)))
                 return None
-            if name and normalise(name) != normalise(found[0].name):
-                errors.add(number, where(number, NAME), Message(
-                    Code.VOLUME_NAME_MISMATCH, "序号 {seq} is {name}, not the name given", seq=int(seq),
-                    name=found[0].name))
+            if name:
+                named = [p for p in found if normalise(p.name) == normalise(name)]
+                if not named:
+                    errors.add(number, where(number, NAME), Message(
+                        Code.VOLUME_NAME_MISMATCH, "序号 {seq} is {name}, not the name given", seq=int(seq),
+                        name="、".join(p.name for p in found)))
+                    return None
+                found = named
+            if len(found) > 1:  # several decisions list an item under this 序号
+                errors.add(number, where(number, SEQ), Message(
+                    Code.VOLUME_SEQ_AMBIGUOUS, "{count} items have 序号 {seq}; give 事项名称 too", count=len(found),
+                    seq=int(seq)))
                 return None
             return found[0]
         if not name:

@@ -224,6 +224,7 @@ ZH: dict[Code, str] = {
     Code.VOLUME_FORMULA: "单元格是公式（{formula}），请填写数值本身",
     Code.VOLUME_NO_KEY: "未填写序号或事项名称",
     Code.VOLUME_NO_SUCH_SEQ: "现行决定中没有序号为 {seq} 的事项",
+    Code.VOLUME_SEQ_AMBIGUOUS: "序号为 {seq} 的事项有 {count} 个，请同时填写事项名称",
     Code.VOLUME_NO_SUCH_NAME: "没有名为“{name}”的事项",
     Code.VOLUME_NAME_AMBIGUOUS: "名为“{name}”的事项有 {count} 个，请填写序号",
     Code.VOLUME_NAME_MISMATCH: "序号 {seq} 的事项是“{name}”，与所填名称不符",
