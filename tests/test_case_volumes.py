@@ -284,10 +284,15 @@ def test_the_public_figures_are_the_sums_of_what_was_recorded(app: Flask, tokens
 @pytest.mark.parametrize(
     ("query", "status"),
     [({"from": "2026-05", "to": "2026-01"}, 422), ({"from": "2026-5", "to": "2026-06"}, 422), ({}, 422),
+     ({"from": "2016-07", "to": "2026-07"}, 422), ({"from": "2016-08", "to": "2026-07"}, 200),
      ({"from": "2026-01", "to": "2026-01"}, 200)],
 )
-def test_the_period_is_two_months_in_order(reader, query: dict, status: int) -> None:
-    assert reader.get("/api/v1/stats/volumes", query_string=query).status_code == status
+def test_the_period_is_two_months_in_order_ten_years_at_most(reader, query: dict, status: int) -> None:
+    resp = reader.get("/api/v1/stats/volumes", query_string=query)
+    assert resp.status_code == status, resp.json
+    if status == 200:
+        assert resp.json["by_month"][0]["month"] == query["from"]
+        assert resp.json["by_month"][-1]["month"] == query["to"]
 
 
 def test_items_in_use_with_no_case_in_the_period_are_listed(app: Flask, tokens: dict[str, str]) -> None:

@@ -243,6 +243,7 @@ class Code(StrEnum):
     VOLUME_DUPLICATE_ROW = "volume.duplicate_row"
     VOLUME_STALE = "volume.stale"
     VOLUME_PERIOD_REVERSED = "volume.period_reversed"
+    VOLUME_PERIOD_TOO_LONG = "volume.period_too_long"
     # The audit key
     AUDIT_KEY_WRONG = "audit.key_wrong"
     AUDIT_KEY_MISSING = "audit.key_missing"

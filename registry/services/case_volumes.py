@@ -26,7 +26,7 @@ from registry.domain.searchtext import normalise
 from registry.domain.workdays import today_in_china
 from registry.imports.tables import Formula, Table
 from registry.models import CaseVolume, Decision, Department, Handover, Power
-from registry.models.base import is_id
+from registry.models.base import MAX_ID, is_id
 from registry.services import audit
 from registry.services.authz import authorize
 from registry.services.changes import apply_changes, flush_versioned
@@ -46,6 +46,7 @@ REQUIRED = ("month", "accepted", "completed")
 COUNTS = ("accepted", "completed", "on_time")
 # Handed over and in use: an item in this state with no case in a period is listed as such.
 IN_USE = (Status.HANDED_OVER, Status.OPERATING)
+MAX_MONTHS = 120  # the longest period the figures are summed over (each month is a line of the answer)
 
 
 @dataclass
@@ -138,7 +139,7 @@ def _count(given: Given, name: str, errors: Errors) -> int | None:
         errors.add(given.label, given.place(name), Message(Code.VOLUME_NEGATIVE, "not a negative number ({value})",
                                                            value=number))
         return None
-    if number > 2**31 - 1:
+    if number > MAX_ID:
         errors.add(given.label, given.place(name), Message(Code.VOLUME_NOT_A_COUNT, "a whole number, not {value}",
                                                            value=text[:40]))
         return None
@@ -189,7 +190,7 @@ def check(session: Session, rows: Iterable[Given], errors: Errors | None = None,
           today: date | None = None) -> list[Checked]:
     """Every row checked: month, counts and their order, the office, no row twice; ValidationFailed naming each
     wrong place (with any ``errors`` found while the rows were read)."""
-    errors = errors or Errors()
+    errors = errors if errors is not None else Errors()
     this_month = current_month(today)
     checked: list[Checked] = []
     seen: dict[tuple[int, int, str], int] = {}
@@ -415,12 +416,18 @@ def record_request(session: Session, caller: Caller, rows: list[dict[str, Any]],
 
 
 def _period(start: str, end: str) -> tuple[str, str]:
-    """The months from ``start`` to ``end`` (YYYY-MM, both included), refused when reversed."""
+    """The months from ``start`` to ``end`` (YYYY-MM, both included), refused when reversed or over MAX_MONTHS."""
     if start > end:
         raise ValidationFailed(Message(Code.VOLUME_PERIOD_REVERSED, "the period starts ({start}) after it ends "
                                        "({end})", start=start, end=end),
                                {"from": [Message(Code.VOLUME_PERIOD_REVERSED, "after the end", start=start,
                                                  end=end)]})
+    months = (int(end[:4]) - int(start[:4])) * 12 + int(end[5:]) - int(start[5:]) + 1
+    if months > MAX_MONTHS:
+        raise ValidationFailed(Message(Code.VOLUME_PERIOD_TOO_LONG, "a period of at most {max} months, not {months}",
+                                       max=MAX_MONTHS, months=months),
+                               {"to": [Message(Code.VOLUME_PERIOD_TOO_LONG, "too far from the start", max=MAX_MONTHS,
+                                               months=months)]})
     return start, end
 
 

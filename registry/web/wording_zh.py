@@ -241,6 +241,7 @@ ZH: dict[Code, str] = {
     Code.VOLUME_DUPLICATE_ROW: "与第 {first} 行是同一事项、承接部门和月份",
     Code.VOLUME_STALE: "{month} 的办件量已被他人修改，请刷新后重试",
     Code.VOLUME_PERIOD_REVERSED: "起始月份 {start} 晚于截止月份 {end}",
+    Code.VOLUME_PERIOD_TOO_LONG: "统计期间最长 {max} 个月，此处为 {months} 个月",
     # The database and its disk
     Code.DATABASE_UNAVAILABLE: "数据库暂时无法连接，请稍后再试。",
     Code.DATABASE_BUSY: "系统正忙（数据库正在处理其他修改），请稍后再试。",
