@@ -3,7 +3,7 @@ inspection per item, and the rectification (整改) a finding may require, with 
 the zone's closing record. Both versioned, never deleted.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

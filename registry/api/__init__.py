@@ -13,6 +13,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from registry.api import (
     audit,
     calendar,
+    case_volumes,
     changes,
     decisions,
     docs,
@@ -94,7 +95,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_require_json_body)
     app.before_request(_require_utf8_query)
     for blp in (powers.blp, handovers.blp, guides.blp, progress.blp, feed.blp, reference.blp, calendar.blp, audit.blp,
-                users.blp, decisions.blp, changes.blp, supervision.blp):
+                users.blp, decisions.blp, changes.blp, supervision.blp, case_volumes.blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)

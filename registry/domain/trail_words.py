@@ -14,7 +14,7 @@ from registry.domain.roles import Role
 
 ENTITY_LABELS = {"power": "事项", "handover": "交接", "handover_method": "移交方式", "decision": "决定",
                  "department": "部门", "user": "账号", "token": "令牌", "calendar_year": "工作日历",
-                 "service_guide": "办事指南", "registry": "登记系统", "audit_key": "审计密钥",
+                 "service_guide": "办事指南", "case_volume": "办件量", "registry": "登记系统", "audit_key": "审计密钥",
                  "supervision": "监管记录", "rectification": "整改"}
 ACTION_LABELS = {"create": "新建", "update": "修改", "retire": "撤销", "restore": "恢复", "disable": "停用",
                  "enable": "启用", "set_password": "设置密码", "revoke": "吊销", "transition": "状态转换",
@@ -31,7 +31,8 @@ NAMED_IDS = {("power", "department"): "departments", ("handover", "receiving_off
              ("power", "decision"): "decisions", ("handover", "power"): "powers", ("token", "user"): "users",
              ("service_guide", "office"): "departments", ("service_guide", "power"): "powers",
              ("supervision", "department"): "departments", ("supervision", "power"): "powers",
-             ("rectification", "power"): "powers"}
+             ("rectification", "power"): "powers", ("case_volume", "office"): "departments",
+             ("case_volume", "power"): "powers"}
 MOMENTS = {("handover", "handed_over_at"), ("handover", "accepted_at"), ("user", "password_changed_at"),
            ("token", "expires_at"), ("token", "revoked_at"), ("calendar_year", "loaded_at")}
 CHECK_LABELS = {"done": "完成", "by": "办理人", "at": "时间", "evidence": "依据", "note": "说明"}

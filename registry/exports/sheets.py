@@ -107,9 +107,21 @@ def _put(ws: Any, r: int, c: int, value: Cell) -> int:
 def xlsx_bytes(title: str, header: Sequence[str], rows: Iterable[Iterable[Any]]) -> bytes:
     """The table as one .xlsx sheet: bold frozen header repeated on every printed page, typed dates and
     numbers, columns as wide as their content (wrapped beyond ``MAX_WIDTH``), fitted to the page width."""
+    return xlsx_book([(title, header, rows)])
+
+
+def xlsx_book(tables: Sequence[tuple[str, Sequence[str], Iterable[Iterable[Any]]]]) -> bytes:
+    """Several tables, one sheet each (titled by the first item), each laid out as ``xlsx_bytes`` lays out one."""
     wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
+    wb.remove(wb.active)
+    for title, header, rows in tables:
+        _sheet(wb.create_sheet(title[:31]), header, rows)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _sheet(ws: Any, header: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
     widths = [_put(ws, 1, c, v) for c, v in enumerate(row(header), 1)]
     for c in range(1, len(widths) + 1):
         ws.cell(row=1, column=c).font = Font(bold=True)
@@ -126,6 +138,3 @@ def xlsx_bytes(title: str, header: Sequence[str], rows: Iterable[Iterable[Any]])
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()

@@ -11,7 +11,9 @@ from registry.models.power import Power, SubItem
 from registry.models.reference import Decision, Department
 from registry.models.search import PowerPinyin, PowerSearch
 from registry.models.supervision import Rectification, Supervision
+from registry.models.volume import CaseVolume
 
-__all__ = ["ApiToken", "AuditEntry", "Base", "CalendarDay", "CalendarYear", "Decision", "DecisionAction",
-           "Department", "Handover", "HandoverCheck", "HandoverEvent", "HandoverMethod", "Power", "PowerPinyin",
-           "PowerSearch", "Rectification", "SecurityEvent", "ServiceGuide", "SubItem", "Supervision", "User"]
+__all__ = ["ApiToken", "AuditEntry", "Base", "CalendarDay", "CalendarYear", "CaseVolume", "Decision",
+           "DecisionAction", "Department", "Handover", "HandoverCheck", "HandoverEvent", "HandoverMethod", "Power",
+           "PowerPinyin", "PowerSearch", "Rectification", "SecurityEvent", "ServiceGuide", "SubItem", "Supervision",
+           "User"]

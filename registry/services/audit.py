@@ -60,11 +60,13 @@ RECTIFICATION_LABELS = {"power": "事项", "supervision": "监管记录", "requi
                         "counted_from": "起算日期", "days": "整改期限（工作日）", "due_on": "整改截止日期",
                         "closed_on": "办结日期", "closed_note": "办结说明", "closed_evidence": "办结依据",
                         "closed_by": "办结人", "version": "版本"}
+VOLUME_LABELS = {"power": "事项", "office": "承接部门", "month": "月份", "accepted": "受理量", "completed": "办结量",
+                 "on_time": "按时办结量", "version": "版本"}
 FIELD_LABELS = {"power": POWER_LABELS, "handover": HANDOVER_LABELS, "calendar_year": CALENDAR_LABELS,
                 "decision": DECISION_LABELS, "department": DEPARTMENT_LABELS, "user": USER_LABELS,
                 "token": TOKEN_LABELS, "handover_method": METHOD_LABELS,
                 "service_guide": GUIDE_LABELS, "supervision": SUPERVISION_LABELS,
-                "rectification": RECTIFICATION_LABELS}
+                "rectification": RECTIFICATION_LABELS, "case_volume": VOLUME_LABELS}
 
 
 def _lock_chain(session: Session) -> None:

@@ -9,6 +9,7 @@ the guide says. 申请材料 lists one material a line; 是否收费 is 是 or �
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,14 +111,19 @@ def _parse(column: str, value: Any) -> Any:
     return rules.tidy(_text(value))
 
 
+def registry_powers(session: Session) -> Iterable[Power]:
+    """The registry's powers, not synthetic scale data, in the order they were made (the sheet imports' items)."""
+    real = select(Decision.id).where(Decision.synthetic.is_(False))
+    return session.scalars(select(Power).where(Power.decision_id.in_(real)).order_by(Power.id))
+
+
 class _Powers:
     """The registry's powers (not synthetic scale data), by 序号 and by name."""
 
     def __init__(self, session: Session):
-        real = select(Decision.id).where(Decision.synthetic.is_(False))
         self.by_seq: dict[int, list[Power]] = {}
         self.by_name: dict[str, list[Power]] = {}
-        for power in session.scalars(select(Power).where(Power.decision_id.in_(real)).order_by(Power.id)):
+        for power in registry_powers(session):
             self.by_seq.setdefault(power.seq, []).append(power)
             self.by_name.setdefault(power.name, []).append(power)
 

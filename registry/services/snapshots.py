@@ -14,6 +14,7 @@ from registry.models import (
     ApiToken,
     Base,
     CalendarYear,
+    CaseVolume,
     Decision,
     Department,
     Handover,
@@ -114,6 +115,10 @@ def rectification(r: Rectification) -> dict[str, Any]:
             "counted_from": _day(r.counted_from), "days": r.days, "due_on": _day(r.due_on),
             "closed_on": _day(r.closed_on), "closed_note": r.closed_note, "closed_evidence": r.closed_evidence,
             "closed_by": r.closed_by, "version": r.version}
+def case_volume(v: CaseVolume) -> dict[str, Any]:
+    """A month's figures for one item at one office: what a later import replaces."""
+    return {"power": v.power_id, "office": v.office_id, "month": v.month, "accepted": v.accepted,
+            "completed": v.completed, "on_time": v.on_time, "version": v.version}
 
 
 def power_label(p: Power) -> str:
@@ -152,6 +157,8 @@ KINDS: dict[str, Kind] = {
     "department": Kind(Department, department, lambda d: d.name),
     "user": Kind(User, user, lambda u: u.name),
     "token": Kind(ApiToken, token, lambda t: f"{t.label} ({t.user.name})"),
+    "case_volume": Kind(CaseVolume, case_volume, lambda v: f"{power_label(v.power)} {v.office.name} {v.month} 办件量",
+                        power_id=lambda v: v.power_id, department_id=lambda v: v.power.department_id),
     "calendar_year": Kind(CalendarYear, calendar_year, lambda y: f"{y.year}年工作日历", department_id=lambda y: None),
 }
 
