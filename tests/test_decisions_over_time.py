@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -91,9 +92,9 @@ def test_the_list_on_a_date_follows_the_decisions_in_force(timeline: dict[str, A
     assert everything["total"] == 106  # retired (not held) items only when asked for
 
 
-def test_the_list_on_every_date_is_the_plain_rule(timeline: dict[str, Any]) -> None:
+def _agrees_with_the_plain_rule(app: Flask, client: FlaskClient) -> None:
     """The SQL rule and registry.domain.standing agree on every date around every step, with filters too."""
-    with timeline["app"].app_context():
+    with app.app_context():
         session = db.session(write=False)
         powers = list(session.scalars(select(Power)).unique())
         lineage = standing.steps(session, [p.id for p in powers])
@@ -101,10 +102,37 @@ def test_the_list_on_every_date_is_the_plain_rule(timeline: dict[str, Any]) -> N
     probes = sorted({d for day in days for d in (day, date.fromordinal(day.toordinal() - 1))})
     for day in probes:
         expected = {p.id for p in powers if not p.retired and stand(lineage.get(p.id, []), day).held}
-        got = {p["id"] for p in _listed(timeline["client"], on=day.isoformat())["items"]}
+        got = {p["id"] for p in _listed(client, on=day.isoformat())["items"]}
         assert got == expected, day
-        water = _listed(timeline["client"], on=day.isoformat(), department="市水利局", q="许可")
+        water = _listed(client, on=day.isoformat(), department="市水利局", q="许可")
         assert {p["id"] for p in water["items"]} <= expected
+
+
+def test_the_list_on_every_date_is_the_plain_rule(timeline: dict[str, Any]) -> None:
+    _agrees_with_the_plain_rule(timeline["app"], timeline["client"])
+
+
+# Steps that only the plain rule's finer points decide: a suspension and its resumption, and a recall and a new
+# devolution on the same day by two decisions (the later one applied wins).
+STEPS = [("渝府发〔2027〕11号", "2027-02-01", "暂停", 2), ("渝府发〔2027〕12号", "2027-03-01", "恢复", 2),
+         ("渝府发〔2027〕13号", "2027-04-01", "收回", 3), ("渝府发〔2027〕14号", "2027-04-01", "下放", 3),
+         ("渝府发〔2027〕15号", "2027-05-01", "下放", 4), ("渝府发〔2027〕16号", "2027-05-01", "取消", 4)]
+
+
+def test_suspensions_and_steps_on_one_day_follow_the_plain_rule(app: Flask, client: FlaskClient,
+                                                                   admin_headers: dict[str, str]) -> None:
+    items = {p["seq"]: p for p in parse_annex.parse_file()["powers"]}
+    for number, effective, action, seq in STEPS:
+        item = items[seq]
+        row = [action, "1", item["name"], item["sub_items"][0] if item["sub_items"] else "", item["type"],
+               item["level"], item["department"], ""]
+        sheet = f"\ufeff{HEADER}\n{','.join(row)}\n".encode()
+        _import(client, admin_headers, sheet, "text/csv", number=number, title="测试决定", date="2027-01-15",
+                effective=effective, body="重庆经开区管委会")
+    _agrees_with_the_plain_rule(app, client)
+    on = {day: {p["seq"] for p in _listed(client, on=day)["items"] if p["seq"] in (2, 3, 4)}
+          for day in ("2027-02-01", "2027-03-01", "2027-04-01", "2027-05-01")}
+    assert on == {"2027-02-01": {3, 4}, "2027-03-01": {2, 3, 4}, "2027-04-01": {2, 3, 4}, "2027-05-01": {2, 3}}
 
 
 def test_today_is_the_default(timeline: dict[str, Any]) -> None:
