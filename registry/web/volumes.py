@@ -11,6 +11,7 @@ from flask import Blueprint, render_template, request
 
 from registry import db
 from registry.domain.workdays import today_in_china
+from registry.exports import volumes as volume_sheets
 from registry.http.access import public, staff
 from registry.services import case_volumes
 from registry.services.errors import ValidationFailed
@@ -45,8 +46,10 @@ def _figures(staff_view: bool) -> tuple[str, dict[str, Any], int]:
         except ValidationFailed as error:
             for key, messages in (error.errors or {}).items():
                 errors.setdefault(key if key in FIELDS else "from", []).extend(feedback.words(m) for m in messages)
-    context: dict[str, Any] = {"period": period, "errors": errors, "fields": FIELDS, "stats": found}
+    context: dict[str, Any] = {"period": period, "errors": errors, "fields": FIELDS, "stats": None}
     if found is not None:
+        # The pages read the figures as the public API answers them (sums, names of items and departments only).
+        context["stats"] = volume_sheets.public(found)
         context["month_chart"] = charts.volumes([(m, s.accepted, s.completed) for m, s in found.by_month])
         context["department_chart"] = charts.volumes([(line.department.name, line.sums.accepted, line.sums.completed)
                                                       for line in found.by_department])

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from registry.web import volumes as volume_pages
 from tests.conftest import STAFF, bearer
+from tests.handover_steps import drive
 from tests.pages import external_urls, field_errors, login, soup, text
 
 ZONE, ZONE_ID = "重庆经开区管委会", 7
@@ -108,6 +109,19 @@ def test_only_staff_see_each_item_and_its_receiving_office(app: Flask, tokens: d
     else:
         assert {tr.th.get_text(strip=True): tr.find_all("td")[2].get_text(strip=True)
                 for tr in found.tbody.find_all("tr")} == by_item
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_items_in_use_with_no_case_in_the_period_are_listed(app: Flask, tokens: dict[str, str], path: str) -> None:
+    client = app.test_client()
+    drive(client, tokens, WATER, "operating", ZONE_ID)
+    drive(client, tokens, FORESTRY, "handed_over", ZONE_ID)
+    # 取水许可: cases only before the period, and a month of none in it; the forestry item had cases.
+    record(client, tokens, rows=[(WATER, "2025-12", 3, 3), (WATER, "2026-02", 0, 0), (FORESTRY, "2026-03", 5, 4)])
+    page = soup(client_for(app, PAGES[path]).get(path, query_string=PERIOD))
+    assert page.find(id="idle").get_text(strip=True) == "零办件事项（1 项）"
+    [item] = [" ".join(li.get_text(" ").split()) for li in page.find(id="idle-items").find_all("li")]
+    assert re.fullmatch(r"第\d+项 取水许可 （市水利局）", item), item
 
 
 @pytest.mark.parametrize(("today", "start", "end"), [
