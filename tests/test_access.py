@@ -145,6 +145,8 @@ EXPECTED = {
     "POST case_volumes.record_volumes": frozenset({"admin", "zone"}),
     "GET case_volumes.stats": EVERYONE,
     "GET case_volumes.stats_xlsx": EVERYONE,
+    "GET volumes.public_page": EVERYONE,
+    "GET volumes.console_page": STAFF,
 }
 # The console's forms post with a CSRF token, which the walk (a bearer-token client) does not have.
 CONSOLE_FORMS = {"POST console.bulk_transition", "POST console.bulk_terms", "POST console.bulk_checklist",

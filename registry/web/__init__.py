@@ -32,6 +32,7 @@ from registry.web import (
     offices,
     public,
     rectifications,
+    volumes,
 )
 from registry.web.wording import changed_fields, devolved_sub_items, event_sentence
 
@@ -128,5 +129,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(may)
     app.add_template_global(event_text)
     for blueprint in (auth.bp, home.bp, public.bp, console.bp, handover.bp, edit.bp, guide.bp, auditor.bp, offices.bp,
-                      calendar_page.bp, decision_import.bp, rectifications.bp):
+                      calendar_page.bp, decision_import.bp, rectifications.bp, volumes.bp):
         app.register_blueprint(blueprint)

@@ -100,3 +100,13 @@ def by_department(counts: dict[str, dict[Status, int]]) -> Chart:
         items.append((name, parts, f"完成 {parts[0][1]}/{total}"))
     scale = max((sum(v for _, v in parts) for _, parts, _ in items), default=0)
     return _rows(items, scale)
+
+
+VOLUME = Group("accepted", "受理量", (), "solid")
+
+
+def volumes(lines: list[tuple[str, int, int]]) -> Chart:
+    """One bar per line (a month, a department) for its 受理量, scaled to the largest, with 受理 and 办结 beside it."""
+    scale = max((accepted for _, accepted, _ in lines), default=0)
+    return _rows([(label, [(VOLUME, accepted)], f"受理 {accepted}，办结 {completed}")
+                  for label, accepted, completed in lines], scale)

@@ -15,12 +15,13 @@ from tests.pages import form, login, soup, text
 LIST, OFFICES, CALENDAR, TRAIL = "/console/", "/console/offices/", "/console/calendar/", "/console/audit/"
 CHANGES = "/changes"  # public: what changed in the list between two dates
 OVERDUE = "/console/rectifications/"
+VOLUMES = "/console/volumes"
 # Exactly the parts of the console each role may open (README, Roles), in the page's order.
 LINKS = {
-    "admin": [LIST, CHANGES, OVERDUE, OFFICES, CALENDAR, TRAIL],
-    "zone": [LIST, CHANGES, OVERDUE],
-    "water": [LIST, CHANGES, OVERDUE],
-    "auditor": [LIST, CHANGES, OVERDUE, TRAIL],
+    "admin": [LIST, CHANGES, OVERDUE, VOLUMES, OFFICES, CALENDAR, TRAIL],
+    "zone": [LIST, CHANGES, OVERDUE, VOLUMES],
+    "water": [LIST, CHANGES, OVERDUE, VOLUMES],
+    "auditor": [LIST, CHANGES, OVERDUE, VOLUMES, TRAIL],
 }
 ROLE_WORDS = {"admin": "管理员", "zone": "经开区管委会", "water": "市级指导部门", "auditor": "审计"}
 
