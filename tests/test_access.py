@@ -148,6 +148,7 @@ EXPECTED = {
     "POST evaluation.record_evaluation": frozenset({"admin", "zone"}),
     "GET evaluation.list_evaluations": STAFF,
     "GET evaluation.stats": STAFF,
+    "GET evaluation.proposals_xlsx": STAFF,
 }
 # The console's forms post with a CSRF token, which the walk (a bearer-token client) does not have.
 CONSOLE_FORMS = {"POST console.bulk_transition", "POST console.bulk_terms", "POST console.bulk_checklist",
@@ -213,7 +214,7 @@ ADMITTED_BUT_REFUSED = {"GET static": 404, "POST auth.login": 400, "POST auth.lo
                         # The walk records no rectification: there is none to read or close.
                         "GET supervision.get_rectification": 404, "POST supervision.close_rectification": 404,
                         "GET case_volumes.stats": 422, "GET case_volumes.stats_xlsx": 422,  # no period given
-                        "GET evaluation.stats": 422,
+                        "GET evaluation.stats": 422, "GET evaluation.proposals_xlsx": 422,
                         } | {key: 400 for key in CONSOLE_FORMS}
 # Routes that write to the registry or its trail (the web sign-in forms write only security events).
 WRITES = {key for key in EXPECTED if key.split()[0] in {"POST", "PATCH", "PUT"} and not key.startswith("POST auth.")}

@@ -5,15 +5,19 @@ the same period updates it with If-Match; everything is audited and the trail st
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 
 from registry.services import evaluation as evaluation_service
+from registry.services.decision_files import XLSX_TYPE
 from tests.conftest import bearer, cli
 from tests.handover_steps import drive
+from tests.test_decisions import audit_size
 
 WATER, FORESTRY, ZONE_ID = 38, 100, 7  # 取水许可 of 市水利局; an item of 市林业局; the zone office
 TODAY = date(2026, 12, 3)
@@ -166,3 +170,33 @@ def test_who_may_evaluate_and_read(client: FlaskClient, tokens: dict[str, str], 
     body = {"period": "2026", "conclusion": "keep", "reason": "办件正常"} if method == "post" else None
     resp = getattr(client, method)(path, headers=headers, json=body)
     assert resp.status_code == status, resp.json
+
+
+DRAFT = {"number": "渝府发〔2027〕9号", "title": "重庆市人民政府关于调整重庆经济技术开发区部分市级行政权力事项的决定",
+         "date": "2027-03-01", "effective": "2027-04-01", "body": "重庆经开区管委会"}
+KEPT = 3  # another item, concluded 保留: not a proposal
+
+
+def test_the_proposals_sheet_previews_in_the_decision_import(app: Flask, client: FlaskClient,
+                                                             tokens: dict[str, str]) -> None:
+    for power, conclusion in ((WATER, "建议收回"), (FORESTRY, "adjust"), (KEPT, "keep")):
+        assert evaluate(client, "zone", tokens, power=power, conclusion=conclusion).status_code == 201
+    resp = client.get("/api/v1/stats/evaluation/proposals.xlsx", query_string={"period": "2026"},
+                      headers=bearer(tokens["auditor"]))
+    assert resp.status_code == 200, resp.json
+    sheet = load_workbook(io.BytesIO(resp.data)).worksheets[0]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][0] == "2026年度评估 调整建议"
+    assert rows[1] == ["调整类型", "序号", "事项名称", "子项名称", "事项类型", "行使层级", "市级指导(实施)部门(单位)",
+                       "备 \u2002注"]
+    names = {p: client.get(f"/api/v1/powers/{p}").json for p in (WATER, FORESTRY)}
+    assert [(r[0], r[1], r[2]) for r in rows[2:]] == [
+        ("收回", names[WATER]["seq"], names[WATER]["name"]),
+        *[("调整", names[FORESTRY]["seq"], names[FORESTRY]["name"])] * max(1, len(names[FORESTRY]["sub_items"]))]
+    before = audit_size(app)
+    preview = client.post("/api/v1/decisions/imports", data=resp.data, query_string={"dry_run": "true", **DRAFT},
+                          headers={**bearer(tokens["admin"]), "Content-Type": XLSX_TYPE})
+    assert preview.status_code == 200, preview.json
+    summary = {k: n for k, n in preview.json["summary"].items() if n}
+    assert summary == {"recall": 1, "unchanged": 1}, preview.json["summary"]
+    assert audit_size(app) == before  # a preview writes nothing

@@ -7,7 +7,10 @@ from typing import Any
 from registry import db
 from registry.api.blueprint import BEARER, Blueprint, etag_header
 from registry.domain.roles import ALLOWED, Action
+from registry.exports import proposals
+from registry.exports.sheets import XLSX_TYPE
 from registry.http.access import current_caller, roles, staff
+from registry.http.downloads import attachment
 from registry.http.etag import optional_version, with_etag
 from registry.http.paths import POWER
 from registry.schemas.evaluation import EvaluationIn, EvaluationOut, EvaluationStatsOut, StatsQuery
@@ -56,3 +59,15 @@ def stats(period: str):
     conclusion if any and the computed flags (no case for 12 months, never evaluated, on-time share down more
     than 10 points from the previous period); the conclusions counted."""
     return evaluation.overview(db.session(), period)
+
+
+@blp.get("/stats/evaluation/proposals.xlsx")
+@staff
+@blp.doc(security=BEARER)
+@blp.arguments(StatsQuery, location="query", as_kwargs=True)
+@blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX_TYPE)
+def proposals_xlsx(period: str):
+    """The period's 调整 and 建议收回 conclusions as a sheet in the annex layout with a first column 调整类型 (调整,
+    收回): a draft of the next decision, which POST /decisions/imports previews as it is."""
+    span, rows = evaluation.proposals(db.session(), period)
+    return attachment(proposals.xlsx(span.label, rows), f"evaluation-proposals-{span.label}.xlsx")

@@ -201,3 +201,14 @@ def overview(session: Session, period: str, today: date | None = None) -> Overvi
             previous_share=before.on_time_permille if before else None)))
     counts = {c: sum(1 for e in evaluations.values() if e.conclusion is c) for c in EvaluationConclusion}
     return Overview(span, lines, counts)
+
+
+def proposals(session: Session, period: str, today: date | None = None) -> tuple[Period, list[Evaluation]]:
+    """The period's evaluations that propose a change (调整, 建议收回), in annex order."""
+    span = parse_period(period, today or today_in_china())
+    rows = session.scalars(select(Evaluation).join(Evaluation.power)
+                           .where(Evaluation.period_start == span.start, Evaluation.period_end == span.end,
+                                  Evaluation.conclusion.in_([EvaluationConclusion.ADJUST,
+                                                             EvaluationConclusion.PROPOSE_RECALL]))
+                           .order_by(Power.decision_id, Power.seq))
+    return span, list(rows.unique())
