@@ -186,7 +186,7 @@ def test_the_proposals_sheet_previews_in_the_decision_import(app: Flask, client:
     assert resp.status_code == 200, resp.json
     sheet = load_workbook(io.BytesIO(resp.data)).worksheets[0]
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0][0] == "2026年度评估 调整建议"
+    assert (rows[0][0], [str(r) for r in sheet.merged_cells.ranges]) == ("2026年度评估 调整建议", ["A1:H1"])
     assert rows[1] == ["调整类型", "序号", "事项名称", "子项名称", "事项类型", "行使层级", "市级指导(实施)部门(单位)",
                        "备 \u2002注"]
     names = {p: client.get(f"/api/v1/powers/{p}").json for p in (WATER, FORESTRY)}
