@@ -147,6 +147,10 @@ EXPECTED = {
     "GET case_volumes.stats_xlsx": EVERYONE,
     "GET volumes.public_page": EVERYONE,
     "GET volumes.console_page": STAFF,
+    "POST evaluation.record_evaluation": frozenset({"admin", "zone"}),
+    "GET evaluation.list_evaluations": STAFF,
+    "GET evaluation.stats": STAFF,
+    "GET evaluation.proposals_xlsx": STAFF,
 }
 # The console's forms post with a CSRF token, which the walk (a bearer-token client) does not have.
 CONSOLE_FORMS = {"POST console.bulk_transition", "POST console.bulk_terms", "POST console.bulk_checklist",
@@ -186,6 +190,7 @@ BODIES = {
     "PUT calendar.put_year": {"days": [{"date": "2026-01-01", "kind": "holiday"}], **REASON},
     "POST supervision.record_supervision": {"held_on": "2026-09-30", "kind": "inspection", "findings": "访问测试"},
     "POST supervision.close_rectification": {"evidence": {"doc_number": "访问测试3号"}},
+    "POST evaluation.record_evaluation": {"period": "2026", "conclusion": "keep", **REASON},
     # Power 38's January 2026 at 重庆经开区管委会 (department 7 of the seed).
     "POST case_volumes.record_volumes": {"rows": [{"power": 38, "office": 7, "month": "2026-01", "accepted": 3,
                                                    "completed": 2}], **REASON},
@@ -211,6 +216,7 @@ ADMITTED_BUT_REFUSED = {"GET static": 404, "POST auth.login": 400, "POST auth.lo
                         # The walk records no rectification: there is none to read or close.
                         "GET supervision.get_rectification": 404, "POST supervision.close_rectification": 404,
                         "GET case_volumes.stats": 422, "GET case_volumes.stats_xlsx": 422,  # no period given
+                        "GET evaluation.stats": 422, "GET evaluation.proposals_xlsx": 422,
                         } | {key: 400 for key in CONSOLE_FORMS}
 # Routes that write to the registry or its trail (the web sign-in forms write only security events).
 WRITES = {key for key in EXPECTED if key.split()[0] in {"POST", "PATCH", "PUT"} and not key.startswith("POST auth.")}

@@ -17,6 +17,7 @@ from registry.api import (
     changes,
     decisions,
     docs,
+    evaluation,
     feed,
     guides,
     handovers,
@@ -95,7 +96,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_require_json_body)
     app.before_request(_require_utf8_query)
     for blp in (powers.blp, handovers.blp, guides.blp, progress.blp, feed.blp, reference.blp, calendar.blp, audit.blp,
-                users.blp, decisions.blp, changes.blp, supervision.blp, case_volumes.blp):
+                users.blp, decisions.blp, changes.blp, supervision.blp, evaluation.blp, case_volumes.blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)

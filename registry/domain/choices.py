@@ -98,3 +98,11 @@ class RectificationState(LabelledChoice):
     OVERDUE = ("overdue", "逾期未整改")
     CLOSED = ("closed", "已整改")
     CLOSED_LATE = ("closed_late", "逾期整改")
+
+
+class EvaluationConclusion(LabelledChoice):
+    """The evaluator's conclusion on a devolved item for a period (评估结论)."""
+
+    KEEP = ("keep", "保留")
+    ADJUST = ("adjust", "调整")
+    PROPOSE_RECALL = ("propose_recall", "建议收回")

@@ -257,6 +257,13 @@ class Code(StrEnum):
     VOLUME_STALE = "volume.stale"
     VOLUME_PERIOD_REVERSED = "volume.period_reversed"
     VOLUME_PERIOD_TOO_LONG = "volume.period_too_long"
+    # Evaluation (评估)
+    EVALUATION_INVALID = "evaluation.invalid"
+    EVALUATION_PERIOD_INVALID = "evaluation.period_invalid"
+    EVALUATION_PERIOD_NOT_ENDED = "evaluation.period_not_ended"
+    EVALUATION_REASON_REQUIRED = "evaluation.reason_required"
+    EVALUATION_POWER_RETIRED = "evaluation.power_retired"
+    EVALUATION_STALE = "evaluation.stale"
     # The audit key
     AUDIT_KEY_WRONG = "audit.key_wrong"
     AUDIT_KEY_MISSING = "audit.key_missing"

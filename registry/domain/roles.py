@@ -44,6 +44,7 @@ class Action(StrEnum):
     GUIDE_IMPORT = "guide.import"  # many guides at once, from a sheet
     SUPERVISION_RECORD = "supervision.record"  # guidance, training or an inspection of the zone's handling
     RECTIFICATION_CLOSE = "rectification.close"  # the zone's record that a required rectification is done
+    EVALUATION_RECORD = "evaluation.record"  # an item's periodic evaluation and its conclusion
     VOLUME_RECORD = "volume.record"  # case volumes (办件量): a month's figures per item and receiving office
 
 
@@ -73,6 +74,8 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     # The guiding department supervises the zone's handling of its own items (事中事后监管); the zone puts right.
     Action.SUPERVISION_RECORD: frozenset({Role.ADMIN, Role.DEPARTMENT}),
     Action.RECTIFICATION_CLOSE: frozenset({Role.ADMIN, Role.ZONE}),
+    # The zone administration evaluates the items it handles (评估); the admin for any.
+    Action.EVALUATION_RECORD: frozenset({Role.ADMIN, Role.ZONE}),
     # The zone reports what its offices handled; the guiding departments read the figures, they do not type them.
     Action.VOLUME_RECORD: frozenset({Role.ADMIN, Role.ZONE}),
 }

@@ -7,7 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.domain.choices import DepartmentKind, ExerciseLevel, LabelledChoice, PowerType, SupervisionKind
+from registry.domain.choices import (
+    DepartmentKind,
+    EvaluationConclusion,
+    ExerciseLevel,
+    LabelledChoice,
+    PowerType,
+    SupervisionKind,
+)
 from registry.domain.handover import ChecklistItem, DayKind, Status
 from registry.domain.moments import beijing_text
 from registry.domain.roles import Role
@@ -15,7 +22,7 @@ from registry.domain.roles import Role
 ENTITY_LABELS = {"power": "事项", "handover": "交接", "handover_method": "移交方式", "decision": "决定",
                  "department": "部门", "user": "账号", "token": "令牌", "calendar_year": "工作日历",
                  "service_guide": "办事指南", "case_volume": "办件量", "registry": "登记系统", "audit_key": "审计密钥",
-                 "supervision": "监管记录", "rectification": "整改"}
+                 "supervision": "监管记录", "rectification": "整改", "evaluation": "评估"}
 ACTION_LABELS = {"create": "新建", "update": "修改", "retire": "撤销", "restore": "恢复", "disable": "停用",
                  "enable": "启用", "set_password": "设置密码", "revoke": "吊销", "transition": "状态转换",
                  "confirm": "确认", "check": "清单", "rotate-key": "更换密钥",
@@ -24,6 +31,7 @@ CHOICES: dict[tuple[str, str], type[LabelledChoice]] = {
     ("power", "type"): PowerType, ("power", "level"): ExerciseLevel,
     ("handover", "status"): Status, ("handover", "planned_day_kind"): DayKind,
     ("user", "role"): Role, ("department", "kind"): DepartmentKind, ("supervision", "kind"): SupervisionKind,
+    ("evaluation", "conclusion"): EvaluationConclusion,
 }
 # Fields that hold the id of another row, and which of ``Names``' tables names it.
 NAMED_IDS = {("power", "department"): "departments", ("handover", "receiving_office"): "departments",
@@ -31,6 +39,7 @@ NAMED_IDS = {("power", "department"): "departments", ("handover", "receiving_off
              ("power", "decision"): "decisions", ("handover", "power"): "powers", ("token", "user"): "users",
              ("service_guide", "office"): "departments", ("service_guide", "power"): "powers",
              ("supervision", "department"): "departments", ("supervision", "power"): "powers",
+             ("evaluation", "power"): "powers",
              ("rectification", "power"): "powers", ("case_volume", "office"): "departments",
              ("case_volume", "power"): "powers"}
 MOMENTS = {("handover", "handed_over_at"), ("handover", "accepted_at"), ("user", "password_changed_at"),

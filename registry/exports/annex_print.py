@@ -45,7 +45,7 @@ NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 CENTRED = {SEQ, TYPE, LEVEL}  # short values, in the middle of their cells
 
 
-def _styles() -> list[NamedStyle]:
+def styles() -> list[NamedStyle]:
     """The sheet's named styles, made for each workbook (a workbook binds the ones it is given)."""
     edge = Side(style="thin")
     box = Border(left=edge, right=edge, top=edge, bottom=edge)
@@ -93,14 +93,14 @@ def _item_rows(ws: Any, rows: list[tuple[Any, ...]], first: int, merges: list[Ce
     last = first + len(rows) - 1
     merges.extend(CellRange(min_col=c + 1, min_row=first, max_col=c + 1, max_row=last) for c in merged)
     for n, values in enumerate(rows):
-        yield [streamed_cell(ws, None if n and c in merged else v, _style(c)) for c, v in enumerate(values)]
+        yield [streamed_cell(ws, None if n and c in merged else v, cell_style(c)) for c, v in enumerate(values)]
 
 
-def _style(column: int) -> str:
+def cell_style(column: int) -> str:
     return "annex-centred" if column in CENTRED else "annex-text"
 
 
-def _set_up(ws: Any) -> None:
+def set_up(ws: Any) -> None:
     """Widths, frozen header and page setup: they go before the rows in a write-only sheet."""
     for c, width in enumerate(WIDTHS, 1):
         ws.column_dimensions[get_column_letter(c)].width = width
@@ -117,7 +117,7 @@ def _set_up(ws: Any) -> None:
 
 
 def _write_sheet(ws: Any, decision: Decision, records: Iterable[annex.Record]) -> None:
-    _set_up(ws)
+    set_up(ws)
     ws.append([streamed_cell(ws, title(decision), "annex-title")])
     ws.append([streamed_cell(ws, h, "annex-header") for h in HEADER])
     merges = [CellRange(min_col=1, min_row=TITLE_ROW, max_col=len(HEADER), max_row=TITLE_ROW)]
@@ -134,7 +134,7 @@ def _write_sheet(ws: Any, decision: Decision, records: Iterable[annex.Record]) -
 def xlsx(session: Session, engine: Engine, chosen: list[str] | None = None) -> bytes:
     """The workbook: one sheet per decision chosen (all by default), its powers in force in annex order."""
     wb = Workbook(write_only=True)
-    for style in _styles():
+    for style in styles():
         wb.add_named_style(style)
     taken: set[str] = set()
     printed = decisions(session, chosen)

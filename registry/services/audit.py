@@ -62,11 +62,16 @@ RECTIFICATION_LABELS = {"power": "事项", "supervision": "监管记录", "requi
                         "closed_by": "办结人", "version": "版本"}
 VOLUME_LABELS = {"power": "事项", "office": "承接部门", "month": "月份", "accepted": "受理量", "completed": "办结量",
                  "on_time": "按时办结量", "version": "版本"}
+EVALUATION_LABELS = {"power": "事项", "period_start": "评估期间起", "period_end": "评估期间止", "accepted": "受理量",
+                     "completed": "办结量", "on_time_permille": "按时办结率（‰）", "open_rectifications": "未整改数",
+                     "idle_months": "无办件月数", "conclusion": "评估结论", "reason": "理由",
+                     "evaluated_by": "评估人", "version": "版本"}
 FIELD_LABELS = {"power": POWER_LABELS, "handover": HANDOVER_LABELS, "calendar_year": CALENDAR_LABELS,
                 "decision": DECISION_LABELS, "department": DEPARTMENT_LABELS, "user": USER_LABELS,
                 "token": TOKEN_LABELS, "handover_method": METHOD_LABELS,
                 "service_guide": GUIDE_LABELS, "supervision": SUPERVISION_LABELS,
-                "rectification": RECTIFICATION_LABELS, "case_volume": VOLUME_LABELS}
+                "rectification": RECTIFICATION_LABELS, "evaluation": EVALUATION_LABELS,
+                "case_volume": VOLUME_LABELS}
 
 
 def _lock_chain(session: Session) -> None:

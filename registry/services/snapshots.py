@@ -17,6 +17,7 @@ from registry.models import (
     CaseVolume,
     Decision,
     Department,
+    Evaluation,
     Handover,
     HandoverMethod,
     Power,
@@ -105,6 +106,14 @@ def service_guide(g: ServiceGuide) -> dict[str, Any]:
     }
 
 
+def evaluation(e: Evaluation) -> dict[str, Any]:
+    return {"power": e.power_id, "period_start": _day(e.period_start), "period_end": _day(e.period_end),
+            "accepted": e.accepted, "completed": e.completed, "on_time_permille": e.on_time_permille,
+            "open_rectifications": e.open_rectifications, "idle_months": e.idle_months,
+            "conclusion": e.conclusion.value, "reason": e.reason, "evaluated_by": e.evaluated_by,
+            "version": e.version}
+
+
 def supervision(r: Supervision) -> dict[str, Any]:
     return {"power": r.power_id, "department": r.department_id, "held_on": _day(r.held_on), "kind": r.kind.value,
             "findings": r.findings, "evidence": r.evidence, "recorded_by": r.recorded_by, "version": r.version}
@@ -152,6 +161,9 @@ KINDS: dict[str, Kind] = {
     "rectification": Kind(Rectification, rectification,
                           lambda r: f"{power_label(r.power)} {r.counted_from.isoformat()}整改",
                           power_id=lambda r: r.power_id, department_id=lambda r: r.supervision.department_id),
+    "evaluation": Kind(Evaluation, evaluation,
+                       lambda e: f"{power_label(e.power)} {e.period_start.isoformat()}至{e.period_end.isoformat()}评估",
+                       power_id=lambda e: e.power_id, department_id=lambda e: e.power.department_id),
     "handover_method": Kind(HandoverMethod, handover_method, lambda m: m.name),
     "decision": Kind(Decision, decision, lambda d: d.doc_number, audited=lambda: Decision.synthetic.is_(False)),
     "department": Kind(Department, department, lambda d: d.name),

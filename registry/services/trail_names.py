@@ -12,7 +12,7 @@ from registry.domain.trail_words import Names
 from registry.models import Decision, Department, HandoverMethod, Power, User
 
 # Entity types whose "power" field is a power's id, named beside it.
-NAMES_POWER = frozenset({"handover", "supervision", "rectification"})
+NAMES_POWER = frozenset({"handover", "supervision", "rectification", "evaluation"})
 
 
 def _power_ids(entries: Iterable[dict[str, Any]]) -> set[int]:

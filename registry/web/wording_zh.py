@@ -255,6 +255,13 @@ ZH: dict[Code, str] = {
     Code.VOLUME_STALE: "{month} 的办件量已被他人修改，请刷新后重试",
     Code.VOLUME_PERIOD_REVERSED: "起始月份 {start} 晚于截止月份 {end}",
     Code.VOLUME_PERIOD_TOO_LONG: "统计期间最长 {max} 个月，此处为 {months} 个月",
+    # Evaluation
+    Code.EVALUATION_INVALID: "评估未保存，请检查标出的内容",
+    Code.EVALUATION_PERIOD_INVALID: "“{value}”不是评估期间（填写年份，如 2026）",
+    Code.EVALUATION_PERIOD_NOT_ENDED: "评估期间 {period} 尚未开始",
+    Code.EVALUATION_REASON_REQUIRED: "请写明评估结论的理由",
+    Code.EVALUATION_POWER_RETIRED: "事项 {power} 已撤销，不再评估",
+    Code.EVALUATION_STALE: "此评估已被他人修改，请刷新后重试",
     # The database and its disk
     Code.DATABASE_UNAVAILABLE: "数据库暂时无法连接，请稍后再试。",
     Code.DATABASE_BUSY: "系统正忙（数据库正在处理其他修改），请稍后再试。",
