@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from registry.domain.workdays import today_in_china
 from registry.imports.tables import Formula, Table
 from registry.models import CaseVolume, Decision, Department, Handover, Power
 from registry.models.base import MAX_ID, is_id
-from registry.services import audit
+from registry.services import audit, standing
 from registry.services.authz import authorize
 from registry.services.changes import apply_changes, flush_versioned
 from registry.services.errors import Code, Message, StaleVersion, ValidationFailed
@@ -492,6 +492,16 @@ class Stats:
     idle: list[Power]  # handed over or operating, and no case accepted in the period
 
 
+def in_use() -> Select:
+    """The ids of the items the zone runs on the date bound as ``standing.ON``: of a published decision, handed over
+    or operating, and held by the decisions in force (a suspended or recalled item is not run, whatever its
+    handover says)."""
+    real = select(Decision.id).where(Decision.synthetic.is_(False))
+    return (select(Power.id).join(Handover, Handover.power_id == Power.id)
+            .where(Handover.status.in_(IN_USE), Power.retired.is_(False), Power.decision_id.in_(real),
+                   Power.id.not_in(standing.not_held())))
+
+
 def stats(session: Session, start: str, end: str) -> Stats:
     """The period's figures summed by item, guiding department and month, and the items in use with no case."""
     start, end = _period(start, end)
@@ -508,11 +518,9 @@ def stats(session: Session, start: str, end: str) -> Stats:
     for line in items.values():
         departments[line.power.department_id].items += 1
     busy = {pid for pid, line in items.items() if line.sums.accepted > 0}
-    real = select(Decision.id).where(Decision.synthetic.is_(False))
-    in_use = session.scalars(select(Power).join(Handover, Handover.power_id == Power.id)
-                             .where(Handover.status.in_(IN_USE), Power.retired.is_(False),
-                                    Power.decision_id.in_(real)).order_by(Power.decision_id, Power.seq))
-    idle = [p for p in in_use if p.id not in busy]
+    running = session.scalars(select(Power).where(Power.id.in_(in_use())).order_by(Power.decision_id, Power.seq),
+                              {standing.ON: today_in_china()})
+    idle = [p for p in running if p.id not in busy]
     by_item = sorted(items.values(), key=lambda line: (line.power.decision_id, line.power.seq))
     by_department = sorted(departments.values(), key=lambda line: line.department.name)
     return Stats(start, end, total, by_item, by_department, list(months.items()), idle)

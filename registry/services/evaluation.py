@@ -15,10 +15,10 @@ from registry.domain import evaluation as rule
 from registry.domain.choices import EvaluationConclusion
 from registry.domain.roles import Action, Caller
 from registry.domain.workdays import today_in_china
-from registry.models import CaseVolume, Decision, Evaluation, Handover, Power, Rectification
-from registry.services import audit
+from registry.models import CaseVolume, Evaluation, Power, Rectification
+from registry.services import audit, standing
 from registry.services.authz import authorize
-from registry.services.case_volumes import IN_USE
+from registry.services.case_volumes import in_use
 from registry.services.changes import apply_changes, flush_versioned
 from registry.services.errors import Code, Message, NotFound, PreconditionRequired, ValidationFailed
 from registry.services.versions import check_version
@@ -183,10 +183,7 @@ def overview(session: Session, period: str, today: date | None = None) -> Overvi
     ever = set(session.scalars(select(Evaluation.power_id).distinct()))
     last_busy = dict(session.execute(select(CaseVolume.power_id, func.max(CaseVolume.month))
                                      .where(CaseVolume.accepted > 0).group_by(CaseVolume.power_id)).all())
-    real = select(Decision.id).where(Decision.synthetic.is_(False))
-    operating = set(session.scalars(select(Handover.power_id).join(Power, Power.id == Handover.power_id)
-                                    .where(Handover.status.in_(IN_USE), Power.retired.is_(False),
-                                           Power.decision_id.in_(real))))
+    operating = set(session.scalars(in_use(), {standing.ON: today}))
     wanted = operating | set(numbers) | set(evaluations)
     powers = session.scalars(select(Power).where(Power.id.in_(wanted)).order_by(Power.decision_id, Power.seq))
     # The last month counted: the period's last, or the month before the current one while the period runs.
