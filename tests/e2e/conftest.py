@@ -58,11 +58,14 @@ def _allowed_errors(request: pytest.FixtureRequest) -> tuple[str, ...] | None:
 
 
 @pytest.fixture
-def new_page(browser: Browser, server: Server, request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
+def new_page(browser: Browser, server: Server, server_factory: Callable[[], Server],
+             request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
     """``new_page(on=None, phone=False, **context_options)``: a page in a fresh guarded context.
 
     ``on`` is the server the page may talk to (default: the shared ``server``). At teardown every context is
     closed, then the test fails listing any request that went elsewhere and any console or page error.
+    It depends on ``server_factory`` so that the test's own servers stop only after its pages have closed
+    (otherwise a late request such as the favicon's is reset and reported as a console error).
     """
     opened: list[tuple[BrowserContext, Guard]] = []
 
