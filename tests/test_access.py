@@ -151,6 +151,12 @@ EXPECTED = {
     "GET evaluation.list_evaluations": STAFF,
     "GET evaluation.stats": STAFF,
     "GET evaluation.proposals_xlsx": STAFF,
+    "GET evaluation.stats_xlsx": STAFF,
+    "GET evaluation.summary": EVERYONE,
+    "GET evaluation_pages.public_page": EVERYONE,
+    "GET evaluation_pages.console_page": STAFF,
+    "GET evaluation_pages.form_page": frozenset({"admin", "zone"}),
+    "POST evaluation_pages.record": frozenset({"admin", "zone"}),
 }
 # The console's forms post with a CSRF token, which the walk (a bearer-token client) does not have.
 CONSOLE_FORMS = {"POST console.bulk_transition", "POST console.bulk_terms", "POST console.bulk_checklist",
@@ -159,7 +165,7 @@ CONSOLE_FORMS = {"POST console.bulk_transition", "POST console.bulk_terms", "POS
                  "POST guide.save", "POST guide.import_sheet",
                  "POST offices.create", "POST offices.update", "POST decision_import.preview",
                  "POST decision_import.apply", "POST offices.import_sheet", "POST handover.supervise",
-                 "POST handover.close_rectification"}
+                 "POST handover.close_rectification", "POST evaluation_pages.record"}
 # Power 38 (取水许可) belongs to 市水利局, the "water" user's department; user 2 and token 2 are the zone
 # user's, so the admin's own account survives the walk.
 PATH_ARGS = {"power_id": 38, "user_id": 2, "token_id": 2, "filename": "no-such-file.txt", "department_id": 7,
@@ -217,6 +223,7 @@ ADMITTED_BUT_REFUSED = {"GET static": 404, "POST auth.login": 400, "POST auth.lo
                         "GET supervision.get_rectification": 404, "POST supervision.close_rectification": 404,
                         "GET case_volumes.stats": 422, "GET case_volumes.stats_xlsx": 422,  # no period given
                         "GET evaluation.stats": 422, "GET evaluation.proposals_xlsx": 422,
+                        "GET evaluation.stats_xlsx": 422, "GET evaluation.summary": 422,
                         } | {key: 400 for key in CONSOLE_FORMS}
 # Routes that write to the registry or its trail (the web sign-in forms write only security events).
 WRITES = {key for key in EXPECTED if key.split()[0] in {"POST", "PATCH", "PUT"} and not key.startswith("POST auth.")}

@@ -15,8 +15,9 @@ from openpyxl import load_workbook
 
 from registry.services import evaluation as evaluation_service
 from registry.services.decision_files import XLSX_TYPE
+from seed import parse_annex
 from tests.conftest import bearer, cli
-from tests.handover_steps import drive
+from tests.handover_steps import drive, ok
 from tests.test_decisions import audit_size
 
 WATER, FORESTRY, ZONE_ID = 38, 100, 7  # 取水许可 of 市水利局; an item of 市林业局; the zone office
@@ -200,3 +201,75 @@ def test_the_proposals_sheet_previews_in_the_decision_import(app: Flask, client:
     summary = {k: n for k, n in preview.json["summary"].items() if n}
     assert summary == {"recall": 1, "unchanged": 1}, preview.json["summary"]
     assert audit_size(app) == before  # a preview writes nothing
+
+
+def test_the_leadership_sheet_holds_the_overview(client: FlaskClient, tokens: dict[str, str]) -> None:
+    drive(client, tokens, WATER, "operating", ZONE_ID)
+    record_volumes(client, tokens)
+    assert evaluate(client, "zone", tokens, conclusion="adjust", reason="=HYPERLINK(\"x\") 受理量低").status_code == 201
+    assert client.get("/api/v1/stats/evaluation.xlsx", query_string={"period": "2026"}).status_code == 401
+    resp = client.get("/api/v1/stats/evaluation.xlsx", query_string={"period": "2026"},
+                      headers=bearer(tokens["auditor"]))
+    assert resp.status_code == 200, resp.json
+    assert resp.headers["Content-Disposition"].endswith("evaluation-2026.xlsx")
+    book = load_workbook(io.BytesIO(resp.data))
+    assert book.sheetnames == ["说明", "评估结论", "提示", "按事项"]
+    sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+    api = stats(client, tokens)
+    assert sheets["评估结论"][1:] == [[c["label"], c["count"]] for c in api["conclusions"]] + [
+        ["未评估", sum(1 for line in api["items"] if line["conclusion"] is None)]]
+    header, *rows = sheets["按事项"]
+    assert header[:10] == ["序号", "事项名称", "市级指导(实施)部门(单位)", "受理量", "办结量", "按时办结率",
+                           "期末未整改问题数", "无办件月数", "提示", "评估结论"]
+    assert [(r[0], r[3], r[4], r[7], r[9]) for r in rows] == [
+        (line["power"]["seq"], line["figures"]["accepted"], line["figures"]["completed"],
+         line["figures"]["idle_months"], line["conclusion"]["label"] if line["conclusion"] else "未评估")
+        for line in api["items"]]
+    water = next(r for r in rows if r[1] == "取水许可")
+    assert (water[10], water[11]) == ("'=HYPERLINK(\"x\") 受理量低", "经开区甲")  # never a formula
+    assert sheets["说明"][2][0] == "生成时间（北京时间）"
+
+
+def test_the_public_summary_counts_only(client: FlaskClient, tokens: dict[str, str]) -> None:
+    drive(client, tokens, WATER, "operating", ZONE_ID)
+    assert evaluate(client, "zone", tokens, conclusion="propose_recall", reason="SECRET-MARKER 理由").status_code == 201
+    resp = client.get("/api/v1/stats/evaluation/summary", query_string={"period": "2026"})
+    assert resp.status_code == 200, resp.json
+    assert set(resp.json) == {"period", "period_start", "period_end", "counted", "evaluated", "conclusions", "flags"}
+    assert {c["code"]: c["count"] for c in resp.json["conclusions"]} == {
+        "keep": 0, "adjust": 0, "propose_recall": 1, "not_evaluated": 0}
+    assert "SECRET-MARKER" not in resp.get_data(as_text=True)
+    refused = client.get("/api/v1/stats/evaluation/summary", query_string={"period": "二〇二六"})
+    assert (refused.status_code, list(refused.json["errors"])) == (422, ["period"])
+
+
+SUSPEND = "调整类型,序号,事项名称,子项名称,事项类型,行使层级,市级指导(实施)部门(单位),备  注"
+
+
+def test_a_suspended_item_is_neither_idle_nor_flagged(client: FlaskClient, tokens: dict[str, str]) -> None:
+    """An item in operation whose devolution a decision suspends is not run: not listed as idle in the case
+    volumes, not flagged as idle or never evaluated, whatever its handover says."""
+    drive(client, tokens, WATER, "operating", ZONE_ID)
+
+    def held() -> tuple[list[int], list[str] | None]:
+        idle = client.get("/api/v1/stats/volumes", query_string={"from": "2026-01", "to": "2026-11"}).json["idle"]
+        lines = {line["power"]["id"]: line for line in stats(client, tokens)["items"]}
+        return ([p["power"] for p in idle if p["power"] == WATER],
+                [f["code"] for f in lines[WATER]["flags"]] if WATER in lines else None)
+
+    assert held() == ([WATER], ["no_cases", "never_evaluated"])
+    item = next(p for p in parse_annex.parse_file()["powers"] if p["seq"] == WATER)
+    row = ["暂停", "1", item["name"], (item["sub_items"] or [""])[0], item["type"], item["level"], item["department"],
+           ""]
+    sheet = f"\ufeff{SUSPEND}\n{','.join(row)}\n".encode()
+    resp = client.post("/api/v1/decisions/imports", data=sheet, headers={**bearer(tokens["admin"]),
+                                                                         "Content-Type": "text/csv"},
+                       query_string={"reason": "审计发现问题", "number": "渝府发〔2026〕30号", "title": "测试决定",
+                                     "date": "2026-10-20", "effective": "2026-11-01", "body": "重庆经开区管委会"})
+    assert resp.status_code == 200, resp.json
+    assert resp.json["summary"]["suspend"] == 1
+    assert held() == ([], None)
+    # With a case recorded it is listed again for its figures, still without the flags of an item in operation.
+    ok(client.post("/api/v1/case-volumes", headers=bearer(tokens["zone"]), json={"reason": "补录", "rows": [
+        {"power": WATER, "office": ZONE_ID, "month": "2026-03", "accepted": 1, "completed": 1, "on_time": 1}]}))
+    assert held() == ([], [])

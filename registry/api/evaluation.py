@@ -7,13 +7,21 @@ from typing import Any
 from registry import db
 from registry.api.blueprint import BEARER, Blueprint, etag_header
 from registry.domain.roles import ALLOWED, Action
+from registry.exports import evaluation as evaluation_sheets
 from registry.exports import proposals
 from registry.exports.sheets import XLSX_TYPE
-from registry.http.access import current_caller, roles, staff
+from registry.http.access import current_caller, public, roles, staff
+from registry.http.caching import conditional
 from registry.http.downloads import attachment
 from registry.http.etag import optional_version, with_etag
 from registry.http.paths import POWER
-from registry.schemas.evaluation import EvaluationIn, EvaluationOut, EvaluationStatsOut, StatsQuery
+from registry.schemas.evaluation import (
+    EvaluationIn,
+    EvaluationOut,
+    EvaluationStatsOut,
+    EvaluationSummaryOut,
+    StatsQuery,
+)
 from registry.services import evaluation
 
 blp = Blueprint("evaluation", __name__, url_prefix="/api/v1", description="Evaluation of devolved items (评估)")
@@ -59,6 +67,28 @@ def stats(period: str):
     conclusion if any and the computed flags (no case for 12 months, never evaluated, on-time share down more
     than 10 points from the previous period); the conclusions counted."""
     return evaluation.overview(db.session(), period)
+
+
+@blp.get("/stats/evaluation.xlsx")
+@staff
+@blp.doc(security=BEARER)
+@blp.arguments(StatsQuery, location="query", as_kwargs=True)
+@blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX_TYPE)
+def stats_xlsx(period: str):
+    """The period's evaluation for the leadership report: 说明, the conclusions and flags counted, and per item its
+    figures, flags, conclusion, reason, evaluator and time (Beijing), Chinese headers."""
+    return attachment(evaluation_sheets.xlsx(evaluation.overview(db.session(), period)), f"evaluation-{period}.xlsx")
+
+
+@blp.get("/stats/evaluation/summary")
+@public
+@conditional
+@blp.arguments(StatsQuery, location="query", as_kwargs=True)
+@blp.response(200, EvaluationSummaryOut)
+def summary(period: str):
+    """The period's evaluation as anyone may read it: the items counted and evaluated, each conclusion and each
+    flag counted; never an item's reason, figures or evaluator."""
+    return evaluation_sheets.public(evaluation.overview(db.session(), period))
 
 
 @blp.get("/stats/evaluation/proposals.xlsx")

@@ -75,3 +75,17 @@ class EvaluationStatsOut(Schema):
     items = fields.List(fields.Nested(LineOut), attribute="lines", required=True)
     conclusions = fields.Function(lambda o: [{"code": c.code, "label": c.label, "count": n}
                                              for c, n in o.conclusions.items()], required=True)
+
+
+class EvaluationSummaryOut(Schema):
+    """The public aggregate of a period: counts only."""
+
+    period = fields.String(required=True)
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
+    counted = fields.Integer(required=True, metadata={"description": "items counted: in operation, or with figures or "
+                                                                   "an evaluation in the period"})
+    evaluated = fields.Integer(required=True, metadata={"description": "of them, evaluated for the period"})
+    conclusions = fields.List(fields.Nested(CountOut), required=True, metadata={
+        "description": "保留, 调整, 建议收回, then not_evaluated (未评估)"})
+    flags = fields.List(fields.Nested(CountOut), required=True)

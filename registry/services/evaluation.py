@@ -171,9 +171,9 @@ class Overview:
     conclusions: dict[EvaluationConclusion, int] = field(default_factory=dict)
 
 
-def overview(session: Session, period: str, today: date | None = None) -> Overview:
-    """Every item in operation (and any other with figures or an evaluation in the period): its figures, its
-    conclusion if evaluated, and its flags; the conclusions counted."""
+def overview(session: Session, period: str, today: date | None = None, *, also: int | None = None) -> Overview:
+    """Every item in operation (and any other with figures or an evaluation in the period, and ``also``): its
+    figures, its conclusion if evaluated, and its flags; the conclusions counted."""
     today = today or today_in_china()
     span = parse_period(period, today)
     numbers = figures(session, span, today)
@@ -184,7 +184,7 @@ def overview(session: Session, period: str, today: date | None = None) -> Overvi
     last_busy = dict(session.execute(select(CaseVolume.power_id, func.max(CaseVolume.month))
                                      .where(CaseVolume.accepted > 0).group_by(CaseVolume.power_id)).all())
     operating = set(session.scalars(in_use(), {standing.ON: today}))
-    wanted = operating | set(numbers) | set(evaluations)
+    wanted = operating | set(numbers) | set(evaluations) | ({also} if also is not None else set())
     powers = session.scalars(select(Power).where(Power.id.in_(wanted)).order_by(Power.decision_id, Power.seq))
     # The last month counted: the period's last, or the month before the current one while the period runs.
     as_of = min(span.months[1], rule.month_shift(f"{today:%Y-%m}", -1))
@@ -198,6 +198,12 @@ def overview(session: Session, period: str, today: date | None = None) -> Overvi
             previous_share=before.on_time_permille if before else None)))
     counts = {c: sum(1 for e in evaluations.values() if e.conclusion is c) for c in EvaluationConclusion}
     return Overview(span, lines, counts)
+
+
+def line(session: Session, power_id: int, period: str, today: date | None = None) -> Line:
+    """One item's line of the period's overview (figures, conclusion, flags), whether or not it is in operation."""
+    _power(session, power_id)
+    return next(x for x in overview(session, period, today, also=power_id).lines if x.power.id == power_id)
 
 
 def proposals(session: Session, period: str, today: date | None = None) -> tuple[Period, list[Evaluation]]:

@@ -16,6 +16,7 @@ from registry.domain.moments import as_utc, beijing_text
 from registry.domain.roles import Action, refusal
 from registry.domain.trail_words import role_label
 from registry.domain.workdays import CHINA
+from registry.exports.evaluation import percent
 from registry.http.access import API_PREFIX, current_caller, note
 from registry.schemas.handovers import HandoverEventOut
 from registry.web import (
@@ -25,6 +26,7 @@ from registry.web import (
     console,
     decision_import,
     edit,
+    evaluation,
     feedback,
     guide,
     handover,
@@ -128,6 +130,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(role_label)
     app.add_template_global(may)
     app.add_template_global(event_text)
+    app.add_template_global(percent)
     for blueprint in (auth.bp, home.bp, public.bp, console.bp, handover.bp, edit.bp, guide.bp, auditor.bp, offices.bp,
-                      calendar_page.bp, decision_import.bp, rectifications.bp, volumes.bp):
+                      calendar_page.bp, decision_import.bp, rectifications.bp, volumes.bp, evaluation.bp):
         app.register_blueprint(blueprint)

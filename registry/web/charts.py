@@ -6,6 +6,7 @@ numbers as text, so the charts read in greyscale and the table beside them holds
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from registry.domain.handover import Status
@@ -69,8 +70,15 @@ def _bar_width() -> int:
     return WIDTH - LABEL_WIDTH - VALUE_WIDTH
 
 
+def text_width(text: str, size: int = 14) -> int:
+    """About how wide ``text`` is drawn at ``size`` px: a CJK or full-width character is square, others half."""
+    return round(sum(size if unicodedata.east_asian_width(c) in "WF" else size * 0.6 for c in text))
+
+
 def _rows(items: list[tuple[str, list[tuple[Group, int]], str]], scale: int) -> Chart:
+    """The chart, widened on the right when a row's numbers would not fit beside its bar."""
     bar = _bar_width()
+    value_width = max([VALUE_WIDTH, *(text_width(summary) + 16 for _, _, summary in items)])
     rows = []
     for n, (label, parts, summary) in enumerate(items):
         x, segments = float(LABEL_WIDTH), []
@@ -81,7 +89,7 @@ def _rows(items: list[tuple[str, list[tuple[Group, int]], str]], scale: int) -> 
             x += width
         rows.append(Row(label, sum(v for _, v in parts), TOP + n * (BAR_HEIGHT + ROW_GAP), tuple(segments), summary))
     height = TOP * 2 + len(rows) * (BAR_HEIGHT + ROW_GAP)
-    return Chart(tuple(rows), WIDTH, height, LABEL_WIDTH, bar, BAR_HEIGHT)
+    return Chart(tuple(rows), LABEL_WIDTH + bar + value_width, height, LABEL_WIDTH, bar, BAR_HEIGHT)
 
 
 def by_status(counts: list[tuple[Status, int]]) -> Chart:
@@ -110,3 +118,14 @@ def volumes(lines: list[tuple[str, int, int]]) -> Chart:
     scale = max((accepted for _, accepted, _ in lines), default=0)
     return _rows([(label, [(VOLUME, accepted)], f"受理 {accepted}，办结 {completed}")
                   for label, accepted, completed in lines], scale)
+
+
+# The evaluation's conclusions, each drawn with its own pattern so the chart reads without colour.
+CONCLUSION_PATTERNS = {"keep": "solid", "adjust": "hatch", "propose_recall": "dots", "not_evaluated": "blank"}
+
+
+def conclusions(counts: list[tuple[str, str, int]]) -> Chart:
+    """One bar per conclusion (and 未评估) from (code, label, count), scaled to the largest."""
+    scale = max((n for _, _, n in counts), default=0)
+    return _rows([(label, [(Group(code, label, (), CONCLUSION_PATTERNS[code]), n)], f"{n} 项")
+                  for code, label, n in counts], scale)

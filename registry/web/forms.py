@@ -23,7 +23,14 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from registry.domain.choices import DecisionActionKind, DepartmentKind, ExerciseLevel, PowerType, SupervisionKind
+from registry.domain.choices import (
+    DecisionActionKind,
+    DepartmentKind,
+    EvaluationConclusion,
+    ExerciseLevel,
+    PowerType,
+    SupervisionKind,
+)
 from registry.domain.handover import ChecklistItem, Status
 from registry.models.base import MAX_ID
 from registry.schemas.common import PLAUSIBLE
@@ -452,3 +459,13 @@ class GuideImportForm(Form):
 
     sheet = FileField("表格文件（.xlsx 或 .csv）", validators=[FileRequired("请选择文件")])
     reason = StringField("导入原因", validators=[DataRequired("请说明导入原因"), Length(max=1000)])
+
+
+class EvaluationForm(VersionedForm):
+    """An item's conclusion for a period (the item and period are in the address); the version read, when the
+    period was evaluated already (If-Match), else empty."""
+
+    conclusion = RadioField("评估结论", choices=_choices(EvaluationConclusion),
+                            validators=[InputRequired("请选择评估结论")])
+    reason = TextAreaField("理由", validators=[DataRequired("请写明评估结论的理由"), Length(max=2000)])
+    version = HiddenField()

@@ -16,12 +16,13 @@ LIST, OFFICES, CALENDAR, TRAIL = "/console/", "/console/offices/", "/console/cal
 CHANGES = "/changes"  # public: what changed in the list between two dates
 OVERDUE = "/console/rectifications/"
 VOLUMES = "/console/volumes"
+EVALUATION = "/console/evaluation"
 # Exactly the parts of the console each role may open (README, Roles), in the page's order.
 LINKS = {
-    "admin": [LIST, CHANGES, OVERDUE, VOLUMES, OFFICES, CALENDAR, TRAIL],
-    "zone": [LIST, CHANGES, OVERDUE, VOLUMES],
-    "water": [LIST, CHANGES, OVERDUE, VOLUMES],
-    "auditor": [LIST, CHANGES, OVERDUE, VOLUMES, TRAIL],
+    "admin": [LIST, CHANGES, OVERDUE, VOLUMES, EVALUATION, OFFICES, CALENDAR, TRAIL],
+    "zone": [LIST, CHANGES, OVERDUE, VOLUMES, EVALUATION],
+    "water": [LIST, CHANGES, OVERDUE, VOLUMES, EVALUATION],
+    "auditor": [LIST, CHANGES, OVERDUE, VOLUMES, EVALUATION, TRAIL],
 }
 ROLE_WORDS = {"admin": "管理员", "zone": "经开区管委会", "water": "市级指导部门", "auditor": "审计"}
 

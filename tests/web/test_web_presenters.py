@@ -37,6 +37,23 @@ def test_department_bars_stack_the_groups_in_order_with_their_own_patterns() -> 
     assert len({g.pattern for g in charts.GROUPS}) == len(charts.GROUPS), "each group drawn its own way"
 
 
+@pytest.mark.parametrize("lines", [[("2026-01", 4, 3)], [("2026-01", 16, 15), ("2026-02", 123456, 120000)]])
+def test_volume_bars_leave_room_for_their_numbers(lines: list) -> None:
+    chart = charts.volumes(lines)
+    room = chart.width - chart.label_width - chart.bar_width - 8  # the text starts 8 px after the bar
+    assert all(charts.text_width(r.summary) <= room for r in chart.rows)
+    assert chart.bar_width == charts.WIDTH - charts.LABEL_WIDTH - charts.VALUE_WIDTH  # the bars keep their scale
+
+
+def test_conclusion_bars_are_drawn_each_their_own_way() -> None:
+    chart = charts.conclusions([("keep", "保留", 3), ("adjust", "调整", 1), ("propose_recall", "建议收回", 0),
+                                ("not_evaluated", "未评估", 6)])
+    assert [(r.label, r.summary, [s.pattern for s in r.segments]) for r in chart.rows] == [
+        ("保留", "3 项", ["solid"]), ("调整", "1 项", ["hatch"]), ("建议收回", "0 项", []),
+        ("未评估", "6 项", ["blank"])]
+    assert chart.rows[3].segments[0].width == chart.bar_width
+
+
 def test_every_status_belongs_to_exactly_one_group() -> None:
     grouped = [s for g in charts.GROUPS for s in g.statuses]
     assert sorted(grouped) == sorted(Status)

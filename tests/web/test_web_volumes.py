@@ -84,6 +84,9 @@ def test_the_figures_add_up_what_was_recorded(app: Flask, tokens: dict[str, str]
     by_department = {DEPARTMENT[p]: s for p, s in expected(lambda r: r[0]).items()}
     assert table(page, "volumes-by-month") == by_month
     assert table(page, "volumes-by-department") == by_department
+    items = {DEPARTMENT[p]: 1 for p, _ in expected(lambda r: r[0]).items()}  # one item each has figures
+    assert {tr.th.get_text(strip=True): int(tr.td.get_text(strip=True))
+            for tr in page.find(id="volumes-by-department").tbody.find_all("tr")} == items
     total = (sum(a for a, _ in by_month.values()), sum(c for _, c in by_month.values()))
     assert f"受理 {total[0]} 件，办结 {total[1]} 件" in page.find(id="volume-total").get_text()
     # Each chart: inline SVG, titled and described, a bar per table row with the same figures written beside it.
