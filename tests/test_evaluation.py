@@ -46,15 +46,21 @@ def record_volumes(client: FlaskClient, tokens: dict[str, str]) -> None:
     assert resp.status_code == 200, resp.json
 
 
-def expected_figures(power: int, year: str) -> dict:
+# Each period's months, written out here (the periods of the test: none runs past TODAY's month).
+MONTHS = {"2025": [f"2025-{m:02d}" for m in range(1, 13)], "2026": [f"2026-{m:02d}" for m in range(1, 13)],
+          "2026-H1": [f"2026-{m:02d}" for m in range(1, 7)], "2026-H2": [f"2026-{m:02d}" for m in range(7, 13)],
+          "2026-Q3": ["2026-07", "2026-08", "2026-09"]}
+
+
+def expected_figures(power: int, period: str) -> dict:
     """The figures computed here from VOLUMES, not by the registry's code."""
-    rows = [v for v in VOLUMES if v["power"] == power and v["month"].startswith(year)]
+    rows = [v for v in VOLUMES if v["power"] == power and v["month"] in MONTHS[period]]
     reported = [v for v in rows if v["on_time"] is not None]
     completed = sum(v["completed"] for v in reported)
     share = round(1000 * sum(v["on_time"] for v in reported) / completed) if completed else None
     busy = {v["month"] for v in rows if v["accepted"] > 0}
     return {"accepted": sum(v["accepted"] for v in rows), "completed": sum(v["completed"] for v in rows),
-            "on_time_permille": share, "idle_months": 12 - len(busy)}
+            "on_time_permille": share, "idle_months": len(MONTHS[period]) - len(busy)}
 
 
 def stats(client: FlaskClient, tokens: dict[str, str], period: str = "2026") -> dict:
@@ -71,7 +77,8 @@ def evaluate(client: FlaskClient, who: str | None, tokens: dict[str, str], power
 
 
 @pytest.mark.parametrize(("power", "period"), [(WATER, "2026"), (FORESTRY, "2026"), (WATER, "2025"),
-                                               (FORESTRY, "2025")])
+                                               (FORESTRY, "2025"), (FORESTRY, "2026-H1"), (FORESTRY, "2026-H2"),
+                                               (WATER, "2026-H1"), (FORESTRY, "2026-Q3")])
 def test_the_figures_are_the_sums_of_the_volumes(client: FlaskClient, tokens: dict[str, str], power: int,
                                                  period: str) -> None:
     record_volumes(client, tokens)
@@ -273,3 +280,25 @@ def test_a_suspended_item_is_neither_idle_nor_flagged(client: FlaskClient, token
     ok(client.post("/api/v1/case-volumes", headers=bearer(tokens["zone"]), json={"reason": "补录", "rows": [
         {"power": WATER, "office": ZONE_ID, "month": "2026-03", "accepted": 1, "completed": 1, "on_time": 1}]}))
     assert held() == ([], [])
+
+
+@pytest.mark.parametrize(("period", "typed", "start", "end", "flags"), [
+    ("2026-H2", "2026-h2", "2026-07-01", "2026-12-31", ["on_time_dropped"]),  # 100% in 2026-H1, 50% in 2026-H2
+    ("2026-Q3", "2026-Q3", "2026-07-01", "2026-09-30", []),  # nothing reported in 2026-Q2 to compare with
+])
+def test_a_half_or_a_quarter_is_evaluated_beside_the_year(client: FlaskClient, tokens: dict[str, str], period: str,
+                                                          typed: str, start: str, end: str, flags: list[str]) -> None:
+    drive(client, tokens, FORESTRY, "handed_over", ZONE_ID)
+    record_volumes(client, tokens)
+    assert evaluate(client, "zone", tokens, power=FORESTRY).status_code == 201  # the year 2026
+    resp = evaluate(client, "zone", tokens, power=FORESTRY, period=typed, conclusion="adjust")
+    assert resp.status_code == 201, resp.json
+    assert (resp.json["period"], resp.json["period_start"], resp.json["period_end"]) == (period, start, end)
+    assert resp.json["figures"] == {**expected_figures(FORESTRY, period), "open_rectifications": 0}
+    listed = client.get(f"/api/v1/powers/{FORESTRY}/evaluations", headers=bearer(tokens["auditor"])).json
+    assert sorted((e["period"], e["conclusion"]["code"]) for e in listed) == sorted([("2026", "keep"),
+                                                                                    (period, "adjust")])
+    overview = stats(client, tokens, typed)
+    assert (overview["period"], overview["period_start"], overview["period_end"]) == (period, start, end)
+    line = next(x for x in overview["items"] if x["power"]["id"] == FORESTRY)
+    assert ([f["code"] for f in line["flags"]], line["conclusion"]["code"]) == (flags, "adjust")

@@ -77,7 +77,8 @@ def stats(period: str):
 def stats_xlsx(period: str):
     """The period's evaluation for the leadership report: 说明, the conclusions and flags counted, and per item its
     figures, flags, conclusion, reason, evaluator and time (Beijing), Chinese headers."""
-    return attachment(evaluation_sheets.xlsx(evaluation.overview(db.session(), period)), f"evaluation-{period}.xlsx")
+    found = evaluation.overview(db.session(), period)
+    return attachment(evaluation_sheets.xlsx(found), f"evaluation-{found.period.label}.xlsx")
 
 
 @blp.get("/stats/evaluation/summary")
@@ -100,4 +101,4 @@ def proposals_xlsx(period: str):
     """The period's 调整 and 建议收回 conclusions as a sheet in the annex layout with a first column 调整类型 (调整,
     收回): a draft of the next decision, which POST /decisions/imports previews as it is."""
     span, rows = evaluation.proposals(db.session(), period)
-    return attachment(proposals.xlsx(span.label, rows), f"evaluation-proposals-{span.label}.xlsx")
+    return attachment(proposals.xlsx(span.title, rows), f"evaluation-proposals-{span.label}.xlsx")

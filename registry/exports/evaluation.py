@@ -57,8 +57,8 @@ def xlsx(overview: Overview, now: datetime | None = None) -> bytes:
     made = in_beijing(now or utcnow())
     period = overview.period
     return sheets.xlsx_book([
-        ("说明", ("项目", "内容"), [("评估期间", f"{period.start} 至 {period.end}"), ("生成时间（北京时间）", made),
-                                   ("纳入评估的事项数", len(overview.lines)),
+        ("说明", ("项目", "内容"), [("评估期间", f"{period.title}（{period.start} 至 {period.end}）"),
+                                   ("生成时间（北京时间）", made), ("纳入评估的事项数", len(overview.lines)),
                                    ("已评估事项数", sum(1 for line in overview.lines if line.evaluation))]),
         ("评估结论", ("评估结论", "事项数"), [(label, n) for _, label, n in conclusion_counts(overview)]),
         ("提示", ("提示", "事项数"), [(label, n) for _, label, n in flag_counts(overview)]),

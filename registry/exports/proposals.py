@@ -21,7 +21,7 @@ from registry.models import Evaluation
 ACTION_COLUMN = "调整类型"
 ACTIONS = {EvaluationConclusion.ADJUST: DecisionActionKind.ADJUST,
            EvaluationConclusion.PROPOSE_RECALL: DecisionActionKind.RECALL}
-TITLE = "{period}年度评估 调整建议"
+TITLE = "{period}评估 调整建议"
 WIDTH = 8
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from registry.domain import periods
 from registry.domain.choices import EvaluationConclusion
 from registry.schemas.common import Choice, ChoiceOut, InputSchema, QuerySchema, Text, UtcDateTime
 from registry.schemas.handovers import PowerRef
@@ -17,7 +18,8 @@ class EvaluationIn(InputSchema):
 
     read_only_fields = ("id", "version", "power", "evaluated_by", "figures")
 
-    period = fields.String(required=True, metadata={"description": "the calendar year evaluated, e.g. 2026"})
+    period = fields.String(required=True, metadata={
+        "description": "the period evaluated: a year (2026), a half (2026-H1) or a quarter (2026-Q3)"})
     conclusion = Choice(EvaluationConclusion, required=True, metadata={"description": "保留, 调整 or 建议收回"})
     reason = Text(2000, required=True, metadata={"description": "why; kept in the audit trail"})
 
@@ -39,6 +41,8 @@ def _figures(row: Any) -> dict[str, Any]:
 class EvaluationOut(Schema):
     id = fields.Integer(required=True)
     power = fields.Nested(PowerRef, required=True)
+    period = fields.Function(lambda row: getattr(periods.of_dates(row.period_start, row.period_end), "label", None),
+                             metadata={"description": "the period's name: 2026, 2026-H1, 2026-Q3"})
     period_start = fields.Date(required=True)
     period_end = fields.Date(required=True)
     figures = fields.Function(lambda row: FiguresOut().dump(_figures(row)), required=True)
@@ -52,7 +56,8 @@ class EvaluationOut(Schema):
 
 
 class StatsQuery(QuerySchema):
-    period = fields.String(required=True, metadata={"description": "a calendar year, e.g. 2026"})
+    period = fields.String(required=True, metadata={
+        "description": "a year (2026, the default kind), a half (2026-H1) or a quarter (2026-Q3)"})
 
 
 class LineOut(Schema):

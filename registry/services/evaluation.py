@@ -4,7 +4,6 @@ of every item. Takes the session, never commits; every write audited in the call
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -12,7 +11,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from registry.domain import evaluation as rule
+from registry.domain import periods
 from registry.domain.choices import EvaluationConclusion
+from registry.domain.periods import Period
 from registry.domain.roles import Action, Caller
 from registry.domain.workdays import today_in_china
 from registry.models import CaseVolume, Evaluation, Power, Rectification
@@ -23,37 +24,18 @@ from registry.services.changes import apply_changes, flush_versioned
 from registry.services.errors import Code, Message, NotFound, PreconditionRequired, ValidationFailed
 from registry.services.versions import check_version
 
-YEAR = re.compile(r"[12][0-9]{3}")
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
-
-    @property
-    def label(self) -> str:
-        return str(self.start.year)
-
-    @property
-    def months(self) -> tuple[str, str]:
-        return f"{self.start:%Y-%m}", f"{self.end:%Y-%m}"
-
-    def previous(self) -> Period:
-        return Period(self.start.replace(year=self.start.year - 1), self.end.replace(year=self.end.year - 1))
-
 
 def parse_period(text: str | None, today: date | None = None) -> Period:
-    """A calendar year ("2026"); refused when it is not one or has not begun."""
+    """A year ("2026"), a half ("2026-H1") or a quarter ("2026-Q3"); refused when it is none or has not begun."""
     today = today or today_in_china()
     text = (text or "").strip()
-    if not YEAR.fullmatch(text):
-        message = Message(Code.EVALUATION_PERIOD_INVALID, "{value!r} is not a period (a year such as 2026)",
-                          value=text)
+    period = periods.parse(text)
+    if period is None:
+        message = Message(Code.EVALUATION_PERIOD_INVALID, "{value!r} is not a period (a year such as 2026, a half "
+                          "such as 2026-H1 or a quarter such as 2026-Q3)", value=text)
         raise ValidationFailed(message, {"period": [message]})
-    period = Period(date(int(text), 1, 1), date(int(text), 12, 31))
     if period.start > today:
-        message = Message(Code.EVALUATION_PERIOD_NOT_ENDED, "the period {period} has not begun", period=text)
+        message = Message(Code.EVALUATION_PERIOD_NOT_ENDED, "the period {period} has not begun", period=period.label)
         raise ValidationFailed(message, {"period": [message]})
     return period
 

@@ -38,7 +38,8 @@ def _overview(staff_view: bool) -> tuple[str, dict[str, Any], int]:
         context["errors"] = {"period": [feedback.words(m) for ms in (error.errors or {}).values() for m in ms]}
         return _template(staff_view), context, 422
     counts = evaluation_sheets.conclusion_counts(found)
-    context.update(summary=evaluation_sheets.public(found), chart=charts.conclusions(counts))
+    context.update(summary=evaluation_sheets.public(found), chart=charts.conclusions(counts),
+                   title=found.period.title)
     if staff_view:
         context["overview"] = found
     return _template(staff_view), context, 200
@@ -66,8 +67,10 @@ def console_page():
 
 def _form_page(power_id: int, period: str, form: EvaluationForm, above: list[str], status: int):
     session = db.session()
-    line = evaluation.line(session, power_id, period)
-    return render_template("console/evaluation_form.html", line=line, period=period, form=form, above=above,
+    span = evaluation.parse_period(period)
+    line = evaluation.line(session, power_id, span.label)
+    return render_template("console/evaluation_form.html", line=line, period=span.label, title=span.title,
+                           form=form, above=above,
                            conclusions=EvaluationConclusion), status
 
 
@@ -90,6 +93,11 @@ def form_page(power_id: int):
 def record(power_id: int):
     """Record (or update, naming the version read) the item's conclusion for the period; back to the overview."""
     period = _period()
+    try:
+        span = evaluation.parse_period(period)
+    except ValidationFailed:
+        return redirect(url_for(".console_page", period=period))
+    period = span.label
     form = EvaluationForm()
     if not form.validate():
         return _form_page(power_id, period, form, ["评估未保存，请检查标出的内容。"], 422)
@@ -103,6 +111,6 @@ def record(power_id: int):
         above = feedback.bind(form, error)
         return _form_page(power_id, period, form, above, feedback.status(error))
     session.commit()
-    flash(f"第{row.power.seq}项 {row.power.name}：{period}年度评估结论“{row.conclusion.label}”已"
+    flash(f"第{row.power.seq}项 {row.power.name}：{span.title}评估结论“{row.conclusion.label}”已"
           f"{'记录' if created else '更新'}。", "success")
     return redirect(url_for(".console_page", period=period, _anchor=f"item-{power_id}"), 303)

@@ -257,7 +257,7 @@ ZH: dict[Code, str] = {
     Code.VOLUME_PERIOD_TOO_LONG: "统计期间最长 {max} 个月，此处为 {months} 个月",
     # Evaluation
     Code.EVALUATION_INVALID: "评估未保存，请检查标出的内容",
-    Code.EVALUATION_PERIOD_INVALID: "“{value}”不是评估期间（填写年份，如 2026）",
+    Code.EVALUATION_PERIOD_INVALID: "“{value}”不是评估期间（年度填年份如 2026，半年如 2026-H1，季度如 2026-Q3）",
     Code.EVALUATION_PERIOD_NOT_ENDED: "评估期间 {period} 尚未开始",
     Code.EVALUATION_REASON_REQUIRED: "请写明评估结论的理由",
     Code.EVALUATION_POWER_RETIRED: "事项 {power} 已撤销，不再评估",

@@ -106,7 +106,8 @@ def test_signing_in_lands_on_the_console_home(sized: tuple[str, Page], server: S
     expect(page).to_have_url(server.url("/console/home"))
     expect(page.get_by_role("heading", level=1)).to_have_text("工作台首页")
     expect(page.locator("#who")).to_have_text(server.staff["zone"])
-    expect(page.locator("ul.parts a")).to_have_text(["事项与交接列表", "清单变化", "逾期未整改", "办件量统计", "事项评估"])
+    expect(page.locator("ul.parts a")).to_have_text(["事项与交接列表", "清单变化", "逾期未整改", "办件量统计",
+                                                     "事项评估"])
     fits_the_width(page)
     assert_accessible(page)
     shot(page, f"console-home-{name}")

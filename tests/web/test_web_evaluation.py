@@ -92,7 +92,7 @@ def test_the_conclusions_are_the_apis_drawn_and_tabled(app: Flask, evaluated: di
     assert flags == {f: sum(1 for line in evaluated["items"] if f in [x["label"] for x in line["flags"]])
                      for f in ("连续12个月无办件", "从未评估", "按时办结率下降")}
     total = " ".join(page.find(id="evaluation-total").get_text(" ").split())
-    assert total == f"2026-01-01 至 2026-12-31：纳入评估 {len(evaluated['items'])} 项，已评估 2 项。", total
+    assert total == f"2026年度（2026-01-01 至 2026-12-31）：纳入评估 {len(evaluated['items'])} 项，已评估 2 项。", total
 
 
 def test_the_console_lists_each_item_as_the_api_does(app: Flask, evaluated: dict) -> None:
@@ -165,8 +165,11 @@ def test_a_wrong_form_is_explained_beside_its_fields(app: Flask, values: dict, e
     assert "评估未保存" in text(resp)
 
 
-@pytest.mark.parametrize(("period", "message"), [("2026年", "“2026年”不是评估期间（填写年份，如 2026）"),
-                                                 ("2099", "评估期间 2099 尚未开始")])
+@pytest.mark.parametrize(("period", "message"), [
+    ("2026年", "“2026年”不是评估期间（年度填年份如 2026，半年如 2026-H1，季度如 2026-Q3）"),
+    ("2099", "评估期间 2099 尚未开始"),
+    ("2027-Q1", "评估期间 2027-Q1 尚未开始"),
+])
 @pytest.mark.parametrize(("path", "who"), [("/evaluation", None), ("/console/evaluation", "auditor")])
 def test_a_wrong_period_is_explained_beside_its_field(shared_app: Flask, path: str, who: str | None, period: str,
                                                       message: str) -> None:
