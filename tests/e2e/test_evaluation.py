@@ -38,7 +38,7 @@ def test_the_zone_records_a_conclusion_and_the_public_sees_counts(new_page: Call
     sign_in(zone, live, "zone")
     zone.goto(live.url("/console/home"))
     zone.get_by_role("link", name="事项评估").click()
-    zone.get_by_label("评估期间").fill("2026")
+    zone.get_by_label("评估期间", exact=True).fill("2026")
     zone.get_by_role("button", name="查看").click()
     expect(zone.get_by_role("heading", level=1)).to_have_text("事项评估")
     row = zone.locator(f"#item-{WATER}")
