@@ -23,8 +23,9 @@ from tests.conftest import make_app
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 PROBLEM_JSON = "application/problem+json"
-# Examples per operation and generation mode; about 30 s per backend on two cores.
-MAX_EXAMPLES = 200
+# Examples per operation and generation mode (derandomized, so every run tries the same ones). The fuzz was a
+# quarter of the suite's time at 200; the hand-picked nasty inputs below keep what it once found.
+MAX_EXAMPLES = 120
 LEAKS = ("Traceback", "sqlalchemy", "psycopg", "sqlite", "/work/", "/usr/", "/home/", "/tmp/", "site-packages", ".py")
 
 
