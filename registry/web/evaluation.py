@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from registry import db
 from registry.domain.choices import EvaluationConclusion
+from registry.domain.periods import Period
 from registry.domain.roles import ALLOWED, Action
 from registry.domain.workdays import today_in_china
 from registry.exports import evaluation as evaluation_sheets
@@ -65,52 +66,52 @@ def console_page():
     return render_template(template, **context), status
 
 
-def _form_page(power_id: int, period: str, form: EvaluationForm, above: list[str], status: int):
-    session = db.session()
-    span = evaluation.parse_period(period)
-    line = evaluation.line(session, power_id, span.label)
+def _form_page(power_id: int, span: Period, form: EvaluationForm, above: list[str], status: int):
+    line = evaluation.line(db.session(), power_id, span.label)
     return render_template("console/evaluation_form.html", line=line, period=span.label, title=span.title,
-                           form=form, above=above,
-                           conclusions=EvaluationConclusion), status
+                           form=form, above=above), status
+
+
+def _span() -> Period | None:
+    """The period asked for; None when it is wrong (the overview then says why beside its field)."""
+    try:
+        return evaluation.parse_period(_period())
+    except ValidationFailed:
+        return None
 
 
 @bp.get(f"/console/evaluation{POWER}")
 @evaluators
 def form_page(power_id: int):
     """The form recording the item's conclusion for the period, with the period's figures as they stand."""
-    period = _period()
-    try:
-        span = evaluation.parse_period(period)
-    except ValidationFailed:
-        return redirect(url_for(".console_page", period=period))
+    span = _span()
+    if span is None:
+        return redirect(url_for(".console_page", period=_period()))
     row = evaluation.find(db.session(), power_id, span)
     data = {"conclusion": row.conclusion.code, "reason": row.reason, "version": str(row.version)} if row else {}
-    return _form_page(power_id, span.label, EvaluationForm(formdata=None, data=data), [], 200)
+    return _form_page(power_id, span, EvaluationForm(formdata=None, data=data), [], 200)
 
 
 @bp.post(f"/console/evaluation{POWER}")
 @evaluators
 def record(power_id: int):
     """Record (or update, naming the version read) the item's conclusion for the period; back to the overview."""
-    period = _period()
-    try:
-        span = evaluation.parse_period(period)
-    except ValidationFailed:
-        return redirect(url_for(".console_page", period=period))
-    period = span.label
+    span = _span()
+    if span is None:
+        return redirect(url_for(".console_page", period=_period()))
     form = EvaluationForm()
     if not form.validate():
-        return _form_page(power_id, period, form, ["评估未保存，请检查标出的内容。"], 422)
+        return _form_page(power_id, span, form, ["评估未保存，请检查标出的内容。"], 422)
     session = db.session()
     try:
-        row, created = evaluation.record(session, current_caller(), power_id, period=period,
+        row, created = evaluation.record(session, current_caller(), power_id, period=span.label,
                                          conclusion=EvaluationConclusion(form.conclusion.data),
                                          reason=form.reason.data or "", expected_version=form.expected_version)
     except feedback.FORM_ERRORS as error:
         session.rollback()
         above = feedback.bind(form, error)
-        return _form_page(power_id, period, form, above, feedback.status(error))
+        return _form_page(power_id, span, form, above, feedback.status(error))
     session.commit()
     flash(f"第{row.power.seq}项 {row.power.name}：{span.title}评估结论“{row.conclusion.label}”已"
-          f"{'记录' if created else '更新'}。", "success")
-    return redirect(url_for(".console_page", period=period, _anchor=f"item-{power_id}"), 303)
+          f"{'记录' if created else '更新'}。", "ok")
+    return redirect(url_for(".console_page", period=span.label, _anchor=f"item-{power_id}"), 303)

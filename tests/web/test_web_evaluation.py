@@ -213,3 +213,11 @@ def test_the_pages_load_nothing_from_elsewhere_and_need_no_script(shared_app: Fl
     assert resp.status_code == 200 and external_urls(resp) == []
     assert "<script" not in html.lower()
     assert not re.search(r"\son[a-z]+\s*=", html, re.I)
+
+
+def test_the_form_of_a_wrong_period_leads_to_the_overview_saying_why(shared_app: Flask) -> None:
+    client = signed_in(shared_app, "zone")
+    resp = client.get(FORM, query_string={"period": "2026-Q5"})
+    assert resp.status_code == 302
+    shown = client.get(resp.headers["Location"])
+    assert (shown.status_code, list(field_errors(shown))) == (422, ["period"])
