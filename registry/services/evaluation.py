@@ -21,8 +21,9 @@ from registry.services import audit, standing
 from registry.services.authz import authorize
 from registry.services.case_volumes import in_use
 from registry.services.changes import apply_changes, flush_versioned
-from registry.services.errors import Code, Message, NotFound, PreconditionRequired, ValidationFailed
-from registry.services.versions import check_version
+from registry.services.errors import Code, Message, ValidationFailed
+from registry.services.powers import get_power
+from registry.services.versions import require_version
 
 
 def parse_period(text: str | None, today: date | None = None) -> Period:
@@ -80,13 +81,6 @@ def figures(session: Session, period: Period, today: date | None = None) -> dict
     return out
 
 
-def _power(session: Session, power_id: int) -> Power:
-    power = session.get(Power, power_id)
-    if power is None:
-        raise NotFound(Message(Code.POWER_NOT_FOUND, "power {power} does not exist", power=power_id))
-    return power
-
-
 def find(session: Session, power_id: int, period: Period) -> Evaluation | None:
     return session.scalar(select(Evaluation).where(Evaluation.power_id == power_id,
                                                    Evaluation.period_start == period.start,
@@ -99,7 +93,7 @@ def record(session: Session, caller: Caller, power_id: int, *, period: str, conc
     period evaluated again updates its row (the caller names the version it read: If-Match). Returns the row and
     whether it was created."""
     today = today or today_in_china()
-    power = _power(session, power_id)
+    power = get_power(session, power_id)
     authorize(caller, Action.EVALUATION_RECORD, power.department_id)
     span = parse_period(period, today)
     reason = (reason or "").strip()
@@ -121,10 +115,7 @@ def record(session: Session, caller: Caller, power_id: int, *, period: str, conc
         flush_versioned(session, row)
         audit.record(session, caller, "create", row, None, reason)
         return row, True
-    if expected_version is None:
-        raise PreconditionRequired(Message(Code.IF_MATCH_MISSING, "send If-Match with the ETag from your last GET of "
-                                           "what you change"))
-    check_version(row, expected_version, lambda version, wanted: Message(
+    require_version(row, expected_version, lambda version, wanted: Message(
         Code.EVALUATION_STALE, "evaluation {evaluation} is at version {version}, not {expected}; reload it and "
         "retry", evaluation=row.id, version=version, expected=wanted))
     apply_changes(session, caller, row, values, reason=reason)
@@ -133,7 +124,7 @@ def record(session: Session, caller: Caller, power_id: int, *, period: str, conc
 
 def for_power(session: Session, power_id: int) -> list[Evaluation]:
     """The item's evaluations, the latest period first."""
-    _power(session, power_id)
+    get_power(session, power_id)
     return list(session.scalars(select(Evaluation).where(Evaluation.power_id == power_id)
                                 .order_by(Evaluation.period_start.desc())))
 
@@ -184,7 +175,7 @@ def overview(session: Session, period: str, today: date | None = None, *, also: 
 
 def line(session: Session, power_id: int, period: str, today: date | None = None) -> Line:
     """One item's line of the period's overview (figures, conclusion, flags), whether or not it is in operation."""
-    _power(session, power_id)
+    get_power(session, power_id)
     return next(x for x in overview(session, period, today, also=power_id).lines if x.power.id == power_id)
 
 

@@ -25,8 +25,9 @@ from registry.services import audit, snapshots
 from registry.services import calendar as calendars
 from registry.services.authz import authorize
 from registry.services.changes import flush_versioned
-from registry.services.errors import Code, Conflict, Message, NotFound, PreconditionRequired, ValidationFailed
-from registry.services.versions import check_version
+from registry.services.errors import Code, Conflict, Message, NotFound, ValidationFailed
+from registry.services.powers import get_power
+from registry.services.versions import require_version
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,6 @@ class RectificationIn:
 
     requirement: str
     days: int
-
-
-def _power(session: Session, power_id: int) -> Power:
-    power = session.get(Power, power_id)
-    if power is None:
-        raise NotFound(Message(Code.POWER_NOT_FOUND, "power {power} does not exist", power=power_id))
-    return power
 
 
 def _blank(text: str | None) -> str | None:
@@ -67,7 +61,7 @@ def record(session: Session, caller: Caller, power_id: int, *, held_on: date, ki
     """Record one act of supervision of ``power_id`` by its guiding department (a department officer only for its
     own items), with the rectification its finding requires, if any; each row audited as created."""
     today = today or today_in_china()
-    power = _power(session, power_id)
+    power = get_power(session, power_id)
     authorize(caller, Action.SUPERVISION_RECORD, power.department_id)
     errors: dict[str, list[Message]] = {}
     if power.retired:
@@ -100,7 +94,7 @@ def record(session: Session, caller: Caller, power_id: int, *, held_on: date, ki
 
 def for_power(session: Session, power_id: int) -> list[Supervision]:
     """The item's supervision records, the latest first."""
-    _power(session, power_id)
+    get_power(session, power_id)
     return list(session.scalars(select(Supervision).where(Supervision.power_id == power_id)
                                 .order_by(Supervision.held_on.desc(), Supervision.id.desc())))
 
@@ -122,10 +116,7 @@ def close(session: Session, caller: Caller, rectification_id: int, *, expected_v
     today = today or today_in_china()
     row = get_rectification(session, rectification_id)
     authorize(caller, Action.RECTIFICATION_CLOSE, row.supervision.department_id)
-    if expected_version is None:
-        raise PreconditionRequired(Message(Code.IF_MATCH_MISSING, "send If-Match with the ETag from your last GET of "
-                                           "what you change"))
-    check_version(row, expected_version, lambda version, wanted: Message(
+    require_version(row, expected_version, lambda version, wanted: Message(
         Code.RECTIFICATION_STALE, "rectification {rectification} is at version {version}, not {expected}; reload "
         "it and retry", rectification=row.id, version=version, expected=wanted))
     if row.closed_on is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from registry.services.errors import Message, StaleVersion
+from registry.services.errors import Code, Message, PreconditionRequired, StaleVersion
 
 
 def check_version(row: Any, expected: int | None, stale: Callable[[int, int], Message]) -> None:
@@ -14,3 +14,11 @@ def check_version(row: Any, expected: int | None, stale: Callable[[int, int], Me
     if expected is not None and row.version != expected:
         detail = stale(row.version, expected)
         raise StaleVersion(detail, current_version=row.version)
+
+
+def require_version(row: Any, expected: int | None, stale: Callable[[int, int], Message]) -> None:
+    """As ``check_version``, but a write that names no version is refused too (428): If-Match is required."""
+    if expected is None:
+        raise PreconditionRequired(Message(Code.IF_MATCH_MISSING, "send If-Match with the ETag from your last GET of "
+                                           "what you change"))
+    check_version(row, expected, stale)
