@@ -137,15 +137,18 @@ def _base(plan: Plan) -> list[ColumnElement[bool]]:
     return base
 
 
-def _faceted(name: str) -> ColumnElement[bool]:
-    """A facet's filter on Power, its values bound by name."""
+def _faceted(name: str, found: Any = None) -> ColumnElement[bool]:
+    """A facet's filter, its values bound by name: on Power, or on the columns of the matches (``found``)."""
     if name == "partial":
-        return Power.partial == bindparam("partial", type_=Boolean())
+        return (Power.partial if found is None else found.c.partial) == bindparam("partial", type_=Boolean())
     if name == "status":
-        return Power.id.in_(select(Handover.power_id).where(
-            Handover.status.in_(bindparam("status", expanding=True, type_=Handover.status.type))))
+        statuses = bindparam("status", expanding=True, type_=Handover.status.type)
+        if found is not None:
+            return found.c.status.in_(statuses)
+        return Power.id.in_(select(Handover.power_id).where(Handover.status.in_(statuses)))
     column = {"type": Power.type, "level": Power.level, "department": Power.department_id}[name]
-    return column.in_(bindparam(name, expanding=True, type_=column.type))
+    values = bindparam(name, expanding=True, type_=column.type)
+    return (column if found is None else found.c[column.key]).in_(values)
 
 
 Grouped = list[tuple[Any, ...]]  # type, level, department id, partial, handover status (or None), name, count
@@ -174,51 +177,48 @@ def _searched(stmt: Select, plan: Plan) -> Select:
 
 
 @lru_cache(maxsize=STATEMENTS_KEPT)
-def _grouped(plan: Plan) -> CompoundSelect | Select:
-    """The matches of the base filters and the query, counted by the five facets (with the department's name);
-    for the citizen page, every guiding department follows, counted 0, for the department filter's choices."""
-    stmt = (select(*GROUPED, Department.name, func.count()).select_from(Power)
-            .join(Department, Department.id == Power.department_id)
-            .outerjoin(Handover, Handover.power_id == Power.id).where(*_base(plan))
-            .group_by(*GROUPED, Department.name))
-    stmt = _searched(stmt, plan)
-    if not plan.citizen:
-        return stmt
-    guiding = select(*[null()] * 2, Department.id, *[null()] * 2, Department.name, literal(0)).where(
-        Department.kind == DepartmentKind.CITY)
-    return union_all(stmt, guiding)
-
-
-@lru_cache(maxsize=STATEMENTS_KEPT)
-def _page(plan: Plan) -> Select:
-    """One page in the asked order (default: relevance with a query, else annex order), with each power's rank
-    and, for the citizen page, its handover's status and hand-over and recall events with their offices (a row
-    per event). The matches are sorted by their keys alone, and only the page's rows are read whole."""
+def _found(plan: Plan) -> CompoundSelect:
+    """One statement, so the search text is read once: the matches of the base filters and the query (a common
+    table expression, which both databases materialise when it is read twice) counted by the five facets with
+    the department's name, then the page's ids with their rank and place in the asked order (default: relevance
+    with a query, else annex order); for the citizen page, every guiding department follows, counted 0, for the
+    department filter's choices. Columns: the five facets, department name, count, power id, rank, place."""
     sort = plan.sort if plan.sort not in (None, "relevance") else "seq"
-    descending = sort.startswith("-")
-    keys: list[Any] = [*SORTS[sort.lstrip("-")], Power.decision_id, Power.seq, Power.id]
     ranked = bool(plan.query.pinyin) and plan.sort in (None, "relevance")
-    labelled = [k.label(f"k{i}") for i, k in enumerate([search.relevance(plan.query)] * ranked + keys)]
-    inner: Select = select(Power.id.label("power_id"), *labelled).where(
-        *_base(plan), *[_faceted(name) for name in plan.filters])
-    if sort.lstrip("-") == "department":
-        inner = inner.join(Department, Department.id == Power.department_id)
-    found = _searched(inner, plan).order_by(*_directed(labelled, ranked, descending))
-    page = found.limit(bindparam("limit", type_=Integer())).offset(bindparam("offset", type_=Integer())).subquery()
-    stmt = select(Power).join(page, page.c.power_id == Power.id)
-    order = _directed([page.c[c.name] for c in labelled], ranked, descending)
-    if plan.query.pinyin:
-        stmt = stmt.add_columns(search.relevance(plan.query)).join(PowerSearch, PowerSearch.power_id == Power.id)
-    else:
-        stmt = stmt.add_columns(null())
+    keys = [k.label(f"k{i}") for i, k in enumerate([*SORTS[sort.lstrip("-")], Power.decision_id, Power.seq,
+                                                     Power.id])]
+    rank = search.relevance(plan.query) if plan.query.pinyin else null()
+    matches = _searched(select(Power.id.label("power_id"), *GROUPED, Department.name.label("department_name"),
+                               rank.label("rank"), *keys).select_from(Power)
+                        .join(Department, Department.id == Power.department_id)
+                        .outerjoin(Handover, Handover.power_id == Power.id).where(*_base(plan)), plan).cte("found")
+    facets = [matches.c[c.key] for c in GROUPED]
+    grouped = (select(*facets, matches.c.department_name, func.count(), *[null()] * 3)
+               .group_by(*facets, matches.c.department_name))
+    order = _directed([matches.c.rank] * ranked + [matches.c[k.name] for k in keys], ranked, sort.startswith("-"))
+    page = (select(matches.c.power_id, matches.c.rank, func.row_number().over(order_by=order).label("place"))
+            .where(*[_faceted(name, matches) for name in plan.filters]).order_by(*order)
+            .limit(bindparam("limit", type_=Integer())).offset(bindparam("offset", type_=Integer())).subquery())
+    parts = [grouped, select(*[null()] * 7, page.c.power_id, page.c.rank, page.c.place)]
     if plan.citizen:
-        office, ev = aliased(Department), who_handles.events()
-        stmt = (stmt.add_columns(Handover.status, ev.c.source, ev.c.code, ev.c.effective_on, office, ev.c.doc_number)
-                .outerjoin(Handover, Handover.power_id == Power.id)
-                .outerjoin(ev, ev.c.power_id == Power.id)
-                .outerjoin(office, office.id == ev.c.office_id))
-        order.extend((ev.c.source, ev.c.id))
-    return stmt.order_by(*order)
+        parts.append(select(*[null()] * 2, Department.id, *[null()] * 2, Department.name, literal(0),
+                            *[null()] * 3).where(Department.kind == DepartmentKind.CITY))
+    return union_all(*parts)
+
+
+@lru_cache(maxsize=2)
+def _page(citizen: bool) -> Select:
+    """The page's powers by id, and for the citizen page each one's handover status and its hand-over and
+    recall events with their offices (a row per event)."""
+    stmt = select(Power).where(Power.id.in_(bindparam("ids", expanding=True, type_=Integer())))
+    if not citizen:
+        return stmt
+    office, ev = aliased(Department), who_handles.events()
+    return (stmt.add_columns(Handover.status, ev.c.source, ev.c.code, ev.c.effective_on, office, ev.c.doc_number)
+            .outerjoin(Handover, Handover.power_id == Power.id)
+            .outerjoin(ev, ev.c.power_id == Power.id)
+            .outerjoin(office, office.id == ev.c.office_id)
+            .order_by(Power.id, ev.c.source, ev.c.id))
 
 
 def _directed(columns: list[Any], ranked: bool, descending: bool) -> list[Any]:
@@ -229,31 +229,34 @@ def _directed(columns: list[Any], ranked: bool, descending: bool) -> list[Any]:
 def list_powers(session: Session, f: PowerFilter, citizen: bool = False) -> PowerPage:
     """One page of powers, the total, and facet counts that honour every filter but their own.
 
-    Two statements (and the sub-items' selectin load): the page, and the matches grouped by the five facets,
-    which give the total and every facet once filtered per facet here. ``citizen``: the grouping also lists
-    every guiding department (PowerPage.departments) and the page brings each power's handover facts
-    (PowerPage.handling), so the citizen page needs no statement of its own.
+    Two statements (and the sub-items' selectin load): the matches grouped by the five facets, which give the
+    total and every facet once filtered per facet here, with the page's ids; then the page's powers.
+    ``citizen``: the grouping also lists every guiding department (PowerPage.departments) and the page brings
+    each power's handover facts (PowerPage.handling), so the citizen page needs no statement of its own.
     """
     scope = _scope(session, f, searchtext.query(f.q or ""), citizen)
-    rows = [tuple(row) for row in session.execute(_grouped(scope.plan), scope.values)]
+    paging = {"limit": f.per_page, "offset": (f.page - 1) * f.per_page}
+    rows, placed = [], []
+    for row in session.execute(_found(scope.plan), scope.values | paging):
+        (rows if row[7] is None else placed).append(tuple(row))
     departments = {row[2]: row[5] for row in rows}
-    counted = [(*row[:5], row[-1]) for row in rows]
+    counted = [(*row[:5], row[6]) for row in rows]
     facets = {name: _facet(name, [r for r in counted if scope.keep(r, but=name)], departments) for name in FACETS}
     total = sum(r[-1] for r in counted if scope.keep(r))
     out = PowerPage([], total, f.page, f.per_page, facets, unfaceted_total=sum(r[-1] for r in counted),
                     departments=dict(sorted(departments.items())) if citizen else {})
-    if not total:
+    if not placed:
         return out
-    paging = {"limit": f.per_page, "offset": (f.page - 1) * f.per_page}
-    for power, rank, *facts in session.execute(_page(scope.plan), scope.values | paging):
-        if not out.items or out.items[-1] is not power:
-            out.items.append(power)
-            if rank == searchtext.PARTLY:
-                out.matched_parts[power.id] = power.name
-            if citizen and facts[0] is not None:
-                out.handling[power.id] = who_handles.Facts(facts[0])
+    ranks = {row[7]: row[8] for row in sorted(placed, key=lambda row: row[9])}
+    loaded: dict[int, Power] = {}
+    for power, *facts in session.execute(_page(citizen), {"ids": list(ranks)}):
+        loaded[power.id] = power
+        if citizen and facts[0] is not None and power.id not in out.handling:
+            out.handling[power.id] = who_handles.Facts(facts[0])
         if citizen and facts[1] is not None and power.id in out.handling:
             out.handling[power.id].add(*facts[1:])
+    out.items = [loaded[power_id] for power_id in ranks]
+    out.matched_parts = {i: loaded[i].name for i, rank in ranks.items() if rank == searchtext.PARTLY}
     return out
 
 
