@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from registry import api, cli, db, web
+from registry import api, db, web
 from registry.config import Settings
 from registry.db.files import private_directory
 from registry.domain import chain
@@ -20,7 +20,7 @@ from registry.services.audit import CHAIN_KEY, CHECKPOINT_PUBLIC, KEY_ID, KEY_SO
 
 def create_app(settings: Settings | None = None, *, check_audit_key: bool = True) -> Flask:
     """Build the app: settings, database, the audit key check, request ids, security headers, access rules, error
-    mapping, API, pages, CLI, the response cache in front of them all, the trusted proxies' word on who the
+    mapping, API, pages, the response cache in front of them all, the trusted proxies' word on who the
     client is before it, and in front of everything the answer to any error that escapes.
 
     ``check_audit_key``: refuse to start (errors.Unavailable) when the trail's current key is not the configured
@@ -39,7 +39,6 @@ def create_app(settings: Settings | None = None, *, check_audit_key: bool = True
     problems.init_app(app)
     api.init_app(app)
     web.init_app(app)
-    cli.init_app(app)
     caching.init_app(app)
     proxies.init_app(app)
     last_resort.init_app(app)

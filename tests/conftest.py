@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from registry import create_app
+from registry.cli.main import cli as registry_cli
 from registry.config import Settings
 from registry.db import normalise_url
 
@@ -65,7 +66,7 @@ def make_app(database_url: str, *, check_audit_key: bool = True, **overrides: ob
 
 def cli(app: Flask, *args: str, input: str | None = None) -> str:
     """Run a `registry` command against ``app`` and return its stdout; fail the test if it fails."""
-    result = app.test_cli_runner().invoke(args=list(args), input=input)
+    result = app.test_cli_runner().invoke(registry_cli, args=list(args), input=input)
     assert result.exit_code == 0, (args, result.output, result.exception)
     return result.stdout
 

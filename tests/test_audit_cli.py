@@ -23,6 +23,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from registry.cli.main import cli as registry_cli
 from registry.domain import chain
 from registry.models import AuditEntry
 from registry.services.audit import entry_fields
@@ -42,7 +43,7 @@ def trail_head(app: Flask) -> tuple[int, str]:
 
 
 def invoke(app: Flask, *args: str):
-    return app.test_cli_runner().invoke(args=list(args))
+    return app.test_cli_runner().invoke(registry_cli, args=list(args))
 
 
 def write_json(path: Path, data: Any) -> Path:

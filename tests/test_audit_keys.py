@@ -27,6 +27,7 @@ from flask import Flask
 from sqlalchemy import select, text, update
 
 from registry import create_app
+from registry.cli.main import cli as registry_cli
 from registry.config import Settings, read_keyring
 from registry.domain import chain
 from registry.models import AuditEntry
@@ -39,7 +40,7 @@ KEY_ID = re.compile(r"[0-9a-f]{16}")
 
 
 def invoke(app: Flask, *args: str):
-    return app.test_cli_runner().invoke(args=list(args))
+    return app.test_cli_runner().invoke(registry_cli, args=list(args))
 
 
 def key_ids(app: Flask) -> list[str | None]:

@@ -30,6 +30,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from registry.cli.main import cli as registry_cli
 from registry.db import migrate
 from registry.db.backup import BackupError, libpq, tables, tool
 from registry.models import AuditEntry
@@ -43,7 +44,7 @@ OTHER_KIND = {"sqlite": (b"PGDMP", "postgresql"), "postgresql": (b"SQLite format
 
 
 def invoke(app: Flask, *args: str) -> Result:
-    return app.test_cli_runner().invoke(args=list(args))
+    return app.test_cli_runner().invoke(registry_cli, args=list(args))
 
 
 def take_backup(app: Flask, path: Path) -> re.Match:

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from openpyxl import Workbook
 
+from registry.cli.main import cli as registry_cli
 from tests.conftest import bearer
 from tests.pages import form, login, soup, text
 
@@ -48,7 +49,7 @@ def trail(app: Flask, tokens: dict[str, str]) -> list[dict]:
 def run(app: Flask, tmp_path: Path, kind: str, rows: list[list[object]], *extra: str):
     path = tmp_path / f"offices.{kind}"
     path.write_bytes(MAKERS[kind](rows))
-    return app.test_cli_runner().invoke(args=["offices", "import", str(path), "--reason", REASON, *extra])
+    return app.test_cli_runner().invoke(registry_cli, args=["offices", "import", str(path), "--reason", REASON, *extra])
 
 
 @pytest.mark.parametrize("kind", MAKERS)
@@ -132,7 +133,7 @@ def test_a_file_that_cannot_be_read_is_refused(app: Flask, tokens: dict[str, str
     before = departments(app)
     path = tmp_path / name
     path.write_bytes(data)
-    result = app.test_cli_runner().invoke(args=["offices", "import", str(path), "--reason", REASON])
+    result = app.test_cli_runner().invoke(registry_cli, args=["offices", "import", str(path), "--reason", REASON])
     assert result.exit_code == 1 and words in result.output, result.output
     assert departments(app) == before and trail(app, tokens) == []
 

@@ -243,3 +243,15 @@ def test_the_hook_does_no_work_beyond_freezing(databases, seeded: bool) -> None:
     assert lines and lines[0].startswith(READY.decode())
     # The master loads the app before it forks; the engine each worker disposes of is the app's own.
     assert config.preload_app is True and config.ENGINE_KEY == ENGINE_KEY
+
+
+def test_the_wsgi_app_loads_no_command_line(tmp_path: Path) -> None:
+    """What gunicorn imports (wsgi:app) leaves out the `registry` commands and Alembic: a worker never runs them,
+    and each would hold memory in every worker."""
+    probe = ("import sys, wsgi; print(sorted(m for m in sys.modules"
+             " if m.split('.')[0] in ('alembic', 'mako') or m.startswith('registry.cli')))")
+    env = dict(os.environ, REGISTRY_DATABASE_URL=f"sqlite:///{tmp_path}/empty.sqlite3", PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=REQUEST_TIMEOUT_S)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

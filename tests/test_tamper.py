@@ -32,6 +32,7 @@ from flask import Flask
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from registry.cli.main import cli as registry_cli
 from registry.domain import chain
 from registry.models import AuditEntry, User
 from registry.models.base import utcnow
@@ -129,7 +130,7 @@ def verify_cli(app: Flask, tmp_path: Path, checkpoints: list[dict[str, Any]] | t
         path = tmp_path / f"checkpoint-{i}.json"
         path.write_text(json.dumps(checkpoint), encoding="utf-8")
         args += ["--checkpoint", str(path)]
-    return app.test_cli_runner().invoke(args=args)
+    return app.test_cli_runner().invoke(registry_cli, args=args)
 
 
 def patch_power(client, headers: dict[str, str], power_id: int, note: str) -> None:

@@ -24,6 +24,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
+from registry.cli.main import cli as registry_cli
 from registry.models import ApiToken, Base, User
 from registry.services.accounts import token_key
 from tests.conftest import PASSWORD, SECRET_KEY, STAFF, bearer, cli
@@ -37,7 +38,7 @@ PROBLEM_JSON = "application/problem+json"
 
 def run(app: Flask, *args: str, input: str | None = None) -> Result:
     """A `registry` command whose failure the test examines itself."""
-    return app.test_cli_runner().invoke(args=list(args), input=input)
+    return app.test_cli_runner().invoke(registry_cli, args=list(args), input=input)
 
 
 def issue(app: Flask, user: str, *options: str) -> tuple[int, str]:

@@ -1,4 +1,4 @@
-"""The `registry` console script: Flask's CLI bound to create_app()."""
+"""The `registry` console script: Flask's CLI bound to create_app(), with the registry's commands."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from registry import create_app
+from registry.cli import add_commands
 
 
 def create_cli_app() -> Flask:
@@ -15,6 +16,7 @@ def create_cli_app() -> Flask:
 
 
 cli = FlaskGroup(create_app=create_cli_app, help="Manage the devolved-powers registry.")
+add_commands(cli)
 
 
 def main() -> None:
