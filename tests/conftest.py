@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from flask import Flask
@@ -64,9 +65,14 @@ def make_app(database_url: str, *, check_audit_key: bool = True, **overrides: ob
     return app
 
 
+def invoke(app: Flask, *args: str, input: str | None = None) -> Result:
+    """Run a `registry` command (the console script's group) against ``app``; its result, whatever its exit code."""
+    return app.test_cli_runner().invoke(registry_cli, args=list(args), input=input)
+
+
 def cli(app: Flask, *args: str, input: str | None = None) -> str:
     """Run a `registry` command against ``app`` and return its stdout; fail the test if it fails."""
-    result = app.test_cli_runner().invoke(registry_cli, args=list(args), input=input)
+    result = invoke(app, *args, input=input)
     assert result.exit_code == 0, (args, result.output, result.exception)
     return result.stdout
 

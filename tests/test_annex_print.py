@@ -18,9 +18,8 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from registry.cli.main import cli as registry_cli
 from seed import parse_annex
-from tests.conftest import GROWN_SYNTHETIC, Databases, cli, dispose, make_app
+from tests.conftest import GROWN_SYNTHETIC, Databases, cli, dispose, invoke, make_app
 from tests.handover_steps import WATER_POWER
 from tests.test_exports_safe import assert_no_formula_can_start
 
@@ -161,7 +160,7 @@ def test_the_cli_writes_what_the_api_serves(grown: Flask, client: FlaskClient, l
     resp = client.get(URL, query_string=query)
     assert resp.status_code == 200
     args = ["export", "--format", "xlsx", "--layout", layout, *(["--decision", decision] if decision else [])]
-    result = grown.test_cli_runner().invoke(registry_cli, args=args)
+    result = invoke(grown, *args)
     assert result.exit_code == 0, result.output
     assert content(result.stdout_bytes) == content(resp.get_data())
 
@@ -173,7 +172,7 @@ def test_the_default_xlsx_is_still_the_table(reader: FlaskClient) -> None:
 
 
 def test_the_cli_refuses_a_table_csv_and_writes_to_a_file(shared_app: Flask, tmp_path: Any) -> None:
-    result = shared_app.test_cli_runner().invoke(registry_cli, args=["export", "--layout", "table", "--format", "csv"])
+    result = invoke(shared_app, "export", "--layout", "table", "--format", "csv")
     assert result.exit_code == 2 and "--format xlsx" in result.output
     out = tmp_path / "annex.xlsx"
     cli(shared_app, "export", "--format", "xlsx", "--layout", "annex", "--output", str(out))

@@ -23,11 +23,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from registry.cli.main import cli as registry_cli
 from registry.domain import chain
 from registry.models import AuditEntry
 from registry.services.audit import entry_fields
-from tests.conftest import AUDIT_KEY, CHECKPOINT_KEY, Databases, cli, dispose, make_app, signing_pem
+from tests.conftest import AUDIT_KEY, CHECKPOINT_KEY, Databases, cli, dispose, invoke, make_app, signing_pem
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 OTHER_KEY = "the audit key of another registry"
@@ -40,10 +39,6 @@ def trail_head(app: Flask) -> tuple[int, str]:
         size = session.scalar(select(func.count()).select_from(AuditEntry))
         head = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))
     return size, head or chain.GENESIS
-
-
-def invoke(app: Flask, *args: str):
-    return app.test_cli_runner().invoke(registry_cli, args=list(args))
 
 
 def write_json(path: Path, data: Any) -> Path:

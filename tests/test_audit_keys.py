@@ -27,20 +27,15 @@ from flask import Flask
 from sqlalchemy import select, text, update
 
 from registry import create_app
-from registry.cli.main import cli as registry_cli
 from registry.config import Settings, read_keyring
 from registry.domain import chain
 from registry.models import AuditEntry
 from registry.services.errors import Unavailable
-from tests.conftest import AUDIT_KEY, SECRET_KEY, Databases, cli, dispose, make_app, signing_pem
+from tests.conftest import AUDIT_KEY, SECRET_KEY, Databases, cli, dispose, invoke, make_app, signing_pem
 from tests.test_tamper import ENTRY, patch_power, rehash, unguarded
 
 WRONG_KEY = "not the key that chained this trail"
 KEY_ID = re.compile(r"[0-9a-f]{16}")
-
-
-def invoke(app: Flask, *args: str):
-    return app.test_cli_runner().invoke(registry_cli, args=list(args))
 
 
 def key_ids(app: Flask) -> list[str | None]:

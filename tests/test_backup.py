@@ -30,21 +30,16 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from registry.cli.main import cli as registry_cli
 from registry.db import migrate
 from registry.db.backup import BackupError, libpq, tables, tool
 from registry.models import AuditEntry
-from tests.conftest import Databases, bearer, cli, dispose, make_app
+from tests.conftest import Databases, bearer, cli, dispose, invoke, make_app
 from tests.test_tamper import check, patch_power, unguarded
 
 WROTE = re.compile(r"wrote (?P<path>.+): (?P<bytes>\d+) bytes, (?P<entries>\d+) audit entries, "
                    r"head (?P<head>[0-9a-f]{64})\n")
 ENTRY = AuditEntry.__table__
 OTHER_KIND = {"sqlite": (b"PGDMP", "postgresql"), "postgresql": (b"SQLite format 3\x00", "sqlite")}
-
-
-def invoke(app: Flask, *args: str) -> Result:
-    return app.test_cli_runner().invoke(registry_cli, args=list(args))
 
 
 def take_backup(app: Flask, path: Path) -> re.Match:

@@ -19,11 +19,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 
 from registry import db
-from registry.cli.main import cli as registry_cli
 from registry.models import AuditEntry, CalendarDay, CalendarYear
 from registry.services import calendar as calendars
 from registry.services.errors import ValidationFailed
-from tests.conftest import bearer, cli
+from tests.conftest import bearer, cli, invoke
 from tests.handover_steps import WATER_POWER, handover
 from tests.pages import login, soup
 from tests.pages import text as page_text
@@ -141,9 +140,7 @@ def test_import_a_year_from_a_csv_then_replace_it(app: Flask, tmp_path: Path) ->
 def test_a_file_with_any_wrong_row_loads_nothing(module_app: Flask, tmp_path: Path, content: str,
                                                  errors: list[str]) -> None:
     before, size = calendar_rows(module_app), audit_size(module_app)
-    result = module_app.test_cli_runner().invoke(
-        registry_cli,
-        args=["calendar", "import", str(write(tmp_path, content)), "--reason", "测试"])
+    result = invoke(module_app, "calendar", "import", str(write(tmp_path, content)), "--reason", "测试")
     assert result.exit_code != 0
     for error in errors:
         assert error in result.output, result.output
@@ -152,7 +149,7 @@ def test_a_file_with_any_wrong_row_loads_nothing(module_app: Flask, tmp_path: Pa
 
 def test_import_needs_a_reason(module_app: Flask, tmp_path: Path) -> None:
     path = write(tmp_path, GOOD_2099)
-    result = module_app.test_cli_runner().invoke(registry_cli, args=["calendar", "import", str(path)])
+    result = invoke(module_app, "calendar", "import", str(path))
     assert result.exit_code == 2 and "--reason" in result.output
 
 
@@ -327,6 +324,6 @@ def test_only_the_admin_sees_the_calendar_page(shared_app: Flask, who: str) -> N
 def test_a_day_changed_behind_the_application_is_caught_by_verify(app: Flask) -> None:
     with app.extensions["registry.engine"].begin() as conn:
         conn.execute(text("UPDATE calendar_day SET kind = 'holiday' WHERE day = :day"), {"day": date(2026, 2, 14)})
-    result = app.test_cli_runner().invoke(registry_cli, args=["audit", "verify"])
+    result = invoke(app, "audit", "verify")
     assert result.exit_code == 1
     assert "(replay): calendar_year" in result.output and "no longer matches" in result.output

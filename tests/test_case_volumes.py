@@ -14,11 +14,10 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
 from registry import db
-from registry.cli.main import cli as registry_cli
 from registry.domain.choices import ExerciseLevel, PowerType
 from registry.models import AuditEntry, CaseVolume, Decision, Power
 from registry.services.case_volumes import current_month
-from tests.conftest import bearer, cli
+from tests.conftest import bearer, cli, invoke
 from tests.handover_steps import drive, fix_terms
 from tests.test_office_contacts import csv_bytes, xlsx  # the same sheets: a header row and rows
 
@@ -37,7 +36,7 @@ MAKERS = {"xlsx": xlsx, "csv": csv_bytes}
 def run(app: Flask, tmp_path: Path, rows: list[list[object]], *extra: str, kind: str = "xlsx"):
     path = tmp_path / f"volumes.{kind}"
     path.write_bytes(MAKERS[kind]([HEADER, *rows]))
-    return app.test_cli_runner().invoke(registry_cli, args=["volumes", "import", str(path), "--reason", REASON, *extra])
+    return invoke(app, "volumes", "import", str(path), "--reason", REASON, *extra)
 
 
 def stored(app: Flask) -> list[tuple]:
@@ -134,7 +133,7 @@ def test_a_wrong_cell_is_named_and_nothing_is_written(app: Flask, tmp_path: Path
 def test_a_header_without_its_columns_is_refused(app: Flask, tmp_path: Path) -> None:
     path = tmp_path / "volumes.csv"
     path.write_bytes(csv_bytes([["月份", "受理量", "经办人"], ["2026-01", "3", "张三"]]))
-    result = app.test_cli_runner().invoke(registry_cli, args=["volumes", "import", str(path), "--reason", REASON])
+    result = invoke(app, "volumes", "import", str(path), "--reason", REASON)
     assert result.exit_code != 0
     assert result.output.splitlines()[1:] == [
         "  第 1 行“经办人”：表头有不认识的列“经办人”",
@@ -316,7 +315,7 @@ def test_figures_changed_outside_the_registry_fail_verification(app: Flask, toke
     verified(app)
     with app.extensions["registry.engine"].begin() as conn:
         conn.execute(text("UPDATE case_volume SET accepted = 99"))
-    result = app.test_cli_runner().invoke(registry_cli, args=["audit", "verify"])
+    result = invoke(app, "audit", "verify")
     assert result.exit_code == 1 and "case_volume" in result.output, result.output
 
 

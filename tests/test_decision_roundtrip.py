@@ -21,11 +21,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from registry import db
-from registry.cli.main import cli as registry_cli
 from registry.models import AuditEntry
 from registry.services.decision_files import XLSX_TYPE
 from seed import parse_annex
-from tests.conftest import cli
+from tests.conftest import cli, invoke
 from tests.test_decisions import ROWS, audit_size, lineage_count, post, power_id, xlsx
 
 OLD = parse_annex.DOC_NUMBER
@@ -175,8 +174,7 @@ def test_the_cli_round_trip(app: Flask, tmp_path: Path) -> None:
 def test_an_unknown_action_is_refused_by_the_cli(module_app: Flask, tmp_path: Path, value: str) -> None:
     path = tmp_path / "annex.xlsx"
     path.write_bytes(xlsx(ROWS))
-    result = module_app.test_cli_runner().invoke(registry_cli, args=["decision", "import", str(path), "--dry-run",
-                                                       "--action", value])
+    result = invoke(module_app, "decision", "import", str(path), "--dry-run", "--action", value)
     assert result.exit_code == 2
     assert f"{value!r} is no 调整类型: one of 下放 (devolve)、委托 (entrust)" in result.output
 

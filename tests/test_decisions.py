@@ -22,12 +22,11 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from registry import db
-from registry.cli.main import cli as registry_cli
 from registry.db import migrate
 from registry.models import AuditEntry, DecisionAction, Power
 from registry.services.decision_files import XLSX_TYPE
 from seed import parse_annex
-from tests.conftest import cli, dispose, make_app
+from tests.conftest import cli, dispose, invoke, make_app
 
 PAGE = (Path(__file__).parent / "fixtures" / "decision_2027_1.txt").read_text(encoding="utf-8")
 NUMBER = "渝府发〔2027〕1号"
@@ -338,8 +337,7 @@ def test_the_cli_names_the_wrong_row(module_app: Flask, tmp_path: Path) -> None:
     path = tmp_path / "annex.csv"
     path.write_bytes(_csv(0, 4, "行政审批"))
     meta = [a for k, v in SHEET_META.items() for a in (f"--{k}", v)]
-    result = module_app.test_cli_runner().invoke(registry_cli,
-                                                 args=["decision", "import", str(path), "--reason", "x", *meta])
+    result = invoke(module_app, "decision", "import", str(path), "--reason", "x", *meta)
     assert result.exit_code == 1 and "row 2: 事项类型: unknown value 行政审批" in result.output
 
 

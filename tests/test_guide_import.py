@@ -12,8 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from registry.cli.main import cli as registry_cli
-from tests.conftest import bearer
+from tests.conftest import bearer, invoke
 from tests.pages import form, login, soup, text
 from tests.test_api_guides import BASIC, CREDIT
 from tests.test_imports_grid import workbook
@@ -42,7 +41,7 @@ def csv_bytes(rows: list[list[Any]], header: list[str] = HEADER) -> bytes:
 
 
 def run(app: Flask, path: Path, *args: str):
-    return app.test_cli_runner().invoke(registry_cli, args=["guides", "import", str(path), *args])
+    return invoke(app, "guides", "import", str(path), *args)
 
 
 def guide(app: Flask, power_id: int) -> FlaskClient:
@@ -82,7 +81,7 @@ def test_a_sheet_sets_the_guides_of_its_rows(app: Flask, tokens: dict[str, str],
     again = run(app, path, "--reason", "再导入一次")
     assert "made 0 new, 0 changed, 2 unchanged" in again.output and len(trail(app, tokens)) == 2
     # each guide replays against its entry
-    verified = app.test_cli_runner().invoke(registry_cli, args=["audit", "verify"])
+    verified = invoke(app, "audit", "verify")
     assert verified.exit_code == 0 and "intact" in verified.output, verified.output
 
 

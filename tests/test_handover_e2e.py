@@ -10,8 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from registry.cli.main import cli as registry_cli
-from tests.conftest import bearer, cli
+from tests.conftest import bearer, cli, invoke
 from tests.handover_steps import CHECKLIST, EVIDENCE, WATER_POWER, ok, zone_office
 
 HANDOVER = f"/api/v1/powers/{WATER_POWER}/handover"
@@ -111,6 +110,6 @@ def test_verify_catches_a_handover_edited_outside_the_application(walked: dict, 
                                                                   kind: str) -> None:
     with app.extensions["registry.engine"].begin() as conn:
         conn.execute(text(sql))
-    result = app.test_cli_runner().invoke(registry_cli, args=["audit", "verify"])
+    result = invoke(app, "audit", "verify")
     assert result.exit_code == 1, result.output
     assert kind in result.output

@@ -10,8 +10,7 @@ import pytest
 from flask import Flask
 from openpyxl import Workbook
 
-from registry.cli.main import cli as registry_cli
-from tests.conftest import bearer
+from tests.conftest import bearer, invoke
 from tests.pages import form, login, soup, text
 
 HEADER = ["部门名称", "地址", "电话", "办公时间"]
@@ -49,7 +48,7 @@ def trail(app: Flask, tokens: dict[str, str]) -> list[dict]:
 def run(app: Flask, tmp_path: Path, kind: str, rows: list[list[object]], *extra: str):
     path = tmp_path / f"offices.{kind}"
     path.write_bytes(MAKERS[kind](rows))
-    return app.test_cli_runner().invoke(registry_cli, args=["offices", "import", str(path), "--reason", REASON, *extra])
+    return invoke(app, "offices", "import", str(path), "--reason", REASON, *extra)
 
 
 @pytest.mark.parametrize("kind", MAKERS)
@@ -133,7 +132,7 @@ def test_a_file_that_cannot_be_read_is_refused(app: Flask, tokens: dict[str, str
     before = departments(app)
     path = tmp_path / name
     path.write_bytes(data)
-    result = app.test_cli_runner().invoke(registry_cli, args=["offices", "import", str(path), "--reason", REASON])
+    result = invoke(app, "offices", "import", str(path), "--reason", REASON)
     assert result.exit_code == 1 and words in result.output, result.output
     assert departments(app) == before and trail(app, tokens) == []
 

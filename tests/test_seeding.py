@@ -11,12 +11,11 @@ from sqlalchemy import func, select
 
 from registry import db
 from registry.cli.caller import cli_caller
-from registry.cli.main import cli as registry_cli
 from registry.models import AuditEntry, Power
 from registry.services import calendar as calendars
 from registry.services import powers
 from seed import parse_annex
-from tests.conftest import dispose, make_app
+from tests.conftest import dispose, invoke, make_app
 
 
 def counts(app: Flask) -> dict[str, int]:
@@ -31,7 +30,7 @@ def counts(app: Flask) -> dict[str, int]:
 
 def test_second_seed_changes_nothing(app: Flask) -> None:
     before = counts(app)
-    result = app.test_cli_runner().invoke(registry_cli, args=["seed"])
+    result = invoke(app, "seed")
     assert result.exit_code == 0, result.output
     assert ("created 0 decision(s), 0 department(s), 0 handover_method(s), 0 power(s), 0 handover(s); "
             "103 power(s) already present") in result.output
@@ -44,7 +43,7 @@ def test_seed_leaves_edited_rows_alone(app: Flask) -> None:
         session = db.session(write=True)
         powers.update_power(session, cli_caller(), 38, {"name": "取水许可(已改)"}, 1, "勘误")
         session.commit()
-    result = app.test_cli_runner().invoke(registry_cli, args=["seed"])
+    result = invoke(app, "seed")
     assert result.exit_code == 0
     assert "1 power(s) differ from the seed and were left alone: 序号 [38]" in result.output
     with app.app_context():
@@ -54,9 +53,8 @@ def test_seed_leaves_edited_rows_alone(app: Flask) -> None:
 def test_seed_into_empty_database(databases) -> None:
     app = make_app(databases.empty())
     try:
-        runner = app.test_cli_runner()
-        assert runner.invoke(registry_cli, args=["init-db"]).exit_code == 0
-        result = runner.invoke(registry_cli, args=["seed"])
+        assert invoke(app, "init-db").exit_code == 0
+        result = invoke(app, "seed")
         assert ("created 1 decision(s), 7 department(s), 5 handover_method(s), 103 power(s), "
                 "103 handover(s)") in result.output
         assert counts(app)["powers"] == 103
@@ -65,7 +63,7 @@ def test_seed_into_empty_database(databases) -> None:
 
 
 def test_export_csv_command(shared_app: Flask) -> None:
-    result = shared_app.test_cli_runner().invoke(registry_cli, args=["export", "--layout", "annex", "--format", "csv"])
+    result = invoke(shared_app, "export", "--layout", "annex", "--format", "csv")
     assert result.exit_code == 0
     rows = list(csv.reader(io.StringIO(result.output.lstrip("\ufeff"))))
     assert len(rows) == 1 + 104
@@ -74,7 +72,7 @@ def test_export_csv_command(shared_app: Flask) -> None:
 
 
 def test_export_json_command(shared_app: Flask) -> None:
-    result = shared_app.test_cli_runner().invoke(registry_cli, args=["export", "--format", "json"])
+    result = invoke(shared_app, "export", "--format", "json")
     rows = json.loads(result.output)
     assert len(rows) == 104 and rows[0]["序号"] == "1"
 
@@ -84,7 +82,7 @@ def test_the_seed_is_audited_like_any_other_write(databases) -> None:
     app = make_app(databases.empty())
     try:
         for args in (["init-db"], ["seed"]):
-            assert app.test_cli_runner().invoke(registry_cli, args=args).exit_code == 0
+            assert invoke(app, *args).exit_code == 0
         with app.app_context():
             entries = db.session(write=False).scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
         kinds = [e.entity_type for e in entries]
@@ -96,7 +94,7 @@ def test_the_seed_is_audited_like_any_other_write(databases) -> None:
         assert all(e.actor_name.startswith("cli:") and e.before is None for e in entries)
         power_38 = next(e for e in entries if e.entity_type == "power" and e.after["seq"] == 38)
         assert power_38.entity_label == "渝府发〔2021〕13号 第38项 取水许可"
-        assert app.test_cli_runner().invoke(registry_cli, args=["seed"]).exit_code == 0
+        assert invoke(app, "seed").exit_code == 0
         with app.app_context():
             assert db.session(write=False).scalar(select(func.count(AuditEntry.seq))) == len(entries)
     finally:

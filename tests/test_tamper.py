@@ -32,13 +32,12 @@ from flask import Flask
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from registry.cli.main import cli as registry_cli
 from registry.domain import chain
 from registry.models import AuditEntry, User
 from registry.models.base import utcnow
 from registry.services.audit import entry_fields
 from registry.services.verify import Report, verify
-from tests.conftest import AUDIT_KEY, CHECKPOINT_KEY, cli, signing_pem
+from tests.conftest import AUDIT_KEY, CHECKPOINT_KEY, cli, invoke, signing_pem
 
 ENTRY = AuditEntry.__table__
 MIDDLE = 50  # an entry well inside the seeded chain (a power's creation)
@@ -130,7 +129,7 @@ def verify_cli(app: Flask, tmp_path: Path, checkpoints: list[dict[str, Any]] | t
         path = tmp_path / f"checkpoint-{i}.json"
         path.write_text(json.dumps(checkpoint), encoding="utf-8")
         args += ["--checkpoint", str(path)]
-    return app.test_cli_runner().invoke(registry_cli, args=args)
+    return invoke(app, *args)
 
 
 def patch_power(client, headers: dict[str, str], power_id: int, note: str) -> None:

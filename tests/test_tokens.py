@@ -19,15 +19,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from registry.cli.main import cli as registry_cli
 from registry.models import ApiToken, Base, User
 from registry.services.accounts import token_key
-from tests.conftest import PASSWORD, SECRET_KEY, STAFF, bearer, cli
+from tests.conftest import PASSWORD, SECRET_KEY, STAFF, bearer, cli, invoke
 
 ADMIN, ZONE, AUDITOR, WATER = (STAFF[k][0] for k in ("admin", "zone", "auditor", "water"))
 TOKEN_SHAPE = re.compile(r"^rgy_[A-Za-z0-9_-]{43,}$")
@@ -36,14 +34,9 @@ ISSUED = re.compile(r"^token (\d+) for ", re.M)
 PROBLEM_JSON = "application/problem+json"
 
 
-def run(app: Flask, *args: str, input: str | None = None) -> Result:
-    """A `registry` command whose failure the test examines itself."""
-    return app.test_cli_runner().invoke(registry_cli, args=list(args), input=input)
-
-
 def issue(app: Flask, user: str, *options: str) -> tuple[int, str]:
     """Issue a token through the CLI: (its id, the token)."""
-    result = run(app, "token", "create", "--user", user, *options)
+    result = invoke(app, "token", "create", "--user", user, *options)
     assert result.exit_code == 0, (result.output, result.exception)
     return int(ISSUED.search(result.stderr)[1]), result.stdout.strip()
 
@@ -191,7 +184,7 @@ def test_an_expired_token_is_refused(app: Flask, client: FlaskClient, auditor: d
 
 
 def _revoke_by_cli(app: Flask, client: FlaskClient, admin: dict[str, str], token_id: int) -> tuple[bool, str]:
-    result = run(app, "token", "revoke", "--id", str(token_id))
+    result = invoke(app, "token", "revoke", "--id", str(token_id))
     return result.exit_code == 0, result.output
 
 
@@ -267,7 +260,7 @@ CLI_REFUSALS = {
 @pytest.mark.parametrize("args, exit_code, message", CLI_REFUSALS.values(), ids=CLI_REFUSALS.keys())
 def test_token_create_refuses_cleanly(app: Flask, args: tuple[str, ...], exit_code: int, message: str) -> None:
     before = token_count(app)
-    result = run(app, "token", "create", *args)
+    result = invoke(app, "token", "create", *args)
     assert result.exit_code == exit_code, (result.output, result.exception)
     assert isinstance(result.exception, SystemExit)
     assert message in result.output and "Traceback" not in result.output
@@ -439,7 +432,7 @@ def _api(method: str, path: str, body: dict | None, status: int, keep: str | Non
 
 def _cli(*args: str, input: str | None = None, exit_code: int = 0, keep: str | None = None) -> Step:
     def step(app: Flask, client: FlaskClient, admin: dict[str, str], state: dict[str, Any]) -> None:
-        result = run(app, *(a.format(**state) for a in args), input=input)
+        result = invoke(app, *(a.format(**state) for a in args), input=input)
         assert result.exit_code == exit_code, (args, result.output)
         if keep:
             state[keep] = int(re.search(r"(?:user|token) (\d+)", result.output)[1])
