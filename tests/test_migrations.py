@@ -16,15 +16,15 @@ from sqlalchemy.engine.reflection import Inspector
 
 from registry.db import make_engine, migrate
 from registry.models import Base
-from registry.models.search import TRIGRAM_TABLE
+from registry.models.search import TRIGRAM_INDEX, TRIGRAM_TABLE
 
 TABLES = sorted(Base.metadata.tables)
 BOOKKEEPING = "alembic_version"
 
 
 def _described(obj, name, type_, reflected, compare_to) -> bool:
-    """Leave out SQLite's trigram index, a database feature the models do not describe (migration 0012)."""
-    return not (type_ == "table" and str(name).startswith(TRIGRAM_TABLE))
+    """Leave out the trigram indexes, database features the models do not describe (migrations 0012 and 0018)."""
+    return not (type_ == "table" and str(name).startswith(TRIGRAM_TABLE) or type_ == "index" and name == TRIGRAM_INDEX)
 
 
 def schema_diff(engine: Engine) -> list:
@@ -39,11 +39,16 @@ def user_tables(engine: Engine) -> list[str]:
 
 
 def test_the_trigram_index_is_made_and_removed(empty_url: str, engine_for) -> None:
-    """Migration 0012 makes SQLite's trigram index (none on PostgreSQL) and the downgrade removes it."""
+    """Migration 0012 makes SQLite's trigram index, 0018 PostgreSQL's, and the downgrades remove them."""
     migrate.upgrade(empty_url)
     engine = engine_for(empty_url)
-    made = [t for t in inspect(engine).get_table_names() if t.startswith(TRIGRAM_TABLE)]
+    insp = inspect(engine)
+    made = [t for t in insp.get_table_names() if t.startswith(TRIGRAM_TABLE)]
     assert (TRIGRAM_TABLE in made) is (engine.dialect.name == "sqlite")
+    indexes = {ix["name"] for ix in insp.get_indexes("power_search")}
+    assert (TRIGRAM_INDEX in indexes) is (engine.dialect.name == "postgresql")
+    migrate.downgrade(empty_url, "0017")
+    assert TRIGRAM_INDEX not in {ix["name"] for ix in inspect(engine_for(empty_url)).get_indexes("power_search")}
     migrate.downgrade(empty_url, "0010")  # undoes 0012 (and whatever came after it)
     insp = inspect(engine_for(empty_url))
     assert not [t for t in insp.get_table_names() if t.startswith(TRIGRAM_TABLE)]
@@ -105,6 +110,12 @@ def test_upgrade_again_after_downgrade(empty_url: str, engine_for) -> None:
     assert schema_diff(engine) == []
 
 
+def _described_indexes(insp: Inspector, table: str) -> list[dict]:
+    """The table's indexes the models describe: PostgreSQL also lists the index behind each unique constraint
+    (named as the constraint), and the trigram index is the database's own (migration 0018)."""
+    return [ix for ix in insp.get_indexes(table) if "duplicates_constraint" not in ix and ix["name"] != TRIGRAM_INDEX]
+
+
 def _reflected(insp: Inspector, table: str, kind: str) -> list[tuple[str | None, str]]:
     """(name in the database, name the convention in registry.models.base gives) for one kind of object."""
     if kind == "pk":
@@ -116,9 +127,7 @@ def _reflected(insp: Inspector, table: str, kind: str) -> list[tuple[str | None,
         return [(uq["name"], f"uq_{table}_{'_'.join(uq['column_names'])}")
                 for uq in insp.get_unique_constraints(table)]
     if kind == "ix":
-        # PostgreSQL also lists the index behind each unique constraint; that one is named as the constraint.
-        return [(ix["name"], f"ix_{table}_{ix['column_names'][0]}")
-                for ix in insp.get_indexes(table) if "duplicates_constraint" not in ix]
+        return [(ix["name"], f"ix_{table}_{ix['column_names'][0]}") for ix in _described_indexes(insp, table)]
     if kind == "ck":
         # The convention is ck_<table>_<short name>; the short name is free, so compare with the models.
         declared = sorted(str(c.name) for c in Base.metadata.tables[table].constraints
@@ -143,7 +152,7 @@ def test_names_match_the_models(migrated: Inspector) -> None:
         names |= {fk["name"] for fk in migrated.get_foreign_keys(table)}
         names |= {uq["name"] for uq in migrated.get_unique_constraints(table)}
         names |= {ck["name"] for ck in migrated.get_check_constraints(table)}
-        names |= {ix["name"] for ix in migrated.get_indexes(table) if "duplicates_constraint" not in ix}
+        names |= {ix["name"] for ix in _described_indexes(migrated, table)}
         return names
 
     def in_models(table: str) -> set[str]:

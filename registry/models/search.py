@@ -7,9 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base
 
-# SQLite's trigram index over the search text (migration 0012), an FTS5 table (with its shadow tables) that the
-# models do not describe.
+# The trigram indexes over the search text, database features the models do not describe: SQLite's FTS5 table
+# (with its shadow tables, migration 0012) and PostgreSQL's pg_trgm GIN index (migration 0018).
 TRIGRAM_TABLE = "power_search_trigram"
+TRIGRAM_INDEX = "ix_power_search_trigram"
 
 
 class PowerSearch(Base):

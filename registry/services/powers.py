@@ -21,7 +21,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import ColumnElement
 
@@ -168,12 +168,13 @@ def _facet(name: str, rows: Grouped, departments: dict[int, str]) -> list[dict[s
     return [{"code": c.value, "label": c.label, "count": counts.get(c, 0)} for c in choices]
 
 
-def _searched(stmt: Select, plan: Plan) -> Select:
-    if not plan.query.pinyin:
-        return stmt
-    stmt = stmt.join(PowerSearch, PowerSearch.power_id == Power.id).where(search.matching(plan.query))
-    candidates = search.candidates(plan.query)
-    return stmt if candidates is None else stmt.where(Power.id.in_(candidates))
+def _hits(plan: Plan) -> Any:
+    """The powers whose search text matches, with their rank: read on their own before any join (MATERIALIZED),
+    so the database reads the search text once, row after row or by its trigram index, rather than by key for
+    each power it joins."""
+    hits = select(PowerSearch.power_id, search.relevance(plan.query).label("rank")).where(search.matching(plan.query))
+    narrows = search.narrows(plan.query)
+    return (hits if narrows is None else hits.where(narrows)).cte("hits").prefix_with("MATERIALIZED")
 
 
 @lru_cache(maxsize=STATEMENTS_KEPT)
@@ -187,11 +188,13 @@ def _found(plan: Plan) -> CompoundSelect:
     ranked = bool(plan.query.pinyin) and plan.sort in (None, "relevance")
     keys = [k.label(f"k{i}") for i, k in enumerate([*SORTS[sort.lstrip("-")], Power.decision_id, Power.seq,
                                                      Power.id])]
-    rank = search.relevance(plan.query) if plan.query.pinyin else null()
-    matches = _searched(select(Power.id.label("power_id"), *GROUPED, Department.name.label("department_name"),
-                               rank.label("rank"), *keys).select_from(Power)
-                        .join(Department, Department.id == Power.department_id)
-                        .outerjoin(Handover, Handover.power_id == Power.id).where(*_base(plan)), plan).cte("found")
+    hits = _hits(plan) if plan.query.pinyin else None
+    matches = select(Power.id.label("power_id"), *GROUPED, Department.name.label("department_name"),
+                     (null() if hits is None else hits.c.rank).label("rank"), *keys).select_from(Power)
+    if hits is not None:
+        matches = matches.join(hits, hits.c.power_id == Power.id)
+    matches = (matches.join(Department, Department.id == Power.department_id)
+               .outerjoin(Handover, Handover.power_id == Power.id).where(*_base(plan)).cte("found"))
     facets = [matches.c[c.key] for c in GROUPED]
     grouped = (select(*facets, matches.c.department_name, func.count(), *[null()] * 3)
                .group_by(*facets, matches.c.department_name))
@@ -208,13 +211,16 @@ def _found(plan: Plan) -> CompoundSelect:
 
 @lru_cache(maxsize=2)
 def _page(citizen: bool) -> Select:
-    """The page's powers by id, and for the citizen page each one's handover status and its hand-over and
-    recall events with their offices (a row per event)."""
-    stmt = select(Power).where(Power.id.in_(bindparam("ids", expanding=True, type_=Integer())))
+    """The page's powers by id with their sub-items, and for the citizen page each one's handover status and its
+    hand-over and recall events with their offices (a row per event and sub-item; the caller takes them unique)."""
+    stmt = (select(Power).where(Power.id.in_(bindparam("ids", expanding=True, type_=Integer())))
+            .options(joinedload(Power.sub_item_rows)))
     if not citizen:
         return stmt
     office, ev = aliased(Department), who_handles.events()
-    return (stmt.add_columns(Handover.status, ev.c.source, ev.c.code, ev.c.effective_on, office, ev.c.doc_number)
+    # the event's id keeps two alike events apart when the rows are taken unique
+    return (stmt.add_columns(Handover.status, ev.c.source, ev.c.code, ev.c.effective_on, office, ev.c.doc_number,
+                             ev.c.id)
             .outerjoin(Handover, Handover.power_id == Power.id)
             .outerjoin(ev, ev.c.power_id == Power.id)
             .outerjoin(office, office.id == ev.c.office_id)
@@ -229,8 +235,8 @@ def _directed(columns: list[Any], ranked: bool, descending: bool) -> list[Any]:
 def list_powers(session: Session, f: PowerFilter, citizen: bool = False) -> PowerPage:
     """One page of powers, the total, and facet counts that honour every filter but their own.
 
-    Two statements (and the sub-items' selectin load): the matches grouped by the five facets, which give the
-    total and every facet once filtered per facet here, with the page's ids; then the page's powers.
+    Two statements: the matches grouped by the five facets, which give the total and every facet once filtered
+    per facet here, with the page's ids; then the page's powers with their sub-items.
     ``citizen``: the grouping also lists every guiding department (PowerPage.departments) and the page brings
     each power's handover facts (PowerPage.handling), so the citizen page needs no statement of its own.
     """
@@ -249,12 +255,12 @@ def list_powers(session: Session, f: PowerFilter, citizen: bool = False) -> Powe
         return out
     ranks = {row[7]: row[8] for row in sorted(placed, key=lambda row: row[9])}
     loaded: dict[int, Power] = {}
-    for power, *facts in session.execute(_page(citizen), {"ids": list(ranks)}):
+    for power, *facts in session.execute(_page(citizen), {"ids": list(ranks)}).unique():
         loaded[power.id] = power
         if citizen and facts[0] is not None and power.id not in out.handling:
             out.handling[power.id] = who_handles.Facts(facts[0])
         if citizen and facts[1] is not None and power.id in out.handling:
-            out.handling[power.id].add(*facts[1:])
+            out.handling[power.id].add(*facts[1:-1])
     out.items = [loaded[power_id] for power_id in ranks]
     out.matched_parts = {i: loaded[i].name for i, rank in ranks.items() if rank == searchtext.PARTLY}
     return out
@@ -264,7 +270,10 @@ def matching_ids(session: Session, f: PowerFilter) -> list[int]:
     """The ids of every power the filter matches, on all its pages, in annex order: what "select all" stands for."""
     scope = _scope(session, f, searchtext.query(f.q or ""))
     stmt = select(Power.id).where(*_base(scope.plan), *[_faceted(name) for name in scope.plan.filters])
-    stmt = _searched(stmt, scope.plan).order_by(*SORTS["seq"], Power.id)
+    if scope.plan.query.pinyin:
+        hits = _hits(scope.plan)
+        stmt = stmt.join(hits, hits.c.power_id == Power.id)
+    stmt = stmt.order_by(*SORTS["seq"], Power.id)
     return list(session.scalars(stmt, scope.values))
 
 

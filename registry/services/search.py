@@ -44,6 +44,8 @@ BATCH = 500
 EXPRESSIONS_KEPT = 256  # queries whose SQL expressions a worker keeps
 TEXT = ("name", "haystack", "initials", "spelt", "starts")  # PowerSearch's columns of searchtext.Document
 TRIGRAM = 3  # the shortest term a trigram index finds
+TRIGRAM_INDEXES = ("sqlite", "postgresql")  # the dialects with a trigram index over the search text
+LIKE_LITERALLY = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})  # LIKE's own characters, escaped
 HELD_NAMES_UP_TO = 40  # a longer term is not looked up by the names it may hold whole (too many pieces)
 
 
@@ -72,11 +74,11 @@ def _in(haystack: ColumnElement[str], needle: ColumnElement[str]) -> ColumnEleme
 
 @dataclass(frozen=True)
 class Shape:
-    """What a query's SQL depends on besides the text bound to it: its terms (which read as pinyin) and the one
-    asked of the trigram index (SQLite), if any. Queries of one shape share their statements, built once."""
+    """What a query's SQL depends on besides the text bound to it: its terms (which read as pinyin) and the
+    trigram index asked for the longest, if any. Queries of one shape share their statements, built once."""
 
     pinyin: tuple[bool, ...]
-    indexed: bool = False  # whether candidates() narrows the rows by the longest term
+    index: str = ""  # the dialect whose trigram index narrows() the rows by the longest term; "" when none does
 
 
 def _term(i: int) -> BindParameter:
@@ -85,7 +87,8 @@ def _term(i: int) -> BindParameter:
 
 def shape(q: Query, dialect: str | None = None) -> Shape:
     size = len(_longest(q).text) if q.terms else 0
-    return Shape(tuple(t.pinyin_like for t in q.terms), dialect == "sqlite" and TRIGRAM <= size <= HELD_NAMES_UP_TO)
+    indexed = dialect in TRIGRAM_INDEXES and TRIGRAM <= size <= HELD_NAMES_UP_TO
+    return Shape(tuple(t.pinyin_like for t in q.terms), dialect if indexed else "")
 
 
 def _longest(q: Query) -> Term:
@@ -94,16 +97,19 @@ def _longest(q: Query) -> Term:
 
 def values(q: Query, dialect: str | None = None) -> dict[str, Any]:
     """The values a query of its shape binds: its terms, their pinyin needles, the terms read together, and the
-    trigram lookup's phrase and the names the longest term could hold whole."""
+    trigram lookup's phrase (SQLite) or pattern (PostgreSQL) and the names the longest term could hold whole."""
     out: dict[str, Any] = {"together": q.text}
     for i, term in enumerate(q.terms):
         out[f"term{i}"] = term.text
         out[f"needle{i}"] = term.pinyin_needle
-    if shape(q, dialect).indexed:
+    index = shape(q, dialect).index
+    if index:
         term = _longest(q)
-        columns = ("haystack", "initials", "spelt") if term.pinyin_like else ("haystack",)
-        quoted = term.text.replace('"', '""')
-        out["phrase"] = f'{{{" ".join(columns)}}} : "{quoted}"'
+        if index == "sqlite":
+            quoted = term.text.replace('"', '""')
+            out["phrase"] = f'{{{" ".join(_indexed_columns(term.pinyin_like))}}} : "{quoted}"'
+        else:
+            out["pattern"] = f"%{term.text.translate(LIKE_LITERALLY)}%"
         size = len(term.text)
         out["pieces"] = sorted({term.text[i:j] for i in range(size) for j in range(i + SHORTEST_NAME, size + 1)})
     return out
@@ -150,19 +156,27 @@ def relevance(s: Shape) -> ColumnElement[int]:
                 else_=case((PowerSearch.name == together, 0), else_=1))
 
 
+def _indexed_columns(pinyin_like: bool) -> tuple[str, ...]:
+    """The columns a term is looked up in by trigrams: its letters may be pinyin or initials too."""
+    return ("haystack", "initials", "spelt") if pinyin_like else ("haystack",)
+
+
 @lru_cache(maxsize=EXPRESSIONS_KEPT)
-def candidates(s: Shape) -> Select | None:
-    """The powers that may match, read by index on SQLite: those whose text holds the query's longest term (by
-    SQLite's trigram index, a superset of the exact test: it ignores case and syllable boundaries), and those
-    whose name that term holds whole; the exact matching() then decides. None when the shape is not indexed (the
-    longest term too short for a trigram or too long to cut into names, or PostgreSQL, see migration 0012): then
-    every row is read."""
-    if not s.indexed:
+def narrows(s: Shape) -> ColumnElement[bool] | None:
+    """A WHERE condition on PowerSearch that the powers which may match pass, read by trigram index: those whose
+    text holds the query's longest term (a superset of the exact test, which also asks for syllable boundaries),
+    and those whose name that term holds whole; matching() then decides. SQLite asks its FTS5 trigram table
+    (migration 0012), PostgreSQL its pg_trgm index by LIKE (migration 0018). None when the shape is not indexed
+    (the longest term too short for a trigram or too long to cut into names): then every row is read."""
+    if not s.index:
         return None
-    holding = (select(literal_column("rowid")).select_from(table(TRIGRAM_TABLE))
-               .where(literal_column(TRIGRAM_TABLE).op("MATCH")(bindparam("phrase", type_=String()))))
-    return union_all(holding, select(PowerSearch.power_id).where(
-        PowerSearch.name.in_(bindparam("pieces", expanding=True, type_=String()))))
+    names = PowerSearch.name.in_(bindparam("pieces", expanding=True, type_=String()))
+    if s.index == "sqlite":
+        holding = (select(literal_column("rowid")).select_from(table(TRIGRAM_TABLE))
+                   .where(literal_column(TRIGRAM_TABLE).op("MATCH")(bindparam("phrase", type_=String()))))
+        return PowerSearch.power_id.in_(union_all(holding, select(PowerSearch.power_id).where(names)))
+    pattern = bindparam("pattern", type_=String())  # every column: a term that is no pinyin finds none in two
+    return or_(*[PowerSearch.__table__.c[c].like(pattern) for c in _indexed_columns(True)], names)
 
 
 def _row(power_id: int, doc: searchtext.Document) -> dict[str, Any]:
