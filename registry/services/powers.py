@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.expression import CTE
 
 from registry.domain import searchtext
 from registry.domain.choices import DepartmentKind, ExerciseLevel, PowerType
@@ -168,7 +169,7 @@ def _facet(name: str, rows: Grouped, departments: dict[int, str]) -> list[dict[s
     return [{"code": c.value, "label": c.label, "count": counts.get(c, 0)} for c in choices]
 
 
-def _hits(plan: Plan) -> Any:
+def _hits(plan: Plan) -> CTE:
     """The powers whose search text matches, with their rank: read on their own before any join (MATERIALIZED),
     so the database reads the search text once, row after row or by its trigram index, rather than by key for
     each power it joins."""

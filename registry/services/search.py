@@ -45,7 +45,9 @@ EXPRESSIONS_KEPT = 256  # queries whose SQL expressions a worker keeps
 TEXT = ("name", "haystack", "initials", "spelt", "starts")  # PowerSearch's columns of searchtext.Document
 TRIGRAM = 3  # the shortest term a trigram index finds
 TRIGRAM_INDEXES = ("sqlite", "postgresql")  # the dialects with a trigram index over the search text
-LIKE_LITERALLY = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})  # LIKE's own characters, escaped
+INDEXED = ("haystack", "initials", "spelt")  # the columns the trigram indexes hold (initials and spelt: letters)
+# LIKE's own characters, taken literally: folding drops them from terms today, but an unescaped \ would lose rows
+LIKE_LITERALLY = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 HELD_NAMES_UP_TO = 40  # a longer term is not looked up by the names it may hold whole (too many pieces)
 
 
@@ -107,7 +109,8 @@ def values(q: Query, dialect: str | None = None) -> dict[str, Any]:
         term = _longest(q)
         if index == "sqlite":
             quoted = term.text.replace('"', '""')
-            out["phrase"] = f'{{{" ".join(_indexed_columns(term.pinyin_like))}}} : "{quoted}"'
+            columns = INDEXED if term.pinyin_like else INDEXED[:1]
+            out["phrase"] = f'{{{" ".join(columns)}}} : "{quoted}"'
         else:
             out["pattern"] = f"%{term.text.translate(LIKE_LITERALLY)}%"
         size = len(term.text)
@@ -156,11 +159,6 @@ def relevance(s: Shape) -> ColumnElement[int]:
                 else_=case((PowerSearch.name == together, 0), else_=1))
 
 
-def _indexed_columns(pinyin_like: bool) -> tuple[str, ...]:
-    """The columns a term is looked up in by trigrams: its letters may be pinyin or initials too."""
-    return ("haystack", "initials", "spelt") if pinyin_like else ("haystack",)
-
-
 @lru_cache(maxsize=EXPRESSIONS_KEPT)
 def narrows(s: Shape) -> ColumnElement[bool] | None:
     """A WHERE condition on PowerSearch that the powers which may match pass, read by trigram index: those whose
@@ -176,7 +174,7 @@ def narrows(s: Shape) -> ColumnElement[bool] | None:
                    .where(literal_column(TRIGRAM_TABLE).op("MATCH")(bindparam("phrase", type_=String()))))
         return PowerSearch.power_id.in_(union_all(holding, select(PowerSearch.power_id).where(names)))
     pattern = bindparam("pattern", type_=String())  # every column: a term that is no pinyin finds none in two
-    return or_(*[PowerSearch.__table__.c[c].like(pattern) for c in _indexed_columns(True)], names)
+    return or_(*[getattr(PowerSearch, c).like(pattern) for c in INDEXED], names)
 
 
 def _row(power_id: int, doc: searchtext.Document) -> dict[str, Any]:
