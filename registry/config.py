@@ -74,9 +74,9 @@ class Settings:
     # A decision file (page, .xlsx or .csv) may be larger than other request bodies, up to this.
     decision_file_max_bytes: int = 4 * 1024 * 1024
     sqlite_busy_timeout_ms: int = 15_000
-    # SQLite's page cache per connection (its default is 2 MiB). The OS's file cache serves the rest nearly as fast, and
-    # every MiB filled here is resident in each worker (bench/results/, 2026-12-03: 2 to 32 MiB, same search times).
-    sqlite_cache_mib: int = 8
+    # SQLite's page cache per connection, SQLite's own default: the OS's file cache serves the rest nearly as fast, and
+    # every MiB filled here is resident in each worker.
+    sqlite_cache_mib: int = 2
     log_sql: bool = False
     # Sign-in throttle (registry/domain/throttle.py): an account/address pair waits after this many failures,
     # from the first delay doubling up to the longest; an address with this many failures in the window waits too.
@@ -116,7 +116,7 @@ class Settings:
             max_content_length=int(get("MAX_CONTENT_LENGTH", 64 * 1024)),
             decision_file_max_bytes=int(get("DECISION_FILE_MAX_BYTES", 4 * 1024 * 1024)),
             sqlite_busy_timeout_ms=int(get("SQLITE_BUSY_TIMEOUT_MS", 15_000)),
-            sqlite_cache_mib=int(get("SQLITE_CACHE_MIB", 8)),
+            sqlite_cache_mib=int(get("SQLITE_CACHE_MIB", 2)),
             log_sql=get("LOG_SQL", "") in {"1", "true", "yes"},
             login_failures_per_pair=int(get("LOGIN_FAILURES_PER_PAIR", 3)),
             login_first_delay_seconds=int(get("LOGIN_FIRST_DELAY_SECONDS", 1)),

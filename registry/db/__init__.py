@@ -29,7 +29,7 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 15_000, cache_mib: int = 8, echo: bool = False) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = 15_000, cache_mib: int = 2, echo: bool = False) -> Engine:
     """Create the engine; on SQLite take over BEGIN so writers queue instead of failing; on PostgreSQL turn JIT
     compilation off, which a search's cost estimate would otherwise trigger at a price many times the query's."""
     parsed = normalise_url(url)
