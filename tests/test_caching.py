@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 
 from registry.http import caching
 from registry.services import freshness
@@ -124,6 +124,19 @@ def test_the_version_moves_with_writes_from_another_engine(app: Flask, tokens: d
         assert data_version(app.extensions["registry.engine"]) != first
     finally:
         dispose(other_app)
+
+
+def test_the_connection_that_read_the_version_still_rolls_back(app: Flask) -> None:
+    """The version is read outside any transaction on PostgreSQL (autocommit); the connection goes back to the pool
+    transactional again, so what a request writes on it after is undone by a rollback as before."""
+    engine = app.extensions["registry.engine"]
+    engine.dispose()  # a pool of one connection: the one the version is read on
+    data_version(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE version_probe (x INTEGER)")
+        conn.rollback()
+    with engine.connect() as conn:
+        assert not inspect(conn).has_table("version_probe")
 
 
 def test_reloading_the_same_synthetic_data_is_a_new_version(app: Flask, client: FlaskClient) -> None:

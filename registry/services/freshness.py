@@ -7,7 +7,8 @@ token too. The Beijing date is part of it because some answers (who handles an i
 change at midnight without a write.
 
 It is read on every public GET (registry.http.caching), so it is one statement, compiled once per dialect and
-run on a pooled DBAPI connection of its own: no Session, no ORM, no BEGIN/ROLLBACK round of SQLAlchemy's.
+run on a pooled DBAPI connection of its own: no Session, no ORM, no BEGIN/ROLLBACK round of SQLAlchemy's (and on
+PostgreSQL no transaction at all).
 Reading it outside the request's transaction, and before the view reads anything, means whatever the view
 then reads is at least as new as the token: a body is never older than the version it is keyed by.
 """
@@ -37,16 +38,28 @@ def _sql(engine: Engine) -> str:
 
 def data_version(engine: Engine) -> str:
     """The current data version, read from the database (never memoised: another process may have written)."""
+    # On PostgreSQL the read runs in autocommit: one round trip, where BEGIN and COMMIT around it made three (a
+    # cache hit's whole cost is this read). SQLite's read ends by COMMIT; neither ends by the pool's rollback, which
+    # would make psycopg forget its prepared statements.
+    autocommit = engine.dialect.name == "postgresql"
     connection = engine.raw_connection()
     try:
+        if autocommit:
+            connection.driver_connection.autocommit = True
         cursor = connection.cursor()
         try:
             cursor.execute(_sql(engine))
             rows = cursor.fetchall()
         finally:
             cursor.close()
-        # Ended by COMMIT, not by the pool's ROLLBACK: psycopg forgets its prepared statements on a rollback.
-        connection.commit()
+        if autocommit:
+            connection.driver_connection.autocommit = False
+        else:
+            connection.commit()
+    except BaseException:
+        if autocommit:
+            connection.invalidate()  # never pooled again, in whatever mode the failure left it
+        raise
     finally:
         connection.close()  # back to the pool, which rolls back whatever is still open
     synthetic = "+".join(f"{decision_id}@{created}" for _, decision_id, created in rows if decision_id is not None)

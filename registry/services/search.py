@@ -131,8 +131,10 @@ def _spelt(i: int) -> ColumnElement[bool]:
     first found there at a boundary, that decides, else (rarely) the letters from each boundary on."""
     at = _Position(PowerSearch.spelt, _term(i))
     needle = bindparam(f"needle{i}", type_=String())
-    from_boundary = select(PowerPinyin.power_id).where(PowerPinyin.power_id == PowerSearch.power_id,
-                                                       _in(PowerPinyin.pinyin, needle)).exists()
+    # A subquery of one row by key, run only for the rows that reach it: as EXISTS, PostgreSQL may choose to test
+    # every power's pinyin once up front (a hashed subplan), which costs a scan of all of them for a few rows.
+    from_boundary = func.coalesce(select(_in(PowerPinyin.pinyin, needle))
+                                  .where(PowerPinyin.power_id == PowerSearch.power_id).scalar_subquery(), False)
     return case((at == 0, False), (func.substr(PowerSearch.starts, at, 1) == "^", True), else_=from_boundary)
 
 
