@@ -38,9 +38,9 @@ def _sql(engine: Engine) -> str:
 
 def data_version(engine: Engine) -> str:
     """The current data version, read from the database (never memoised: another process may have written)."""
-    # On PostgreSQL the read runs in autocommit: one round trip, where BEGIN and COMMIT around it made three (a
-    # cache hit's whole cost is this read). SQLite's read ends by COMMIT; neither ends by the pool's rollback, which
-    # would make psycopg forget its prepared statements.
+    # On PostgreSQL the read runs in autocommit: one round trip, where BEGIN and COMMIT around it made three (most
+    # of what a cache hit costs is this read). SQLite's read ends by COMMIT; neither ends by the pool's rollback,
+    # which would make psycopg forget its prepared statements.
     autocommit = engine.dialect.name == "postgresql"
     connection = engine.raw_connection()
     try:
