@@ -23,7 +23,7 @@ from registry.services import powers
 
 def check(url: str, queries: list[str]) -> int:
     """The mismatches between the database's answers and the plain rule, printed; their number."""
-    app = inprocess._app(url)
+    app = inprocess.app_for(url)
     with app.app_context():
         session = db.session(write=False)
         started = time.monotonic()

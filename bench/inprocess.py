@@ -28,7 +28,8 @@ from bench.run import CACHE_OFF, TRANSACTION_CONTROL
 WARM_UP = 5
 
 
-def _app(url: str):
+def app_for(url: str):
+    """The registry's app on the database at ``url``, with the response cache off."""
     from registry import create_app
     from registry.config import Settings
 
@@ -43,7 +44,7 @@ def _p(values: list[float], share: float) -> float:
 
 def measure(url: str, paths: list[str], profile: int = 0) -> dict:
     """CPU and wall ms and statements per request over ``paths``, each sent once."""
-    app = _app(url)
+    app = app_for(url)
     engine = app.extensions["registry.engine"]
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql))
